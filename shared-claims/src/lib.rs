@@ -1,0 +1,27 @@
+//! The vocabulary every party of the system shares: the access-token claims of
+//! RFC 9068, scopes and audiences, the rules that decide whether a set of claims is
+//! acceptable, and the error types of RFC 6749 §5.2 and RFC 6750 §3.
+//!
+//! Pure data and rules: no HTTP server, no storage, no clock of its own (callers pass
+//! `now`), so third-party resource servers can depend on it cheaply.
+
+mod audience;
+mod bearer_error;
+mod claims;
+mod oauth_error;
+mod revocation;
+mod scope;
+mod validation;
+
+pub use audience::Audience;
+pub use bearer_error::{BearerError, BearerErrorBody, BearerErrorKind};
+pub use claims::{AccessClaims, ACCESS_TOKEN_TYP, REFRESH_TOKEN_TYP};
+pub use oauth_error::{ErrorBody, ErrorCode, OAuthError};
+pub use revocation::{Revocation, RevocationNotice, RevocationSnapshot};
+pub use scope::{ScopeError, ScopeSet};
+pub use validation::{ClaimError, ClaimValidator};
+
+/// Seconds since the Unix epoch, the JWT NumericDate (RFC 7519 §2) in whole seconds.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}

@@ -1,0 +1,87 @@
+//! What a revocation covers, as recorded by the authorization server and pushed to
+//! resource servers on its revocation feed (Server-Sent Events, one JSON notice per
+//! event). Local verifiers apply these to tokens whose signatures are still valid.
+
+use serde::{Deserialize, Serialize};
+
+use crate::AccessClaims;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Revocation {
+    /// One access token, by `jti` (RFC 7009 on an access token).
+    Token { jti: String },
+    /// Every token of one login session, by `sid` (logout, reuse detection, admin).
+    Session { sid: String },
+    /// Every user token of `sub` issued before `before` (password change, disabled
+    /// or deleted account). Client tokens are never covered: they carry no `sid`.
+    User { sub: String, before: i64 },
+}
+
+impl Revocation {
+    /// The identity of what is revoked: a later revocation of the same thing
+    /// replaces an earlier one.
+    pub fn key(&self) -> String {
+        match self {
+            Revocation::Token { jti } => format!("jti:{jti}"),
+            Revocation::Session { sid } => format!("sid:{sid}"),
+            Revocation::User { sub, .. } => format!("sub:{sub}"),
+        }
+    }
+
+    /// Whether this revocation covers a token with these claims.
+    pub fn covers(&self, jti: &str, sid: Option<&str>, subject: &str, issued_at: i64) -> bool {
+        match self {
+            Revocation::Token { jti: revoked } => revoked == jti,
+            Revocation::Session { sid: revoked } => sid == Some(revoked.as_str()),
+            Revocation::User { sub, before } => sid.is_some() && sub == subject && issued_at < *before,
+        }
+    }
+
+    pub fn covers_claims(&self, claims: &AccessClaims) -> bool {
+        self.covers(&claims.jti, claims.sid.as_deref(), &claims.sub, claims.iat)
+    }
+}
+
+/// One revocation on the feed, with the time after which every token it covers has
+/// expired anyway, so a reader can forget it (its memory stays bounded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevocationNotice {
+    #[serde(flatten)]
+    pub revocation: Revocation,
+    pub expires_at: i64,
+}
+
+/// The first event of a feed connection that cannot resume: every revocation in
+/// force. The reader replaces its view with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevocationSnapshot {
+    pub revocations: Vec<RevocationNotice>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn covers_by_jti_session_and_user_cut_off() {
+        let token = Revocation::Token { jti: "j".into() };
+        assert!(token.covers("j", None, "a", 1) && !token.covers("k", None, "a", 1));
+        let session = Revocation::Session { sid: "s".into() };
+        assert!(session.covers("j", Some("s"), "a", 1) && !session.covers("j", None, "a", 1));
+        let user = Revocation::User { sub: "a".into(), before: 10 };
+        assert!(user.covers("j", Some("s"), "a", 9));
+        assert!(!user.covers("j", Some("s"), "a", 10));
+        assert!(!user.covers("j", Some("s"), "b", 9));
+        assert!(!user.covers("j", None, "a", 9), "client tokens are never covered");
+    }
+
+    #[test]
+    fn notices_have_a_flat_wire_form() {
+        let notice = RevocationNotice { revocation: Revocation::Session { sid: "s".into() }, expires_at: 5 };
+        let json = serde_json::to_value(&notice).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "session", "sid": "s", "expires_at": 5}));
+        assert_eq!(serde_json::from_value::<RevocationNotice>(json).unwrap(), notice);
+        assert_eq!(Revocation::User { sub: "a".into(), before: 1 }.key(), "sub:a");
+    }
+}
