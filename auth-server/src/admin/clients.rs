@@ -1,0 +1,109 @@
+//! Clients: register, list, delete.
+//!
+//! Registration follows the bootstrap file's rules ([`ClientSpec::into_record`]);
+//! the secret of a confidential client is generated here (256 random bits,
+//! base64url), returned once in the creation answer, and only its SHA-256 is kept.
+//!
+//! Deleting a client stops it at once at the token endpoint (its refresh tokens need
+//! it to authenticate); access tokens already issued to it live out their short
+//! `AUTH_ACCESS_TTL`.
+
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::AdminError;
+use crate::authority::Authority;
+use crate::client_registration::ClientSpec;
+use crate::secret::SecretString;
+use crate::store::ClientRecord;
+
+/// Bytes of randomness in a generated client secret (RFC 6749 §10.10; RFC 9700 §4.14).
+const SECRET_BYTES: usize = 32;
+
+/// `POST /admin/clients`: the bootstrap file's client, without secret fields (the
+/// server makes the secret).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {
+    pub client_id: String,
+    #[serde(default)]
+    pub public: bool,
+    pub grant_types: Vec<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub audiences: Vec<String>,
+}
+
+/// A client as the admin API lists it: never a secret or its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClientView {
+    pub client_id: String,
+    pub public: bool,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub audiences: Vec<String>,
+}
+
+impl From<&ClientRecord> for ClientView {
+    fn from(client: &ClientRecord) -> Self {
+        Self {
+            client_id: client.client_id.clone(),
+            public: client.secret_sha256.is_none(),
+            grant_types: client.grant_types.clone(),
+            scopes: client.scopes.iter().map(str::to_owned).collect(),
+            audiences: client.audiences.clone(),
+        }
+    }
+}
+
+/// The creation answer: the view, plus the generated secret of a confidential
+/// client. The only time the secret is ever shown.
+#[derive(Debug, Serialize)]
+pub struct CreatedClient {
+    #[serde(flatten)]
+    pub client: ClientView,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "expose")]
+    pub client_secret: Option<SecretString>,
+}
+
+fn expose<S: Serializer>(secret: &Option<SecretString>, serializer: S) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(secret) => serializer.serialize_str(secret.expose()),
+        None => serializer.serialize_none(),
+    }
+}
+
+pub async fn create_client(authority: &Authority, new: NewClient) -> Result<CreatedClient, AdminError> {
+    let secret = (!new.public).then(|| SecretString::new(crate::crypto::random_token(SECRET_BYTES)));
+    let record = ClientSpec {
+        client_id: new.client_id,
+        public: new.public,
+        client_secret: secret.clone(),
+        client_secret_hash: None,
+        grant_types: new.grant_types,
+        scopes: new.scopes,
+        audiences: new.audiences,
+    }
+    .into_record()
+    .map_err(AdminError::InvalidRequest)?;
+    if !authority.store.insert_client(&record).await? {
+        return Err(AdminError::conflict(format!("client {:?} already exists", record.client_id)));
+    }
+    tracing::info!(client_id = %record.client_id, "admin: client created");
+    Ok(CreatedClient { client: ClientView::from(&record), client_secret: secret })
+}
+
+/// Every client, ordered by `client_id`.
+pub async fn list_clients(authority: &Authority) -> Result<Vec<ClientView>, AdminError> {
+    let mut clients: Vec<ClientView> = authority.store.list_clients().await?.iter().map(ClientView::from).collect();
+    clients.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+    Ok(clients)
+}
+
+pub async fn delete_client(authority: &Authority, client_id: &str) -> Result<(), AdminError> {
+    if !authority.store.delete_client(client_id).await? {
+        return Err(AdminError::not_found(format!("no client {client_id:?}")));
+    }
+    tracing::info!(client_id, "admin: client deleted");
+    Ok(())
+}

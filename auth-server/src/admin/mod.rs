@@ -1,0 +1,34 @@
+//! The admin API's logic (contract: "The admin API"; issue 4, item 3), free of any
+//! web framework: each operation takes the [`Authority`](crate::authority::Authority)
+//! and parsed input and returns a view or an [`AdminError`]. `http::admin` reads
+//! requests, authenticates the caller with [`caller::authorize`] and renders answers.
+//!
+//! | operation                                  | module       |
+//! |--------------------------------------------|--------------|
+//! | who may call (bearer token with `admin`)   | [`caller`]   |
+//! | create, change, delete users               | [`users`]    |
+//! | set a password (and revoke what came before) | [`passwords`] |
+//! | list and end login sessions                | [`sessions`] |
+//! | register, list, delete clients             | [`clients`]  |
+//! | list and rotate signing keys               | [`keys`]     |
+//!
+//! Revocation semantics (each recorded in the store and pushed on the feed):
+//! - disabling or deleting a user revokes all its sessions and every token of it
+//!   issued up to now;
+//! - a password change revokes all sessions and every token issued before it;
+//! - ending sessions revokes those sessions' tokens only;
+//! - narrowing a user's `scopes` revokes nothing: it takes effect at the next
+//!   refresh, which intersects the session's scope with the user's current scopes.
+//!
+//! Passwords, client secrets and tokens are never logged: they travel in
+//! [`SecretString`](crate::secret::SecretString), whose `Debug` is a mask.
+
+pub mod caller;
+pub mod clients;
+mod error;
+pub mod keys;
+pub mod passwords;
+pub mod sessions;
+pub mod users;
+
+pub use error::AdminError;

@@ -1,0 +1,132 @@
+//! Users: create, change (disable, allowances), delete.
+//!
+//! ```text
+//! create_user ─► check name, scopes, password rules ─► Passwords::hash (blocking pool)
+//!             ─► store.insert_user (409 if the name is taken)
+//! update_user ─► store.put_user ─► disabled? revoke_user(now + 1)
+//! delete_user ─► put_user(disabled) ─► revoke_user(now + 1) ─► store.delete_user
+//! ```
+//!
+//! Disabling or deleting revokes every session of the user and every token issued
+//! up to and including this second (`iat` is whole seconds, hence `now + 1`). The
+//! account is disabled *before* the revocation so no login can slip in between.
+//! Re-enabling a user within that same second leaves a token issued in it revoked.
+//!
+//! Narrowing a user's `scopes` does not revoke anything: tokens already issued keep
+//! their scope until they expire (at most `AUTH_ACCESS_TTL`), and the next refresh
+//! intersects the session's scope with the user's current scopes, so the change
+//! takes effect at the next refresh. Disable the user to cut access at once.
+
+use serde::{Deserialize, Serialize};
+use shared_claims::ScopeSet;
+
+use super::passwords::check_new_password;
+use super::AdminError;
+use crate::authority::Authority;
+use crate::secret::SecretString;
+use crate::store::UserRecord;
+
+/// `POST /admin/users`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub password: SecretString,
+    /// The most this user may be granted.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// `PATCH /admin/users/{username}`: each member present is changed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+}
+
+/// A user as the admin API shows it: never the password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserView {
+    pub username: String,
+    pub scopes: Vec<String>,
+    pub disabled: bool,
+}
+
+impl From<&UserRecord> for UserView {
+    fn from(user: &UserRecord) -> Self {
+        Self {
+            username: user.username.clone(),
+            scopes: user.scopes.iter().map(str::to_owned).collect(),
+            disabled: user.disabled,
+        }
+    }
+}
+
+pub async fn create_user(authority: &Authority, new: NewUser) -> Result<UserView, AdminError> {
+    crate::validation::check_username(&new.username).map_err(AdminError::InvalidRequest)?;
+    let scopes = parse_scopes(&new.scopes)?;
+    check_new_password(&new.password)?;
+    // Cheap early answer before the deliberately slow hash; insert_user decides.
+    if authority.store.user(&new.username).await?.is_some() {
+        return Err(exists(&new.username));
+    }
+    let password_hash = authority.passwords.hash(new.password).await?;
+    let user = UserRecord { username: new.username, password_hash, scopes, disabled: false, tokens_valid_after: 0 };
+    if !authority.store.insert_user(&user).await? {
+        return Err(exists(&user.username));
+    }
+    tracing::info!(username = %user.username, "admin: user created");
+    Ok(UserView::from(&user))
+}
+
+pub async fn update_user(authority: &Authority, username: &str, patch: UserPatch) -> Result<UserView, AdminError> {
+    if patch.disabled.is_none() && patch.scopes.is_none() {
+        return Err(AdminError::invalid("give \"disabled\" and/or \"scopes\""));
+    }
+    let scopes = patch.scopes.as_deref().map(parse_scopes).transpose()?;
+    let mut user = find_user(authority, username).await?;
+    if let Some(scopes) = scopes {
+        user.scopes = scopes;
+    }
+    if let Some(disabled) = patch.disabled {
+        user.disabled = disabled;
+    }
+    authority.store.put_user(&user).await?;
+    if patch.disabled == Some(true) {
+        let now = shared_claims::unix_now();
+        let sessions = authority.revoke_user(username, now + 1).await?;
+        tracing::info!(username, sessions, "admin: user disabled, everything of it revoked");
+    } else {
+        tracing::info!(username, "admin: user changed");
+    }
+    Ok(UserView::from(&user))
+}
+
+pub async fn delete_user(authority: &Authority, username: &str) -> Result<(), AdminError> {
+    let mut user = find_user(authority, username).await?;
+    if !user.disabled {
+        user.disabled = true;
+        authority.store.put_user(&user).await?;
+    }
+    let now = shared_claims::unix_now();
+    let sessions = authority.revoke_user(username, now + 1).await?;
+    authority.store.delete_user(username).await?;
+    tracing::info!(username, sessions, "admin: user deleted, everything of it revoked");
+    Ok(())
+}
+
+/// The stored user, or 404.
+pub(super) async fn find_user(authority: &Authority, username: &str) -> Result<UserRecord, AdminError> {
+    authority.store.user(username).await?.ok_or_else(|| AdminError::not_found(format!("no user {username:?}")))
+}
+
+fn parse_scopes(scopes: &[String]) -> Result<ScopeSet, AdminError> {
+    ScopeSet::from_tokens(scopes).map_err(|e| AdminError::invalid(format!("scopes: {e}")))
+}
+
+fn exists(username: &str) -> AdminError {
+    AdminError::conflict(format!("user {username:?} already exists"))
+}

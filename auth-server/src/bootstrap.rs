@@ -1,0 +1,255 @@
+//! The bootstrap file (`AUTH_BOOTSTRAP`, TOML): users and clients applied at start-up.
+//!
+//! Applying is idempotent: a missing user or client is created; an existing client is
+//! brought in line with the file; an existing user gets the file's scopes (and its
+//! `password_hash`, if one is given), but a plain `password` is only used to create a
+//! user, so restarts never re-hash or reset a password changed since.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use shared_claims::ScopeSet;
+use toml::Spanned;
+
+use crate::client_registration::ClientSpec;
+use crate::password::{is_valid_phc, Passwords};
+use crate::secret::SecretString;
+use crate::store::{ClientRecord, Store, StoreError, UserRecord};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    #[error("cannot read bootstrap file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("bootstrap file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("bootstrap file {path}, line {line}: {message}")]
+    Invalid { path: PathBuf, line: usize, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("hashing a bootstrap password failed: {0}")]
+    Hash(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BootstrapFile {
+    #[serde(default)]
+    users: Vec<Spanned<UserEntry>>,
+    #[serde(default)]
+    clients: Vec<Spanned<ClientEntry>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserEntry {
+    username: String,
+    password: Option<SecretString>,
+    password_hash: Option<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    disabled: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientEntry {
+    client_id: String,
+    #[serde(default)]
+    public: bool,
+    client_secret: Option<SecretString>,
+    /// Hex SHA-256 of the secret.
+    client_secret_hash: Option<String>,
+    grant_types: Vec<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    audiences: Vec<String>,
+}
+
+/// What the file asks for, checked and ready to apply.
+pub struct Bootstrap {
+    users: Vec<(UserEntry, ScopeSet)>,
+    clients: Vec<ClientRecord>,
+}
+
+impl Bootstrap {
+    pub fn load(path: &Path) -> Result<Self, BootstrapError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| BootstrapError::Read { path: path.into(), source })?;
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, BootstrapError> {
+        let file: BootstrapFile =
+            toml::from_str(text).map_err(|e| BootstrapError::Parse { path: path.into(), message: e.to_string() })?;
+        let invalid = |span: std::ops::Range<usize>, message: String| BootstrapError::Invalid {
+            path: path.into(),
+            line: text[..span.start.min(text.len())].matches('\n').count() + 1,
+            message,
+        };
+        let mut users = Vec::new();
+        for entry in file.users {
+            let span = entry.span();
+            let user = entry.into_inner();
+            let scopes = check_user(&user).map_err(|m| invalid(span, m))?;
+            users.push((user, scopes));
+        }
+        let mut clients = Vec::new();
+        for entry in file.clients {
+            let span = entry.span();
+            clients.push(client_record(entry.into_inner()).map_err(|m| invalid(span, m))?);
+        }
+        Ok(Self { users, clients })
+    }
+
+    /// Applies the file to the store. Returns how many plain-text passwords it holds,
+    /// so start-up can warn about them.
+    pub async fn apply(self, store: &dyn Store, passwords: &Passwords) -> Result<usize, BootstrapError> {
+        let mut plain = 0;
+        for (entry, scopes) in self.users {
+            if entry.password.is_some() {
+                plain += 1;
+            }
+            match store.user(&entry.username).await? {
+                Some(mut existing) => {
+                    existing.scopes = scopes;
+                    existing.disabled = entry.disabled;
+                    if let Some(hash) = entry.password_hash {
+                        existing.password_hash = hash;
+                    }
+                    store.put_user(&existing).await?;
+                }
+                None => {
+                    let password_hash = match (entry.password_hash, entry.password) {
+                        (Some(hash), _) => hash,
+                        (None, Some(password)) => {
+                            passwords.hash(password).await.map_err(|e| BootstrapError::Hash(e.to_string()))?
+                        }
+                        (None, None) => unreachable!("check_user requires one of them"),
+                    };
+                    let user = UserRecord {
+                        username: entry.username,
+                        password_hash,
+                        scopes,
+                        disabled: entry.disabled,
+                        tokens_valid_after: 0,
+                    };
+                    store.insert_user(&user).await?;
+                }
+            }
+        }
+        for client in self.clients {
+            store.put_client(&client).await?;
+        }
+        Ok(plain)
+    }
+}
+
+fn check_user(user: &UserEntry) -> Result<ScopeSet, String> {
+    crate::validation::check_username(&user.username)?;
+    match (&user.password, &user.password_hash) {
+        (Some(_), Some(_)) => {
+            return Err(format!("user {:?}: give password or password_hash, not both", user.username))
+        }
+        (None, None) => return Err(format!("user {:?}: password or password_hash is required", user.username)),
+        (None, Some(hash)) if !is_valid_phc(hash) => {
+            return Err(format!("user {:?}: password_hash is not an Argon2 PHC string", user.username))
+        }
+        _ => {}
+    }
+    ScopeSet::from_tokens(&user.scopes).map_err(|e| format!("user {:?}: {e}", user.username))
+}
+
+fn client_record(entry: ClientEntry) -> Result<ClientRecord, String> {
+    ClientSpec {
+        client_id: entry.client_id,
+        public: entry.public,
+        client_secret: entry.client_secret,
+        client_secret_hash: entry.client_secret_hash,
+        grant_types: entry.grant_types,
+        scopes: entry.scopes,
+        audiences: entry.audiences,
+    }
+    .into_record()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::UserStore;
+
+    fn parse(text: &str) -> Result<Bootstrap, BootstrapError> {
+        Bootstrap::parse(text, Path::new("boot.toml"))
+    }
+
+    #[test]
+    fn reads_the_contract_example() {
+        let boot = parse(
+            r#"
+[[users]]
+username = "alice"
+password = "dev-only-password"
+scopes = ["documents:read", "documents:write"]
+
+[[clients]]
+client_id = "web-app"
+public = true
+grant_types = ["password", "refresh_token"]
+scopes = ["documents:read", "documents:write"]
+audiences = ["documents-api"]
+
+[[clients]]
+client_id = "ops"
+client_secret = "another-long-random-secret"
+grant_types = ["client_credentials"]
+scopes = ["admin"]
+"#,
+        )
+        .unwrap();
+        assert_eq!(boot.users.len(), 1);
+        assert_eq!(boot.clients.len(), 2);
+        assert!(boot.clients[0].secret_sha256.is_none());
+        assert_eq!(boot.clients[1].secret_sha256.as_deref().map(str::len), Some(64));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let err = parse("[[clients]]\nclient_id = \"x\"\npublic = true\nclient_secret = \"s\"\ngrant_types = []\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.starts_with("bootstrap file boot.toml, line 1:"), "{err}");
+        let err = parse("\n\n[[users]]\nusername = \"a\"\n").err().unwrap().to_string();
+        assert!(err.contains("line 3") && err.contains("password"), "{err}");
+        let err = parse("[[users]\n").err().unwrap().to_string();
+        assert!(err.contains("boot.toml") && err.contains("line 1"), "{err}");
+        let err = parse("[[clients]]\nclient_id = \"x\"\nclient_secret = \"s\"\ngrant_types = [\"implicit\"]\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("unknown grant type"), "{err}");
+        assert!(parse("typo = 1").is_err());
+    }
+
+    #[test]
+    fn public_clients_cannot_use_client_credentials() {
+        let err = parse("[[clients]]\nclient_id = \"x\"\npublic = true\ngrant_types = [\"client_credentials\"]\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("confidential"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn applying_twice_changes_nothing() {
+        let store = crate::store::MemoryStore::new();
+        let passwords = Passwords::new(1).unwrap();
+        let text = "[[users]]\nusername = \"a\"\npassword = \"pw-123456\"\nscopes = [\"x\"]\n";
+        let plain = parse(text).unwrap().apply(&store, &passwords).await.unwrap();
+        assert_eq!(plain, 1);
+        let first = store.user("a").await.unwrap().unwrap();
+        parse(text).unwrap().apply(&store, &passwords).await.unwrap();
+        assert_eq!(store.user("a").await.unwrap().unwrap(), first);
+    }
+}

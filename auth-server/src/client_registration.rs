@@ -1,0 +1,113 @@
+//! The rules a client registration must follow, whoever registers it: the bootstrap
+//! file at start-up or `POST /admin/clients` (the contract: "as in the bootstrap
+//! file"). One function, so the two can never disagree.
+//!
+//! - `client_id`: see [`crate::validation::check_client_id`].
+//! - `grant_types`: names of grants this server implements (RFC 6749 §4.3, §4.4, §6).
+//! - A public client has no secret; a confidential one has exactly one, given plain
+//!   (hashed here) or as hex SHA-256.
+//! - `client_credentials` needs a confidential client (RFC 6749 §4.4: the client
+//!   authenticates itself, which a public client cannot).
+//! - `scopes`: RFC 6749 §3.3 tokens; `audiences`: non-empty, printable values.
+
+use shared_claims::ScopeSet;
+
+use crate::crypto::sha256_hex;
+use crate::grants::GrantType;
+use crate::secret::SecretString;
+use crate::store::ClientRecord;
+
+/// A client as an operator describes it, before any check.
+#[derive(Debug, Default)]
+pub struct ClientSpec {
+    pub client_id: String,
+    pub public: bool,
+    pub client_secret: Option<SecretString>,
+    /// Hex SHA-256 of the secret.
+    pub client_secret_hash: Option<String>,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub audiences: Vec<String>,
+}
+
+impl ClientSpec {
+    /// Checks the registration and builds the stored record (only the secret's hash
+    /// is kept). The error names the client and the rule it breaks.
+    pub fn into_record(self) -> Result<ClientRecord, String> {
+        let id = &self.client_id;
+        crate::validation::check_client_id(id)?;
+        for grant in &self.grant_types {
+            if GrantType::parse(grant).is_none() {
+                return Err(format!("client {id:?}: unknown grant type {grant:?}"));
+            }
+        }
+        for audience in &self.audiences {
+            if audience.is_empty() || audience.len() > 255 || audience.chars().any(char::is_control) {
+                return Err(format!("client {id:?}: audiences must be 1 to 255 characters without control characters"));
+            }
+        }
+        let secret_sha256 = match (self.public, self.client_secret, self.client_secret_hash) {
+            (true, None, None) => None,
+            (true, _, _) => return Err(format!("client {id:?}: a public client has no secret")),
+            (false, Some(secret), None) => Some(sha256_hex(secret.expose().as_bytes())),
+            (false, None, Some(hash)) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Some(hash.to_ascii_lowercase())
+            }
+            (false, None, Some(_)) => return Err(format!("client {id:?}: client_secret_hash must be hex SHA-256")),
+            (false, Some(_), Some(_)) => {
+                return Err(format!("client {id:?}: give client_secret or client_secret_hash, not both"))
+            }
+            (false, None, None) => {
+                return Err(format!("client {id:?}: a confidential client needs a secret (or public = true)"))
+            }
+        };
+        if secret_sha256.is_none() && self.grant_types.iter().any(|g| g == GrantType::ClientCredentials.as_str()) {
+            return Err(format!("client {id:?}: client_credentials needs a confidential client"));
+        }
+        let scopes = ScopeSet::from_tokens(&self.scopes).map_err(|e| format!("client {id:?}: {e}"))?;
+        Ok(ClientRecord {
+            client_id: self.client_id,
+            secret_sha256,
+            grant_types: self.grant_types,
+            scopes,
+            audiences: self.audiences,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(id: &str, public: bool, grants: &[&str]) -> ClientSpec {
+        ClientSpec {
+            client_id: id.into(),
+            public,
+            grant_types: grants.iter().map(|g| g.to_string()).collect(),
+            ..ClientSpec::default()
+        }
+    }
+
+    #[test]
+    fn keeps_only_the_hash_of_a_plain_secret() {
+        let record =
+            ClientSpec { client_secret: Some(SecretString::new("abc")), ..spec("svc", false, &["client_credentials"]) }
+                .into_record()
+                .unwrap();
+        assert_eq!(
+            record.secret_sha256.as_deref(),
+            Some("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        );
+    }
+
+    #[test]
+    fn refuses_what_the_rules_forbid() {
+        let err = |spec: ClientSpec| spec.into_record().unwrap_err();
+        assert!(err(spec("x", true, &["client_credentials"])).contains("confidential"));
+        assert!(err(spec("x", true, &["implicit"])).contains("unknown grant type"));
+        assert!(err(spec("a:b", true, &[])).contains("client_id"));
+        assert!(err(spec("x", false, &["password"])).contains("needs a secret"));
+        assert!(err(ClientSpec { audiences: vec![String::new()], ..spec("x", true, &[]) }).contains("audiences"));
+        assert!(err(ClientSpec { scopes: vec!["a b".into()], ..spec("x", true, &[]) }).contains("scope"));
+    }
+}

@@ -1,0 +1,57 @@
+//! Small cryptographic helpers over OpenSSL (already linked for the JOSE work, so no
+//! extra dependency): random identifiers, SHA-256, constant-time comparison.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+/// A random identifier with 128 bits of entropy, base64url (for `jti`, `sid`).
+pub fn random_id() -> String {
+    random_token(16)
+}
+
+/// `bytes` random bytes, base64url without padding.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    // OpenSSL's CSPRNG only fails if the OS entropy source is gone; nothing safe
+    // can be issued then.
+    openssl::rand::rand_bytes(&mut buf).expect("the system random number generator failed");
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    openssl::sha::sha256(data)
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    sha256(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares two secrets (or their hashes) without leaking where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && openssl::memcmp::eq(a, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_ids_are_distinct_and_url_safe() {
+        let a = random_id();
+        assert_ne!(a, random_id());
+        assert_eq!(a.len(), 22);
+        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    }
+
+    #[test]
+    fn sha256_hex_matches_a_known_vector() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn constant_time_eq_handles_lengths() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+    }
+}

@@ -1,0 +1,139 @@
+//! The token endpoint's grants (RFC 6749 §4.3, §4.4, §6), one module per grant,
+//! dispatched by [`GrantType`]. Each takes a parsed request and an authenticated
+//! client and returns a [`TokenResponse`] or an [`OAuthError`]; none knows HTTP.
+//!
+//! ```text
+//! POST /oauth2/token ─► ClientCredentials::authenticate ─► TokenRequest::parse
+//!        ─► issue ─┬─ password::issue            (login: new session)
+//!                  ├─ client_credentials::issue  (service: access token only)
+//!                  └─ refresh_token::issue       (rotate within the session)
+//! ```
+
+mod client_credentials;
+mod password;
+mod policy;
+mod refresh_token;
+mod session_tokens;
+
+use serde::Serialize;
+use shared_claims::{ErrorCode, OAuthError};
+
+use crate::authority::Authority;
+use crate::form::FormParams;
+use crate::secret::SecretString;
+use crate::store::ClientRecord;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantType {
+    Password,
+    ClientCredentials,
+    RefreshToken,
+}
+
+impl GrantType {
+    pub const ALL: [GrantType; 3] = [GrantType::Password, GrantType::ClientCredentials, GrantType::RefreshToken];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantType::Password => "password",
+            GrantType::ClientCredentials => "client_credentials",
+            GrantType::RefreshToken => "refresh_token",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == value)
+    }
+}
+
+/// A token request with its grant-specific parameters checked for presence.
+#[derive(Debug)]
+pub struct TokenRequest {
+    pub grant: GrantRequest,
+    /// The `scope` parameter, unparsed (policy decides what it means).
+    pub scope: Option<String>,
+    /// RFC 8707 `resource` parameters: narrow the audience.
+    pub resources: Vec<String>,
+}
+
+#[derive(Debug)]
+pub enum GrantRequest {
+    Password { username: String, password: SecretString },
+    ClientCredentials,
+    RefreshToken { refresh_token: SecretString },
+}
+
+impl GrantRequest {
+    pub fn grant_type(&self) -> GrantType {
+        match self {
+            GrantRequest::Password { .. } => GrantType::Password,
+            GrantRequest::ClientCredentials => GrantType::ClientCredentials,
+            GrantRequest::RefreshToken { .. } => GrantType::RefreshToken,
+        }
+    }
+}
+
+/// The successful answer (RFC 6749 §5.1).
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub scope: String,
+}
+
+impl TokenRequest {
+    /// Reads the grant's parameters. Unknown grant types and missing parameters are
+    /// refused here, before any work.
+    pub fn parse(form: &FormParams) -> Result<Self, OAuthError> {
+        let grant_type = form.get("grant_type").ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
+        let required = |name: &'static str| {
+            form.get(name).ok_or_else(|| OAuthError::invalid_request(format!("{name} is required")))
+        };
+        let grant = match GrantType::parse(grant_type) {
+            Some(GrantType::Password) => GrantRequest::Password {
+                username: required("username")?.to_owned(),
+                password: SecretString::new(required("password")?),
+            },
+            Some(GrantType::ClientCredentials) => GrantRequest::ClientCredentials,
+            Some(GrantType::RefreshToken) => {
+                GrantRequest::RefreshToken { refresh_token: SecretString::new(required("refresh_token")?) }
+            }
+            None => {
+                return Err(OAuthError::new(
+                    ErrorCode::UnsupportedGrantType,
+                    "grant_type must be password, client_credentials or refresh_token",
+                ))
+            }
+        };
+        Ok(Self { grant, scope: form.get("scope").map(str::to_owned), resources: form.get_all("resource").to_vec() })
+    }
+}
+
+/// Runs the grant for an authenticated client.
+pub async fn issue(
+    authority: &Authority,
+    client: &ClientRecord,
+    request: TokenRequest,
+) -> Result<TokenResponse, OAuthError> {
+    let grant_type = request.grant.grant_type();
+    if !client.grant_types.iter().any(|g| g == grant_type.as_str()) {
+        return Err(OAuthError::unauthorized_client(format!(
+            "this client may not use the {} grant",
+            grant_type.as_str()
+        )));
+    }
+    match request.grant {
+        GrantRequest::Password { username, password } => {
+            password::issue(authority, client, &username, password, request.scope.as_deref(), &request.resources).await
+        }
+        GrantRequest::ClientCredentials => {
+            client_credentials::issue(authority, client, request.scope.as_deref(), &request.resources)
+        }
+        GrantRequest::RefreshToken { refresh_token } => {
+            refresh_token::issue(authority, client, refresh_token, request.scope.as_deref()).await
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! The answer for a grant that involves a login session: an access token and the
+//! refresh token the session expects next.
+
+use shared_claims::{OAuthError, ScopeSet};
+
+use super::TokenResponse;
+use crate::authority::Authority;
+use crate::store::Session;
+use crate::tokens::AccessGrant;
+
+/// Mints both tokens. `scope` is what this access token carries, which a refresh
+/// may narrow below the session's scope (RFC 6749 §6).
+pub fn respond(
+    authority: &Authority,
+    session: &Session,
+    scope: ScopeSet,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
+    let tokens = &authority.tokens;
+    let grant = AccessGrant {
+        subject: session.username.clone(),
+        client_id: session.client_id.clone(),
+        scope,
+        audiences: session.audiences.clone(),
+        sid: Some(session.sid.clone()),
+    };
+    let access_token = tokens.access_token(&grant, now).map_err(OAuthError::server_error)?;
+    let refresh_token = tokens.refresh_token(session).map_err(OAuthError::server_error)?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: tokens.settings().access_ttl,
+        refresh_token: Some(refresh_token),
+        scope: grant.scope.to_string(),
+    })
+}

@@ -1,0 +1,79 @@
+//! Clients: the secret is shown once, never listed; validation as in the bootstrap
+//! file; delete.
+
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+use super::admin;
+use crate::test_support::TestServer;
+
+#[actix_web::test]
+async fn a_generated_secret_is_shown_once_and_works() {
+    let server = TestServer::new().await;
+    let body = json!({"client_id": "reports", "grant_types": ["client_credentials"], "scopes": ["introspect"]});
+    let created = admin(&server, TestRequest::post().uri("/admin/clients"), Some(body.clone())).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let secret = created.str("client_secret").to_owned();
+    assert!(secret.len() >= 43, "256 bits, base64url");
+    assert_eq!(created.body["public"], false);
+    assert_eq!(created.body["audiences"], json!([]));
+
+    let token = server
+        .token_request(&[("grant_type", "client_credentials"), ("client_id", "reports"), ("client_secret", &secret)])
+        .await;
+    assert_eq!(token.status, StatusCode::OK, "{}", token.body);
+
+    let list = admin(&server, TestRequest::get().uri("/admin/clients"), None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(
+        list.body,
+        json!([{"client_id": "reports", "public": false, "grant_types": ["client_credentials"], "scopes": ["introspect"], "audiences": []}])
+    );
+    let text = list.body.to_string();
+    assert!(!text.contains(&secret) && !text.contains("secret"));
+
+    let again = admin(&server, TestRequest::post().uri("/admin/clients"), Some(body)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+#[actix_web::test]
+async fn public_clients_get_no_secret() {
+    let server = TestServer::new().await;
+    let body = json!({"client_id": "spa", "public": true, "grant_types": ["password", "refresh_token"], "audiences": ["documents-api"]});
+    let created = admin(&server, TestRequest::post().uri("/admin/clients"), Some(body)).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert!(created.body.get("client_secret").is_none());
+    assert_eq!(created.body["public"], true);
+}
+
+#[actix_web::test]
+async fn follows_the_bootstrap_rules() {
+    let server = TestServer::new().await;
+    let bad = [
+        json!({"client_id": "x", "public": true, "grant_types": ["client_credentials"]}),
+        json!({"client_id": "x", "grant_types": ["implicit"]}),
+        json!({"client_id": "a:b", "grant_types": ["client_credentials"]}),
+        json!({"client_id": "x", "grant_types": ["client_credentials"], "client_secret": "chosen"}),
+        json!({"client_id": "x"}),
+    ];
+    for body in bad {
+        let reply = admin(&server, TestRequest::post().uri("/admin/clients"), Some(body.clone())).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(reply.body["error"], "invalid_request");
+    }
+    assert!(server.authority.store.list_clients().await.unwrap().is_empty());
+}
+
+#[actix_web::test]
+async fn deleting_a_client_makes_it_unknown() {
+    let server = TestServer::new().await;
+    server.add_public_client("web-app", "documents:read").await;
+    let delete = || admin(&server, TestRequest::delete().uri("/admin/clients/web-app"), None);
+    assert_eq!(delete().await.status, StatusCode::NO_CONTENT);
+    let again = delete().await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert_eq!(again.body["error"], "not_found");
+    let list = admin(&server, TestRequest::get().uri("/admin/clients"), None).await;
+    assert_eq!(list.body, json!([]));
+}

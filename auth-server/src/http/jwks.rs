@@ -1,0 +1,15 @@
+//! `GET /.well-known/jwks.json` (RFC 7517 §5): every key a valid token may be signed
+//! with. Cacheable: resource servers honour `max-age` and refetch on an unknown `kid`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+use super::AppState;
+
+pub async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {
+    let keys = state.authority.tokens.keys().current();
+    HttpResponse::Ok()
+        .content_type("application/jwk-set+json")
+        .insert_header((header::CACHE_CONTROL, format!("public, max-age={}", state.jwks_max_age)))
+        .body(keys.jwks_json().to_owned())
+}

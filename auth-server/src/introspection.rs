@@ -1,0 +1,93 @@
+//! Token introspection (RFC 7662): whether a token is active, and its claims.
+//!
+//! Only access tokens are reported active: refresh tokens are for the token endpoint
+//! alone. Every other answer, whatever the reason, is exactly `{"active": false}`
+//! (§2.2) so the response tells a caller nothing about why.
+
+use serde::Serialize;
+use shared_claims::{AccessClaims, Audience, OAuthError, ScopeSet};
+
+use crate::authority::Authority;
+use crate::store::ClientRecord;
+
+/// The scope a client needs to call introspection.
+pub const INTROSPECT_SCOPE: &str = "introspect";
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Introspection {
+    Active(Box<ActiveToken>),
+    Inactive { active: bool },
+}
+
+/// RFC 7662 §2.2 members for an active access token.
+#[derive(Debug, Serialize)]
+pub struct ActiveToken {
+    active: bool,
+    iss: String,
+    sub: String,
+    aud: Audience,
+    exp: i64,
+    iat: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nbf: Option<i64>,
+    jti: String,
+    client_id: String,
+    #[serde(skip_serializing_if = "ScopeSet::is_empty")]
+    scope: ScopeSet,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
+    token_type: &'static str,
+    /// RFC 7662 names the user `username`; for client tokens it is absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    username: Option<String>,
+}
+
+impl Introspection {
+    pub fn inactive() -> Self {
+        Introspection::Inactive { active: false }
+    }
+
+    pub fn is_active(&self) -> bool {
+        matches!(self, Introspection::Active(_))
+    }
+}
+
+/// The caller must be a confidential client holding `introspect`.
+pub fn authorize_caller(caller: &ClientRecord) -> Result<(), OAuthError> {
+    if caller.secret_sha256.is_some() && caller.scopes.contains(INTROSPECT_SCOPE) {
+        Ok(())
+    } else {
+        Err(OAuthError::new(shared_claims::ErrorCode::AccessDenied, "this client may not introspect tokens"))
+    }
+}
+
+pub async fn introspect(authority: &Authority, token: &str) -> Result<Introspection, OAuthError> {
+    let now = shared_claims::unix_now();
+    let Ok(claims) = authority.tokens.verify_access_token(token, now) else {
+        return Ok(Introspection::inactive());
+    };
+    if authority.is_revoked(&claims).await.map_err(OAuthError::server_error)? {
+        return Ok(Introspection::inactive());
+    }
+    Ok(Introspection::Active(Box::new(active(claims))))
+}
+
+fn active(claims: AccessClaims) -> ActiveToken {
+    let username = claims.sid.as_ref().map(|_| claims.sub.clone());
+    ActiveToken {
+        active: true,
+        iss: claims.iss,
+        sub: claims.sub,
+        aud: claims.aud,
+        exp: claims.exp,
+        iat: claims.iat,
+        nbf: claims.nbf,
+        jti: claims.jti,
+        client_id: claims.client_id,
+        scope: claims.scope,
+        sid: claims.sid,
+        token_type: "access_token",
+        username,
+    }
+}

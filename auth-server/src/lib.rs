@@ -1,0 +1,31 @@
+//! The authorization server: issues RS256 JWT access tokens (RFC 9068) and rotating
+//! refresh tokens, publishes its keys (RFC 7517) and metadata (RFC 8414).
+//!
+//! Layers: `http` parses and answers; `grants`, `client_auth` and `tokens` hold the
+//! protocol logic and know nothing of actix; `store` keeps state and knows nothing
+//! of HTTP.
+
+pub mod admin;
+pub mod authority;
+pub mod bootstrap;
+pub mod client_auth;
+pub mod client_registration;
+pub mod config;
+pub mod crypto;
+pub mod feed;
+pub mod form;
+pub mod grants;
+pub mod http;
+pub mod introspection;
+pub mod jws;
+pub mod keys;
+pub mod password;
+pub mod revocation;
+pub mod secret;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+#[cfg(test)]
+mod test_support;
+pub mod tokens;
+pub mod validation;

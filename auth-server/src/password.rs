@@ -1,0 +1,113 @@
+//! User passwords: Argon2id with the OWASP parameters (m = 19456 KiB, t = 2, p = 1).
+//!
+//! Hashing is deliberately slow, so it runs on tokio's blocking pool behind a
+//! semaphore (never on the request executor, never more at once than the CPUs can
+//! take). An unknown user is verified against a dummy hash so that it costs exactly
+//! what a wrong password costs: timing does not reveal which usernames exist.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
+
+use crate::secret::SecretString;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("the password worker pool is gone")]
+    PoolClosed,
+}
+
+/// OWASP Password Storage Cheat Sheet, Argon2id, second option.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19_456, 2, 1, None).expect("constant Argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    dummy_hash: Arc<str>,
+}
+
+impl Passwords {
+    /// `concurrency`: verifications allowed to run at once.
+    pub fn new(concurrency: usize) -> Result<Self, PasswordError> {
+        let dummy_hash = hash_blocking(&crate::crypto::random_token(24))?;
+        Ok(Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy_hash: dummy_hash.into() })
+    }
+
+    /// Hashes a new password into a PHC string (`$argon2id$v=19$...`).
+    pub async fn hash(&self, password: SecretString) -> Result<String, PasswordError> {
+        self.run(move || hash_blocking(password.expose())).await?
+    }
+
+    /// Checks `password` against `stored` (a PHC string), or against the dummy hash
+    /// when there is no user, so both cases cost the same. Malformed stored hashes
+    /// count as a mismatch.
+    pub async fn verify(&self, stored: Option<String>, password: SecretString) -> Result<bool, PasswordError> {
+        let known_user = stored.is_some();
+        let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
+        let matches = self
+            .run(move || match PasswordHash::new(&hash) {
+                Ok(parsed) => argon2().verify_password(password.expose().as_bytes(), &parsed).is_ok(),
+                Err(_) => {
+                    // Still spend the time, so a broken record is not a timing oracle.
+                    let _ = hash_blocking(password.expose());
+                    false
+                }
+            })
+            .await?;
+        Ok(known_user && matches)
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, PasswordError> {
+        let _permit = self.permits.acquire().await.map_err(|_| PasswordError::PoolClosed)?;
+        tokio::task::spawn_blocking(work).await.map_err(|_| PasswordError::PoolClosed)
+    }
+}
+
+/// Whether a bootstrap or admin-supplied string is an Argon2 PHC hash we can verify.
+pub fn is_valid_phc(hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| h.algorithm.as_str().starts_with("argon2"))
+}
+
+fn hash_blocking(password: &str) -> Result<String, PasswordError> {
+    let salt = SaltString::encode_b64(&random_salt()).map_err(|e| PasswordError::Hash(e.to_string()))?;
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| PasswordError::Hash(e.to_string()))
+}
+
+fn random_salt() -> [u8; 16] {
+    let mut salt = [0u8; 16];
+    openssl::rand::rand_bytes(&mut salt).expect("the system random number generator failed");
+    salt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn verifies_the_right_password_only() {
+        let passwords = Passwords::new(2).unwrap();
+        let hash = passwords.hash(SecretString::new("correct horse")).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(is_valid_phc(&hash));
+        assert!(passwords.verify(Some(hash.clone()), SecretString::new("correct horse")).await.unwrap());
+        assert!(!passwords.verify(Some(hash), SecretString::new("wrong")).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn unknown_users_and_broken_hashes_never_match() {
+        let passwords = Passwords::new(1).unwrap();
+        assert!(!passwords.verify(None, SecretString::new("anything")).await.unwrap());
+        assert!(!passwords.verify(Some("not-a-hash".into()), SecretString::new("x")).await.unwrap());
+        assert!(!is_valid_phc("$2b$12$abcdefghijklmnopqrstuv"));
+    }
+}

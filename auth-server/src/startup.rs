@@ -1,0 +1,138 @@
+//! Building the application from settings: bind, open the store, load the keys,
+//! apply the bootstrap file, serve. Shared by `main` and tests.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::middleware::from_fn;
+use actix_web::{dev::Server, web, App, HttpServer};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use crate::authority::Authority;
+use crate::bootstrap::Bootstrap;
+use crate::config::Settings;
+use crate::feed::RevocationFeed;
+use crate::http::metrics::{self, Metrics};
+use crate::http::{self, AppState};
+use crate::keys::KeyRing;
+use crate::password::Passwords;
+use crate::store::{MemoryStore, RedisStore, SharedStore};
+use crate::tokens::{TokenSettings, Tokens};
+
+/// How often each replica looks for revocations recorded by other replicas.
+const FEED_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// A start-up failure, said plainly: these end the process before it serves.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("AUTH_KEY_ENCRYPTION_KEY is required when REDIS_URL is set (32 random bytes, base64url)")]
+    MissingKeyEncryptionKey,
+    #[error(
+        "AUTH_KEY_ENCRYPTION_KEY must be 32 bytes, base64url-encoded (e.g. `openssl rand 32 | basenc --base64url`)"
+    )]
+    BadKeyEncryptionKey,
+    #[error("AUTH_ISSUER must be an http or https URL without query or fragment")]
+    BadIssuer,
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("signing keys: {0}")]
+    Keys(#[from] crate::keys::KeyError),
+    #[error("{0}")]
+    Bootstrap(#[from] crate::bootstrap::BootstrapError),
+    #[error("password hasher: {0}")]
+    Passwords(#[from] crate::password::PasswordError),
+}
+
+pub struct Application {
+    addr: SocketAddr,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let listener =
+            TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind { addr: settings.bind, source })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.bind, source })?;
+        let issuer = settings.issuer_for(addr);
+        if !(issuer.starts_with("http://") || issuer.starts_with("https://")) || issuer.contains(['?', '#']) {
+            return Err(StartupError::BadIssuer);
+        }
+
+        let store = open_store(&settings).await?;
+        let now = shared_claims::unix_now();
+        let keys = Arc::new(KeyRing::load_or_create(store.clone(), now).await?);
+        let concurrency = settings
+            .password_concurrency
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let passwords = Passwords::new(concurrency)?;
+
+        if let Some(path) = &settings.bootstrap {
+            let plain = Bootstrap::load(path)?.apply(store.as_ref(), &passwords).await?;
+            if plain > 0 {
+                tracing::warn!(
+                    file = %path.display(),
+                    count = plain,
+                    "bootstrap file holds plain-text passwords: for development only, use password_hash in production"
+                );
+            }
+        }
+
+        let tokens = Tokens::new(
+            keys,
+            TokenSettings {
+                issuer: issuer.clone(),
+                access_ttl: settings.access_ttl,
+                refresh_idle_ttl: settings.refresh_idle_ttl,
+                refresh_max_ttl: settings.refresh_max_ttl,
+                refresh_reuse_grace: settings.refresh_reuse_grace,
+            },
+        );
+        // Other replicas' revocations are seen within one poll; this replica's at once.
+        let feed = RevocationFeed::new(store.clone(), FEED_POLL_INTERVAL);
+        tokio::spawn(feed.clone().run());
+        let state = web::Data::new(AppState {
+            authority: Authority::new(store, tokens, passwords, feed),
+            jwks_max_age: settings.jwks_max_age,
+        });
+        let metrics = web::Data::new(Metrics::new());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(metrics.clone())
+                .wrap(from_fn(metrics::track))
+                .configure(http::configure)
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { addr, source })?
+        .run();
+        tracing::info!(%issuer, "listening on http://{addr}");
+        Ok(Self { addr, server })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn open_store(settings: &Settings) -> Result<SharedStore, StartupError> {
+    let Some(url) = &settings.redis_url else {
+        tracing::warn!("REDIS_URL is unset: using the embedded in-memory store; nothing survives a restart");
+        return Ok(Arc::new(MemoryStore::new()));
+    };
+    let kek = settings.key_encryption_key.as_ref().ok_or(StartupError::MissingKeyEncryptionKey)?;
+    let bytes: [u8; 32] = URL_SAFE_NO_PAD
+        .decode(kek.expose().trim_end_matches('='))
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(StartupError::BadKeyEncryptionKey)?;
+    let store = RedisStore::connect(url.expose(), bytes).await?;
+    tracing::info!("using the Redis store");
+    Ok(Arc::new(store))
+}

@@ -1,0 +1,322 @@
+//! The embedded store: everything in one process's memory, nothing survives a
+//! restart. The default when `REDIS_URL` is unset, so a newcomer can run the server
+//! with no infrastructure.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::records::decide_rotation;
+use super::{
+    ClientRecord, ClientStore, FeedPage, Health, KeyStore, Revocation, RevocationEvent, RevocationStore, RotateOutcome,
+    Rotation, Session, SessionStore, SigningKeyRecord, StoreResult, UserRecord, UserStore,
+};
+
+/// How many feed events are kept for readers to resume from; an older cursor gets a
+/// snapshot instead.
+const FEED_LENGTH: usize = 10_000;
+
+pub struct MemoryStore {
+    state: Mutex<State>,
+    /// Distinguishes this process's feed cursors from a previous run's.
+    epoch: String,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self { state: Mutex::default(), epoch: crate::crypto::random_token(6) }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    users: HashMap<String, UserRecord>,
+    clients: HashMap<String, ClientRecord>,
+    keys: (u64, Vec<SigningKeyRecord>),
+    sessions: HashMap<String, Session>,
+    sessions_by_user: HashMap<String, HashSet<String>>,
+    revocations: HashMap<String, RevocationEvent>,
+    feed: VecDeque<(u64, RevocationEvent)>,
+    feed_seq: u64,
+    creates_since_sweep: u32,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    // A poisoned lock only means another request panicked mid-update; the maps
+    // themselves are still consistent (every update is a single insert or remove).
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Every this many new sessions, expired sessions of all users are dropped, so memory
+/// stays bounded by live sessions even for users who never log in again.
+const SWEEP_EVERY: u32 = 1_024;
+
+impl State {
+    fn sweep(&mut self, now: i64) {
+        let expired: Vec<String> = self.sessions.values().filter(|s| !s.is_live(now)).map(|s| s.sid.clone()).collect();
+        for sid in expired {
+            self.remove_session(&sid);
+        }
+        self.revocations.retain(|_, e| e.expires_at > now);
+    }
+
+    fn remove_session(&mut self, sid: &str) -> Option<Session> {
+        let session = self.sessions.remove(sid)?;
+        if let Some(sids) = self.sessions_by_user.get_mut(&session.username) {
+            sids.remove(sid);
+            if sids.is_empty() {
+                self.sessions_by_user.remove(&session.username);
+            }
+        }
+        Some(session)
+    }
+
+    /// Drops expired sessions of one user; keeps memory bounded by live sessions
+    /// without a background sweeper for the common paths.
+    fn prune_user_sessions(&mut self, username: &str, now: i64) {
+        let expired: Vec<String> = self
+            .sessions_by_user
+            .get(username)
+            .into_iter()
+            .flatten()
+            .filter(|sid| self.sessions.get(*sid).is_none_or(|s| !s.is_live(now)))
+            .cloned()
+            .collect();
+        for sid in expired {
+            self.remove_session(&sid);
+        }
+    }
+}
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn user(&self, username: &str) -> StoreResult<Option<UserRecord>> {
+        Ok(self.state().users.get(username).cloned())
+    }
+
+    async fn insert_user(&self, user: &UserRecord) -> StoreResult<bool> {
+        let mut state = self.state();
+        if state.users.contains_key(&user.username) {
+            return Ok(false);
+        }
+        state.users.insert(user.username.clone(), user.clone());
+        Ok(true)
+    }
+
+    async fn put_user(&self, user: &UserRecord) -> StoreResult<()> {
+        self.state().users.insert(user.username.clone(), user.clone());
+        Ok(())
+    }
+
+    async fn delete_user(&self, username: &str) -> StoreResult<bool> {
+        Ok(self.state().users.remove(username).is_some())
+    }
+}
+
+#[async_trait]
+impl ClientStore for MemoryStore {
+    async fn client(&self, client_id: &str) -> StoreResult<Option<ClientRecord>> {
+        Ok(self.state().clients.get(client_id).cloned())
+    }
+
+    async fn insert_client(&self, client: &ClientRecord) -> StoreResult<bool> {
+        let mut state = self.state();
+        if state.clients.contains_key(&client.client_id) {
+            return Ok(false);
+        }
+        state.clients.insert(client.client_id.clone(), client.clone());
+        Ok(true)
+    }
+
+    async fn put_client(&self, client: &ClientRecord) -> StoreResult<()> {
+        self.state().clients.insert(client.client_id.clone(), client.clone());
+        Ok(())
+    }
+
+    async fn list_clients(&self) -> StoreResult<Vec<ClientRecord>> {
+        let mut clients: Vec<_> = self.state().clients.values().cloned().collect();
+        clients.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        Ok(clients)
+    }
+
+    async fn delete_client(&self, client_id: &str) -> StoreResult<bool> {
+        Ok(self.state().clients.remove(client_id).is_some())
+    }
+}
+
+#[async_trait]
+impl KeyStore for MemoryStore {
+    async fn signing_keys(&self) -> StoreResult<(u64, Vec<SigningKeyRecord>)> {
+        Ok(self.state().keys.clone())
+    }
+
+    async fn save_signing_keys(&self, expected: u64, keys: &[SigningKeyRecord]) -> StoreResult<bool> {
+        let mut state = self.state();
+        if state.keys.0 != expected {
+            return Ok(false);
+        }
+        state.keys = (expected + 1, keys.to_vec());
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+        let mut state = self.state();
+        state.prune_user_sessions(&session.username, session.created_at);
+        state.creates_since_sweep += 1;
+        if state.creates_since_sweep >= SWEEP_EVERY {
+            state.creates_since_sweep = 0;
+            state.sweep(session.created_at);
+        }
+        state.sessions_by_user.entry(session.username.clone()).or_default().insert(session.sid.clone());
+        state.sessions.insert(session.sid.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn session(&self, sid: &str) -> StoreResult<Option<Session>> {
+        let now = shared_claims::unix_now();
+        Ok(self.state().sessions.get(sid).filter(|s| s.is_live(now)).cloned())
+    }
+
+    async fn rotate_refresh(&self, sid: &str, presented_jti: &str, rotation: &Rotation) -> StoreResult<RotateOutcome> {
+        let mut state = self.state();
+        let Some(session) = state.sessions.get(sid) else {
+            return Ok(RotateOutcome::NotFound);
+        };
+        let outcome = decide_rotation(session, presented_jti, rotation);
+        match &outcome {
+            RotateOutcome::Rotated(next) => {
+                state.sessions.insert(sid.to_owned(), next.clone());
+            }
+            RotateOutcome::Reused(_) | RotateOutcome::NotFound => {
+                state.remove_session(sid);
+            }
+            RotateOutcome::Grace(_) => {}
+        }
+        Ok(outcome)
+    }
+
+    async fn delete_session(&self, sid: &str) -> StoreResult<Option<Session>> {
+        let now = shared_claims::unix_now();
+        Ok(self.state().remove_session(sid).filter(|s| s.is_live(now)))
+    }
+
+    async fn user_sessions(&self, username: &str) -> StoreResult<Vec<Session>> {
+        let now = shared_claims::unix_now();
+        let mut state = self.state();
+        state.prune_user_sessions(username, now);
+        let mut sessions: Vec<Session> = state
+            .sessions_by_user
+            .get(username)
+            .into_iter()
+            .flatten()
+            .filter_map(|sid| state.sessions.get(sid).cloned())
+            .collect();
+        sessions.sort_by_key(|s| s.created_at);
+        Ok(sessions)
+    }
+}
+
+impl MemoryStore {
+    fn cursor(&self, seq: u64) -> String {
+        format!("{}-{seq}", self.epoch)
+    }
+
+    fn parse_cursor(&self, cursor: &str) -> Option<u64> {
+        let (epoch, seq) = cursor.rsplit_once('-')?;
+        (epoch == self.epoch).then(|| seq.parse().ok()).flatten()
+    }
+}
+
+#[async_trait]
+impl RevocationStore for MemoryStore {
+    async fn revoke(&self, revocation: &Revocation, expires_at: i64) -> StoreResult<RevocationEvent> {
+        let now = shared_claims::unix_now();
+        let mut state = self.state();
+        state.revocations.retain(|_, e| e.expires_at > now);
+        state.feed_seq += 1;
+        let event = RevocationEvent { cursor: self.cursor(state.feed_seq), revocation: revocation.clone(), expires_at };
+        let key = revocation.key();
+        // A user may be revoked twice; the later cut-off (and life) wins.
+        let keep_existing = state.revocations.get(&key).is_some_and(|e| later_or_equal(&e.revocation, revocation));
+        if !keep_existing {
+            state.revocations.insert(key, event.clone());
+        }
+        let seq = state.feed_seq;
+        state.feed.push_back((seq, event.clone()));
+        while state.feed.len() > FEED_LENGTH {
+            state.feed.pop_front();
+        }
+        Ok(event)
+    }
+
+    async fn is_revoked(&self, jti: &str, sid: Option<&str>, subject: &str, issued_at: i64) -> StoreResult<bool> {
+        let now = shared_claims::unix_now();
+        let state = self.state();
+        let keys = [
+            Some(Revocation::Token { jti: jti.to_owned() }.key()),
+            sid.map(|sid| Revocation::Session { sid: sid.to_owned() }.key()),
+            Some(Revocation::User { sub: subject.to_owned(), before: 0 }.key()),
+        ];
+        Ok(keys.iter().flatten().any(|key| {
+            state
+                .revocations
+                .get(key)
+                .is_some_and(|e| e.expires_at > now && e.revocation.covers(jti, sid, subject, issued_at))
+        }))
+    }
+
+    async fn revocations_since(&self, cursor: &str, limit: usize) -> StoreResult<FeedPage> {
+        let Some(after) = self.parse_cursor(cursor) else {
+            return Ok(FeedPage::Gap);
+        };
+        let state = self.state();
+        let oldest = state.feed.front().map_or(state.feed_seq + 1, |(seq, _)| *seq);
+        if after + 1 < oldest || after > state.feed_seq {
+            return Ok(FeedPage::Gap);
+        }
+        let events = state.feed.iter().filter(|(seq, _)| *seq > after).take(limit).map(|(_, e)| e.clone()).collect();
+        Ok(FeedPage::Events(events))
+    }
+
+    async fn revocation_snapshot(&self) -> StoreResult<(Vec<RevocationEvent>, String)> {
+        let now = shared_claims::unix_now();
+        let state = self.state();
+        let live = state.revocations.values().filter(|e| e.expires_at > now).cloned().collect();
+        Ok((live, self.cursor(state.feed_seq)))
+    }
+}
+
+/// Whether `existing` already revokes at least what `new` does.
+fn later_or_equal(existing: &Revocation, new: &Revocation) -> bool {
+    match (existing, new) {
+        (Revocation::User { before: a, .. }, Revocation::User { before: b, .. }) => a >= b,
+        _ => false,
+    }
+}
+
+#[async_trait]
+impl Health for MemoryStore {
+    async fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn passes_the_store_contract() {
+        crate::store::contract_tests::run_all(&MemoryStore::new()).await;
+    }
+}

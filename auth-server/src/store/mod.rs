@@ -1,0 +1,108 @@
+//! Server-side state behind small traits, one per kind of record, so that the
+//! embedded in-memory store (the default) and Redis are interchangeable and pass one
+//! contract test suite (`contract_tests`). Storage knows nothing of HTTP or OAuth
+//! messages: it keeps records and performs the few multi-step changes atomically.
+
+mod memory;
+mod records;
+mod redis;
+
+#[doc(hidden)]
+pub mod contract_tests;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use self::memory::MemoryStore;
+pub use self::records::{
+    ClientRecord, FeedPage, KeyState, Revocation, RevocationEvent, RotateOutcome, Rotation, Session, SigningKeyRecord,
+    UserRecord,
+};
+pub use self::redis::{KeyEncryptionKey, RedisStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored record is corrupt: {0}")]
+    Corrupt(String),
+    #[error("key encryption failed: {0}")]
+    Crypto(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn user(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// Creates the user unless one of that name exists; returns whether it did.
+    async fn insert_user(&self, user: &UserRecord) -> StoreResult<bool>;
+    /// Creates or replaces.
+    async fn put_user(&self, user: &UserRecord) -> StoreResult<()>;
+    async fn delete_user(&self, username: &str) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    async fn client(&self, client_id: &str) -> StoreResult<Option<ClientRecord>>;
+    async fn insert_client(&self, client: &ClientRecord) -> StoreResult<bool>;
+    async fn put_client(&self, client: &ClientRecord) -> StoreResult<()>;
+    async fn list_clients(&self) -> StoreResult<Vec<ClientRecord>>;
+    async fn delete_client(&self, client_id: &str) -> StoreResult<bool>;
+}
+
+/// The signing key set is read and written whole: it is small, and writing it with
+/// a version check makes every transition a compare-and-set that at most one replica
+/// wins.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// The keys and the version they were saved under (0 when none were ever saved).
+    async fn signing_keys(&self) -> StoreResult<(u64, Vec<SigningKeyRecord>)>;
+    /// Saves `keys` as version `expected + 1` if the stored version is still
+    /// `expected`; returns false (and changes nothing) otherwise.
+    async fn save_signing_keys(&self, expected: u64, keys: &[SigningKeyRecord]) -> StoreResult<bool>;
+}
+
+/// Login sessions and the rotation of their refresh tokens.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session; it expires at its `idle_expires_at`.
+    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+    /// The live session, or `None` when unknown or past its idle or absolute expiry.
+    async fn session(&self, sid: &str) -> StoreResult<Option<Session>>;
+    /// The atomic step of the refresh grant; see [`RotateOutcome`].
+    async fn rotate_refresh(&self, sid: &str, presented_jti: &str, rotation: &Rotation) -> StoreResult<RotateOutcome>;
+    /// Removes a session; returns it if it was live.
+    async fn delete_session(&self, sid: &str) -> StoreResult<Option<Session>>;
+    /// Live sessions of a user.
+    async fn user_sessions(&self, username: &str) -> StoreResult<Vec<Session>>;
+}
+
+/// Revocations: recorded until every token they affect has expired, and appended to a
+/// feed that resource servers follow (resumable by cursor).
+#[async_trait]
+pub trait RevocationStore: Send + Sync {
+    /// Records `revocation` until `expires_at` and appends it to the feed.
+    async fn revoke(&self, revocation: &Revocation, expires_at: i64) -> StoreResult<RevocationEvent>;
+    /// Whether a token with these claims is revoked by any revocation in force:
+    /// its `jti`, its session, or its subject's "everything issued before".
+    async fn is_revoked(&self, jti: &str, sid: Option<&str>, subject: &str, issued_at: i64) -> StoreResult<bool>;
+    /// Feed events after `cursor` (oldest first, at most `limit`), or `Gap` when the
+    /// feed no longer reaches back that far and the reader must take a snapshot.
+    async fn revocations_since(&self, cursor: &str, limit: usize) -> StoreResult<FeedPage>;
+    /// Every revocation in force, and the cursor to follow the feed from.
+    async fn revocation_snapshot(&self) -> StoreResult<(Vec<RevocationEvent>, String)>;
+}
+
+/// Liveness of the backing store, for `/readyz`.
+#[async_trait]
+pub trait Health: Send + Sync {
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// Everything the server keeps, as one object the application holds.
+pub trait Store: UserStore + ClientStore + KeyStore + SessionStore + RevocationStore + Health {}
+impl<T: UserStore + ClientStore + KeyStore + SessionStore + RevocationStore + Health> Store for T {}
+
+pub type SharedStore = Arc<dyn Store>;

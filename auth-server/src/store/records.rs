@@ -1,0 +1,167 @@
+//! The records the store keeps. Plain data, serialisable, with no behaviour beyond
+//! what a record can say about itself.
+
+use serde::{Deserialize, Serialize};
+pub use shared_claims::Revocation;
+use shared_claims::ScopeSet;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub username: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// The most this user may be granted.
+    pub scopes: ScopeSet,
+    #[serde(default)]
+    pub disabled: bool,
+    /// Tokens of this user issued before this time (seconds) are revoked: set by a
+    /// password change.
+    #[serde(default)]
+    pub tokens_valid_after: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientRecord {
+    pub client_id: String,
+    /// Hex SHA-256 of the secret; `None` for a public client. Secrets are long and
+    /// random, so a fast hash is enough and client authentication stays cheap.
+    pub secret_sha256: Option<String>,
+    /// Grant type names as in RFC 6749 (`password`, `refresh_token`, ...).
+    pub grant_types: Vec<String>,
+    pub scopes: ScopeSet,
+    /// Audiences of the tokens issued to this client; empty means the issuer itself.
+    pub audiences: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyState {
+    /// Published, signs nothing yet.
+    Next,
+    /// Signs. Exactly one key is active.
+    Active,
+    /// Published, signs nothing, removed once every token it signed has expired.
+    Retired,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub state: KeyState,
+    /// PKCS#8 PEM of the RSA private key. The Redis store encrypts it at rest.
+    pub private_pem: String,
+    pub created_at: i64,
+    #[serde(default)]
+    pub activated_at: Option<i64>,
+    #[serde(default)]
+    pub retired_at: Option<i64>,
+}
+
+impl std::fmt::Debug for SigningKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyRecord")
+            .field("kid", &self.kid)
+            .field("state", &self.state)
+            .field("created_at", &self.created_at)
+            .field("activated_at", &self.activated_at)
+            .field("retired_at", &self.retired_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A login session: every refresh and access token of one login carries its `sid`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub sid: String,
+    pub username: String,
+    pub client_id: String,
+    pub scope: ScopeSet,
+    pub audiences: Vec<String>,
+    pub created_at: i64,
+    /// Absolute end: no refresh extends past it.
+    pub expires_at: i64,
+    pub last_used: i64,
+    /// Sliding end: the session dies if not refreshed before it.
+    pub idle_expires_at: i64,
+    /// `jti` of the only refresh token that may be used next.
+    pub refresh_jti: String,
+    pub refresh_iat: i64,
+    /// The refresh token that `refresh_jti` replaced, and when, for the reuse grace.
+    #[serde(default)]
+    pub previous_jti: Option<String>,
+    #[serde(default)]
+    pub rotated_at: Option<i64>,
+}
+
+impl Session {
+    pub fn is_live(&self, now: i64) -> bool {
+        now < self.idle_expires_at && now < self.expires_at
+    }
+}
+
+/// A revocation in the feed: `cursor` orders events; `expires_at` is when every
+/// token it affects has expired and it can be forgotten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevocationEvent {
+    pub cursor: String,
+    pub revocation: Revocation,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedPage {
+    Events(Vec<RevocationEvent>),
+    /// The cursor is older than the feed keeps: take a snapshot.
+    Gap,
+}
+
+/// What a refresh asks of the store.
+#[derive(Debug, Clone)]
+pub struct Rotation {
+    pub new_jti: String,
+    pub now: i64,
+    /// How long the session may now sit unused.
+    pub idle_ttl: i64,
+    /// Within this many seconds of a rotation, presenting the token it replaced
+    /// yields the same successor instead of counting as reuse.
+    pub reuse_grace: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RotateOutcome {
+    /// The presented token was current; the session now expects `new_jti`.
+    Rotated(Session),
+    /// The presented token was just replaced, within the grace window: the session
+    /// is unchanged and its current token is the successor to hand out again.
+    Grace(Session),
+    /// The presented token had already been used: the session is gone.
+    Reused(Session),
+    /// No live session of that id.
+    NotFound,
+}
+
+/// The state machine of [`RotateOutcome`], shared by stores that hold a `Session`
+/// value under a lock. (Redis runs the same rules in Lua.)
+pub(crate) fn decide_rotation(session: &Session, presented_jti: &str, rotation: &Rotation) -> RotateOutcome {
+    let now = rotation.now;
+    if !session.is_live(now) {
+        return RotateOutcome::NotFound;
+    }
+    if session.refresh_jti == presented_jti {
+        let mut next = session.clone();
+        next.previous_jti = Some(presented_jti.to_owned());
+        next.rotated_at = Some(now);
+        next.refresh_jti = rotation.new_jti.clone();
+        next.refresh_iat = now;
+        next.last_used = now;
+        next.idle_expires_at = now.saturating_add(rotation.idle_ttl).min(session.expires_at);
+        return RotateOutcome::Rotated(next);
+    }
+    let in_grace = session.previous_jti.as_deref() == Some(presented_jti)
+        && session.rotated_at.is_some_and(|at| now < at.saturating_add(rotation.reuse_grace));
+    if in_grace {
+        RotateOutcome::Grace(session.clone())
+    } else {
+        RotateOutcome::Reused(session.clone())
+    }
+}

@@ -1,0 +1,114 @@
+//! The Redis key layout. Every key starts with `as:` and carries a hash tag (the
+//! part in `{...}`), so that all keys one operation touches hash to one slot and a
+//! later Redis Cluster needs no change of layout:
+//!
+//! | key                         | type       | holds                                         |
+//! |-----------------------------|------------|-----------------------------------------------|
+//! | `as:{u:<username>}`         | string     | the user record (JSON)                        |
+//! | `as:{u:<username>}:sessions`| sorted set | the user's session ids, scored by `expires_at`|
+//! | `as:{s:<sid>}`              | hash       | one login session (see `session_hash`)        |
+//! | `as:{clients}`              | hash       | `client_id` → client record (JSON)            |
+//! | `as:{keys}`                 | hash       | `version` and `keys` (JSON, private keys JWE) |
+//!
+//! Identifiers are chosen by users and operators and may contain `{` or `}`, which
+//! would end the hash tag early, or `:`. Inside a tag they are therefore
+//! percent-encoded ([`escape`]): `%`, `{`, `}`, space and control characters become
+//! `%XX`, everything else stays readable (`alice` → `as:{u:alice}`). The encoding is
+//! injective, so two names never share a key, and a tag never contains a brace.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// All clients in one hash: they are few, read whole by the admin API, and a single
+/// key makes insert-if-absent (HSETNX) and listing atomic without a separate index.
+pub(super) const CLIENTS: &str = "as:{clients}";
+
+/// The signing key set with its compare-and-set version.
+pub(super) const SIGNING_KEYS: &str = "as:{keys}";
+
+/// A user record.
+pub(super) fn user(username: &str) -> String {
+    format!("as:{{u:{}}}", escape(username))
+}
+
+/// A user's session index: shares the user's tag, so it lives in the user's slot.
+pub(super) fn user_sessions(username: &str) -> String {
+    format!("as:{{u:{}}}:sessions", escape(username))
+}
+
+/// A login session.
+pub(super) fn session(sid: &str) -> String {
+    format!("as:{{s:{}}}", escape(sid))
+}
+
+/// Percent-encodes the bytes that could break a hash tag or make a key hard to
+/// read in `redis-cli`; borrows when nothing needs encoding (the usual case).
+pub(super) fn escape(id: &str) -> Cow<'_, str> {
+    let needs_escape = |c: char| matches!(c, '%' | '{' | '}' | ' ') || c.is_ascii_control();
+    if !id.contains(needs_escape) {
+        return Cow::Borrowed(id);
+    }
+    let mut out = String::with_capacity(id.len() + 8);
+    for c in id.chars() {
+        if needs_escape(c) {
+            // `needs_escape` only matches ASCII, so `c` is one byte.
+            let _ = write!(out, "%{:02X}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hash tag as Redis Cluster computes it: the text between the first `{`
+    /// and the first `}` after it, when non-empty.
+    fn hash_tag(key: &str) -> Option<&str> {
+        let open = key.find('{')?;
+        let close = key[open + 1..].find('}')? + open + 1;
+        (close > open + 1).then(|| &key[open + 1..close])
+    }
+
+    #[test]
+    fn plain_names_stay_readable() {
+        assert_eq!(user("alice"), "as:{u:alice}");
+        assert_eq!(user_sessions("alice"), "as:{u:alice}:sessions");
+        assert_eq!(session("Zm9vYmFy-_"), "as:{s:Zm9vYmFy-_}");
+        assert_eq!(escape("web-app:prod@example.com"), "web-app:prod@example.com");
+    }
+
+    #[test]
+    fn braces_and_percent_are_encoded() {
+        assert_eq!(escape("a}b{c%d e\n"), "a%7Db%7Bc%25d%20e%0A");
+        assert_eq!(user("evil}:sessions"), "as:{u:evil%7D:sessions}");
+        // Non-ASCII stays as UTF-8.
+        assert_eq!(escape("jürgen"), "jürgen");
+    }
+
+    #[test]
+    fn a_user_and_its_index_share_one_tag_whatever_the_name() {
+        for name in ["alice", "a}b", "{x}", "}", "{", "%7D", "", "a b"] {
+            let tag = hash_tag(&user(name)).map(str::to_owned);
+            assert_eq!(tag, Some(format!("u:{}", escape(name))), "{name:?}");
+            assert_eq!(hash_tag(&user_sessions(name)).map(str::to_owned), tag, "{name:?}");
+            assert!(!escape(name).contains(['{', '}']), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn encoding_is_injective() {
+        // "%7D" literally and "}" must not collide.
+        assert_ne!(user("%7D"), user("}"));
+        assert_ne!(session("a%20b"), session("a b"));
+        assert_eq!(escape("%7D"), "%257D");
+    }
+
+    #[test]
+    fn fixed_keys_have_tags() {
+        assert_eq!(hash_tag(CLIENTS), Some("clients"));
+        assert_eq!(hash_tag(SIGNING_KEYS), Some("keys"));
+    }
+}

@@ -1,0 +1,109 @@
+//! The Lua scripts behind the store's multi-step changes. Redis runs a script
+//! atomically, so each is one indivisible step; every key a script touches is
+//! passed in `KEYS` and shares one hash tag (Redis Cluster requires both).
+//!
+//! Scripts, not WATCH/MULTI: the store shares one multiplexed connection between
+//! all requests, and WATCH state belongs to a connection, so one request's WATCH
+//! would be disturbed by another's commands.
+//!
+//! Timestamps travel as decimal strings and are only compared in Lua, never
+//! formatted, so no precision is lost in Lua's doubles.
+
+use redis::Script;
+
+/// The refresh-token rotation, exactly the rules of `records::decide_rotation`.
+///
+/// KEYS[1]: the session hash. ARGV: presented jti, new jti, now,
+/// `now + idle_ttl` (saturated by the caller), reuse grace in seconds.
+/// Returns `{outcome, HGETALL of the session}`; the outcome is `rotated`, `grace`,
+/// `reused` (the snapshot before deletion), `not_found` or `corrupt`.
+const ROTATE_REFRESH: &str = r#"
+local key = KEYS[1]
+local presented, new_jti, now_s, renewed_s = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local now, grace = tonumber(now_s), tonumber(ARGV[5])
+
+if redis.call('EXISTS', key) == 0 then
+  return {'not_found', {}}
+end
+local f = redis.call('HMGET', key, 'refresh_jti', 'previous_jti', 'rotated_at', 'idle_expires_at', 'expires_at')
+local current, previous = f[1], f[2]
+local idle_expires_at, expires_at = tonumber(f[4]), tonumber(f[5])
+if not current or not idle_expires_at or not expires_at then
+  return {'corrupt', {}}
+end
+
+-- Past its sliding or absolute end: dead, whatever was presented.
+if not (now < idle_expires_at and now < expires_at) then
+  redis.call('DEL', key)
+  return {'not_found', {}}
+end
+
+-- The current token: rotate, renew the idle window (capped at the absolute end)
+-- and let the key expire with it.
+if presented == current then
+  local idle_s = renewed_s
+  if tonumber(renewed_s) > expires_at then idle_s = f[5] end
+  redis.call('HSET', key, 'previous_jti', presented, 'rotated_at', now_s, 'refresh_jti', new_jti,
+    'refresh_iat', now_s, 'last_used', now_s, 'idle_expires_at', idle_s)
+  redis.call('EXPIREAT', key, idle_s)
+  return {'rotated', redis.call('HGETALL', key)}
+end
+
+-- The token just replaced, within the grace window: hand out the same successor.
+local rotated_at = tonumber(f[3])
+if previous and presented == previous and rotated_at and now < rotated_at + grace then
+  return {'grace', redis.call('HGETALL', key)}
+end
+
+-- Anything else is reuse: the whole session goes.
+local snapshot = redis.call('HGETALL', key)
+redis.call('DEL', key)
+return {'reused', snapshot}
+"#;
+
+/// Adds a session to its user's index and keeps the index bounded.
+///
+/// KEYS[1]: the user's session index (sorted set, sid scored by `expires_at`).
+/// ARGV: sid, its `expires_at`, now. Drops members already past their absolute
+/// end, adds the new one, and lets the whole index expire with its last member.
+const INDEX_SESSION: &str = r#"
+local key = KEYS[1]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[3])
+redis.call('ZADD', key, ARGV[2], ARGV[1])
+local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+if last[2] then
+  redis.call('EXPIREAT', key, last[2])
+end
+return 1
+"#;
+
+/// Compare-and-set of the signing key set.
+///
+/// KEYS[1]: the signing key hash. ARGV: expected version, new version, keys JSON.
+/// Returns 1 when saved, 0 when the stored version (absent = "0") differs.
+const SAVE_SIGNING_KEYS: &str = r#"
+local current = redis.call('HGET', KEYS[1], 'version') or '0'
+if current ~= ARGV[1] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'keys', ARGV[3])
+return 1
+"#;
+
+/// The scripts, hashed once at start-up; `redis::Script` sends EVALSHA and falls
+/// back to loading the script when the server does not know it yet.
+pub(super) struct Scripts {
+    pub rotate_refresh: Script,
+    pub index_session: Script,
+    pub save_signing_keys: Script,
+}
+
+impl Scripts {
+    pub fn new() -> Self {
+        Self {
+            rotate_refresh: Script::new(ROTATE_REFRESH),
+            index_session: Script::new(INDEX_SESSION),
+            save_signing_keys: Script::new(SAVE_SIGNING_KEYS),
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Fixtures for the crate's in-process tests: an [`Authority`] over a `MemoryStore`
+//! with short, fixed settings, tokens minted directly, and requests sent through the
+//! real routes (`http::configure`) with `actix_web::test`.
+//!
+//! Generating an RSA key is the slow part of a fixture, so every fixture starts from
+//! the same generated key (tests that rotate add their own).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::header::HeaderMap;
+use actix_web::http::StatusCode;
+use actix_web::{test, web, App};
+use serde_json::Value;
+use shared_claims::ScopeSet;
+use tokio::sync::OnceCell;
+
+use crate::authority::Authority;
+use crate::feed::RevocationFeed;
+use crate::http::metrics::Metrics;
+use crate::http::AppState;
+use crate::keys::{generate_record, KeyRing};
+use crate::password::Passwords;
+use crate::secret::SecretString;
+use crate::store::{ClientRecord, KeyState, MemoryStore, SharedStore, SigningKeyRecord, UserRecord};
+use crate::tokens::{AccessGrant, TokenSettings, Tokens};
+
+pub const ISSUER: &str = "http://auth.test";
+
+static FIRST_KEY: OnceCell<SigningKeyRecord> = OnceCell::const_new();
+
+/// One test's server: its own store, sharing only the first signing key.
+pub struct TestServer {
+    pub authority: Arc<Authority>,
+}
+
+/// An answer, read whole. `body` is `Null` when empty, a JSON string when not JSON.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// A string member of the JSON body.
+    pub fn str(&self, member: &str) -> &str {
+        self.body[member].as_str().unwrap_or_else(|| panic!("no string {member:?} in {}", self.body))
+    }
+}
+
+impl TestServer {
+    pub async fn new() -> Self {
+        let now = shared_claims::unix_now();
+        let store: SharedStore = Arc::new(MemoryStore::new());
+        let key = FIRST_KEY
+            .get_or_try_init(|| generate_record(KeyState::Active, now))
+            .await
+            .expect("a signing key can be generated")
+            .clone();
+        assert!(store.save_signing_keys(0, &[key]).await.unwrap());
+        let keys = Arc::new(KeyRing::load_or_create(store.clone(), now).await.unwrap());
+        let settings = TokenSettings {
+            issuer: ISSUER.into(),
+            access_ttl: 300,
+            refresh_idle_ttl: 3600,
+            refresh_max_ttl: 86_400,
+            refresh_reuse_grace: 0,
+        };
+        let feed = RevocationFeed::new(store.clone(), Duration::from_secs(1));
+        let authority = Authority::new(store, Tokens::new(keys, settings), Passwords::new(1).unwrap(), feed);
+        Self { authority }
+    }
+
+    /// An access token signed by this server, as the token endpoint would mint it.
+    /// No `audiences` means the issuer.
+    pub fn access_token(
+        &self,
+        subject: &str,
+        client_id: &str,
+        scope: &str,
+        audiences: &[&str],
+        sid: Option<&str>,
+    ) -> String {
+        let grant = AccessGrant {
+            subject: subject.into(),
+            client_id: client_id.into(),
+            scope: ScopeSet::parse(scope).unwrap(),
+            audiences: audiences.iter().map(|a| a.to_string()).collect(),
+            sid: sid.map(str::to_owned),
+        };
+        self.authority.tokens.access_token(&grant, shared_claims::unix_now()).unwrap()
+    }
+
+    /// What the `ops` client of the contract's bootstrap example gets.
+    pub fn admin_token(&self) -> String {
+        self.access_token("ops", "ops", "admin", &[], None)
+    }
+
+    /// Sends `req` through every route of the server.
+    pub async fn send(&self, req: test::TestRequest) -> Reply {
+        let state = web::Data::new(AppState { authority: self.authority.clone(), jwks_max_age: 60 });
+        let metrics = web::Data::new(Metrics::new());
+        let app =
+            test::init_service(App::new().app_data(state).app_data(metrics).configure(crate::http::configure)).await;
+        let res = test::call_service(&app, req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = test::read_body(res).await;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply { status, headers, body }
+    }
+
+    /// Stores a user directly (bypassing the admin API).
+    pub async fn add_user(&self, username: &str, password: &str, scopes: &str) {
+        let password_hash = self.authority.passwords.hash(SecretString::new(password)).await.unwrap();
+        let user = UserRecord {
+            username: username.into(),
+            password_hash,
+            scopes: ScopeSet::parse(scopes).unwrap(),
+            disabled: false,
+            tokens_valid_after: 0,
+        };
+        assert!(self.authority.store.insert_user(&user).await.unwrap());
+    }
+
+    /// Stores a public client allowed the password and refresh grants.
+    pub async fn add_public_client(&self, client_id: &str, scopes: &str) {
+        let client = ClientRecord {
+            client_id: client_id.into(),
+            secret_sha256: None,
+            grant_types: vec!["password".into(), "refresh_token".into()],
+            scopes: ScopeSet::parse(scopes).unwrap(),
+            audiences: vec!["documents-api".into()],
+        };
+        self.authority.store.put_client(&client).await.unwrap();
+    }
+
+    /// `POST /oauth2/token` with the form `params`.
+    pub async fn token_request(&self, params: &[(&str, &str)]) -> Reply {
+        self.send(test::TestRequest::post().uri("/oauth2/token").set_form(params)).await
+    }
+
+    /// A password-grant login through the token endpoint by a public client.
+    pub async fn login(&self, client_id: &str, username: &str, password: &str) -> Reply {
+        self.token_request(&[
+            ("grant_type", "password"),
+            ("client_id", client_id),
+            ("username", username),
+            ("password", password),
+        ])
+        .await
+    }
+
+    /// A refresh through the token endpoint by a public client.
+    pub async fn refresh(&self, client_id: &str, refresh_token: &str) -> Reply {
+        self.token_request(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", client_id),
+            ("refresh_token", refresh_token),
+        ])
+        .await
+    }
+
+    /// Whether the server now considers this access token revoked.
+    pub async fn is_revoked(&self, access_token: &str) -> bool {
+        let claims = self.authority.tokens.verify_access_token(access_token, shared_claims::unix_now()).unwrap();
+        self.authority.is_revoked(&claims).await.unwrap()
+    }
+}
