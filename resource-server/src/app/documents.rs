@@ -1,0 +1,100 @@
+//! `GET /api/documents` (`documents:read`) and `POST /api/documents`
+//! (`documents:write`): the caller's own documents.
+//!
+//! The body of a POST is read only after the token and scope were accepted (the
+//! extractor runs first and `Payload` never fails), so an unauthenticated caller
+//! always gets the RFC 6750 answer, never a validation error.
+
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::document_store::StoreError;
+use super::{ApiError, DocumentStore};
+use crate::actix::Scoped;
+use crate::required_scope;
+
+required_scope!(pub DocumentsRead = "documents:read");
+required_scope!(pub DocumentsWrite = "documents:write");
+
+/// Longest title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Largest content, in bytes of UTF-8.
+pub const MAX_CONTENT_BYTES: usize = 64 * 1024;
+/// Largest request body: the content may grow up to six-fold by JSON escaping.
+const MAX_BODY_BYTES: usize = 6 * MAX_CONTENT_BYTES + 4096;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDocument {
+    title: String,
+    content: String,
+}
+
+pub(crate) async fn get_documents(token: Scoped<DocumentsRead>, store: web::Data<DocumentStore>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({"documents": store.list(&token.sub)}))
+}
+
+pub(crate) async fn post_documents(
+    token: Scoped<DocumentsWrite>,
+    store: web::Data<DocumentStore>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    require_json(&req)?;
+    let body = read_body(payload).await?;
+    let new: NewDocument = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::invalid_request(format!("the body must be a JSON object {{\"title\", \"content\"}}: {e}"))
+    })?;
+    validate(&new)?;
+    let document = store.add(&token.sub, new.title, new.content).map_err(|err| match err {
+        StoreError::Full(_) => ApiError::new(StatusCode::CONFLICT, "limit_reached", err.to_string()),
+        StoreError::Id => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error"),
+    })?;
+    Ok(HttpResponse::Created().json(document))
+}
+
+fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
+    let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request", "the body must be application/json"))
+    }
+}
+
+async fn read_body(mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::invalid_request("the request body could not be read"))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request",
+                format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn validate(new: &NewDocument) -> Result<(), ApiError> {
+    if new.title.trim().is_empty() {
+        return Err(ApiError::invalid_request("title must not be empty"));
+    }
+    if new.title.chars().count() > MAX_TITLE_CHARS {
+        return Err(ApiError::invalid_request(format!("title is longer than {MAX_TITLE_CHARS} characters")));
+    }
+    if new.title.chars().any(char::is_control) {
+        return Err(ApiError::invalid_request("title must not contain control characters"));
+    }
+    if new.content.len() > MAX_CONTENT_BYTES {
+        return Err(ApiError::invalid_request(format!("content is larger than {MAX_CONTENT_BYTES} bytes")));
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! The demo API: documents per owner, input validation, ops endpoints, the binary's
+//! application factory.
+
+use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use serde_json::json;
+use shared_claims::unix_now;
+
+use super::{bearer, get, post_document, send, service};
+use crate::app::Application;
+use crate::test_support::{claims, claims_for, key_set, TestKey, AUDIENCE, ISSUER};
+use crate::verify::Verifier;
+
+#[actix_web::test]
+async fn documents_are_stored_per_owner() {
+    let app = service!();
+    let alice = TestKey::shared().access_token(&claims_for("alice", "documents:read documents:write"));
+    let bob = TestKey::shared().access_token(&claims_for("bob", "documents:read documents:write"));
+
+    let reply = send(&app, post_document(Some(&alice), r#"{"title":"Plan","content":"Ship it."}"#).to_request()).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let created = reply.body;
+    assert_eq!((created["owner"].as_str(), created["title"].as_str()), (Some("alice"), Some("Plan")));
+    assert_eq!(created["content"], "Ship it.");
+    assert!(created["id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(created["created_at"].as_i64().is_some_and(|t| t >= unix_now() - 5));
+
+    let listed = send(&app, get("/api/documents", Some(&bearer(&alice))).to_request()).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(listed.body, json!({"documents": [created]}));
+    let bobs = send(&app, get("/api/documents", Some(&bearer(&bob))).to_request()).await;
+    assert_eq!(bobs.body, json!({"documents": []}));
+}
+
+#[actix_web::test]
+async fn document_input_is_validated_with_clear_400s() {
+    let app = service!();
+    let token = TestKey::shared().access_token(&claims());
+    let long_title = json!({"title": "t".repeat(201), "content": ""}).to_string();
+    let big_content = json!({"title": "t", "content": "c".repeat(64 * 1024 + 1)}).to_string();
+    let cases = [
+        ("not json", "{".to_owned()),
+        ("array", "[]".to_owned()),
+        ("missing content", r#"{"title":"t"}"#.to_owned()),
+        ("wrong type", r#"{"title":1,"content":"c"}"#.to_owned()),
+        ("unknown field", r#"{"title":"t","content":"c","owner":"bob"}"#.to_owned()),
+        ("empty title", r#"{"title":"  ","content":"c"}"#.to_owned()),
+        ("control character", r#"{"title":"a\nb","content":"c"}"#.to_owned()),
+        ("long title", long_title),
+        ("big content", big_content),
+    ];
+    for (name, body) in cases {
+        let reply = send(&app, post_document(Some(&token), &body).to_request()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name}: {}", reply.text);
+        assert_eq!(reply.body["error"], "invalid_request", "{name}");
+        assert!(reply.body["error_description"].is_string(), "{name}");
+    }
+    let max_title = json!({"title": "é".repeat(200), "content": "c".repeat(64 * 1024)}).to_string();
+    assert_eq!(send(&app, post_document(Some(&token), &max_title).to_request()).await.status, StatusCode::CREATED);
+
+    let huge = "x".repeat(1024 * 1024);
+    assert_eq!(send(&app, post_document(Some(&token), &huge).to_request()).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let text = TestRequest::post()
+        .uri("/api/documents")
+        .insert_header((AUTHORIZATION, bearer(&token)))
+        .insert_header((CONTENT_TYPE, "text/plain"))
+        .set_payload("hi")
+        .to_request();
+    assert_eq!(send(&app, text).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[actix_web::test]
+async fn authentication_is_judged_before_the_body() {
+    let app = service!();
+    let reply = send(&app, post_document(None, "{").to_request()).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let reply = send(&app, post_document(Some("bad"), &"x".repeat(1024 * 1024)).to_request()).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn ops_endpoints_answer() {
+    let app = service!();
+    assert_eq!(send(&app, get("/healthz", None).to_request()).await.status, StatusCode::OK);
+    assert_eq!(send(&app, get("/readyz", None).to_request()).await.status, StatusCode::OK);
+    send(&app, get("/api/me", None).to_request()).await;
+    let token = TestKey::shared().access_token(&claims());
+    send(&app, get("/api/me", Some(&bearer(&token))).to_request()).await;
+    let metrics = send(&app, get("/metrics", None).to_request()).await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(metrics.content_type.unwrap_or_default().starts_with("text/plain; version=0.0.4"));
+    assert!(metrics.text.contains("rs_ready 1\n"));
+    assert!(metrics.text.contains("rs_tokens_accepted_total 1\n"), "{}", metrics.text);
+    assert!(metrics.text.contains("rs_tokens_refused_total{reason=\"missing_token\"} 1\n"));
+    let missing = send(&app, get("/nope", None).to_request()).await;
+    assert_eq!((missing.status, missing.body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+}
+
+#[actix_web::test]
+async fn the_application_binds_port_zero_and_serves() {
+    let verifier = Verifier::builder(AUDIENCE).local_with_keys(ISSUER, key_set(&[TestKey::shared()]));
+    let app = Application::with_verifier("127.0.0.1:0", verifier).unwrap();
+    let address = app.local_addr();
+    assert_ne!(address.port(), 0);
+    let server = actix_web::rt::spawn(app.run());
+    let response = reqwest::get(format!("http://{address}/healthz")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    server.abort();
+}

@@ -1,0 +1,28 @@
+//! The `resource-server` binary: the demo API behind bearer-token checks.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use resource_server::app::Application;
+use resource_server::settings::Settings;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let settings = Settings::parse();
+    resource_server::telemetry::init(settings.log_format);
+    let app = match Application::build(&settings) {
+        Ok(app) => app,
+        Err(err) => {
+            tracing::error!("cannot start: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!("listening on http://{}", app.local_addr());
+    match app.run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("server failed: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

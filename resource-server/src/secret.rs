@@ -1,0 +1,57 @@
+//! A secret string that cannot be printed by accident.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Holds a credential (e.g. `RS_CLIENT_SECRET`). `Debug` and `Display` print
+/// `[redacted]`, so a settings struct or an error can be logged whole without leaking
+/// it; the value is reached only through [`Secret::expose`], which is easy to grep for.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself. Call it only where the value is sent to its one recipient.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_prints_the_value() {
+        let secret = Secret::new("hunter2");
+        assert!(!format!("{secret:?} {secret}").contains("hunter2"));
+        assert_eq!(secret.expose(), "hunter2");
+    }
+}

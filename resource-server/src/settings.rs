@@ -1,0 +1,123 @@
+//! Settings of the `resource-server` binary, from the environment (names fixed by the
+//! project contract) or the matching command-line flags.
+
+use clap::{Parser, ValueEnum};
+
+use crate::verify::{ClientCredentials, VerifyMode};
+use crate::Secret;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "resource-server", version, about = "Demo API protected by OAuth 2.0 bearer tokens (RFC 6750).")]
+pub struct Settings {
+    /// Listen address; port 0 picks a free port (the bound address is logged).
+    #[arg(long, env = "RS_BIND", default_value = "127.0.0.1:8081")]
+    pub bind: String,
+
+    /// The authorization server; its RFC 8414 metadata is discovered from here.
+    #[arg(long, env = "RS_AUTH_URL", default_value = "http://127.0.0.1:8080")]
+    pub auth_url: String,
+
+    /// The `aud` value this server accepts (also the challenge realm).
+    #[arg(long, env = "RS_AUDIENCE", default_value = "documents-api")]
+    pub audience: String,
+
+    /// `local`: RS256 against the JWKS; `introspect`: RFC 7662 for every token.
+    #[arg(long, env = "RS_VERIFY", value_enum, default_value = "local")]
+    pub verify: VerifyArg,
+
+    /// This server's own client id (introspection, revocation feed).
+    #[arg(long, env = "RS_CLIENT_ID")]
+    pub client_id: Option<String>,
+
+    /// This server's own client secret.
+    #[arg(long, env = "RS_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<Secret>,
+
+    /// Seconds without contact with the revocation feed after which the revocation view
+    /// is no longer trusted.
+    #[arg(long, env = "RS_REVOCATION_MAX_STALENESS", default_value_t = 30)]
+    pub revocation_max_staleness: u64,
+
+    /// Log line format; the level comes from `RUST_LOG` (default `info`).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyArg {
+    Local,
+    Introspect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A setting that cannot work, reported at start-up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("RS_VERIFY=introspect needs RS_CLIENT_ID and RS_CLIENT_SECRET")]
+    MissingClientCredentials,
+}
+
+impl Settings {
+    pub fn mode(&self) -> VerifyMode {
+        match self.verify {
+            VerifyArg::Local => VerifyMode::Local,
+            VerifyArg::Introspect => VerifyMode::Introspect,
+        }
+    }
+
+    /// The client credentials, when both parts are set and non-empty.
+    pub fn client_credentials(&self) -> Option<ClientCredentials> {
+        let id = self.client_id.as_deref().filter(|id| !id.is_empty())?;
+        let secret = self.client_secret.as_ref().filter(|secret| !secret.is_empty())?;
+        Some(ClientCredentials::new(id, secret.clone()))
+    }
+
+    /// Checks combinations clap cannot express.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if self.mode() == VerifyMode::Introspect && self.client_credentials().is_none() {
+            return Err(SettingsError::MissingClientCredentials);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Settings {
+        Settings::try_parse_from(std::iter::once("resource-server").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let settings = parse(&[]);
+        // The test process may have RS_* variables set; only check when it does not.
+        if std::env::vars().all(|(k, _)| !k.starts_with("RS_")) {
+            assert_eq!(settings.bind, "127.0.0.1:8081");
+            assert_eq!(settings.auth_url, "http://127.0.0.1:8080");
+            assert_eq!(settings.audience, "documents-api");
+            assert_eq!(settings.mode(), VerifyMode::Local);
+            assert_eq!(settings.revocation_max_staleness, 30);
+        }
+    }
+
+    #[test]
+    fn introspection_needs_credentials() {
+        let settings = parse(&["--verify", "introspect", "--client-id", "documents-api"]);
+        assert_eq!(settings.validate(), Err(SettingsError::MissingClientCredentials));
+        let settings = parse(&["--verify", "introspect", "--client-id", "id", "--client-secret", "s"]);
+        assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let settings = parse(&["--client-secret", "hunter2"]);
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,136 @@
+//! A stand-in authorization server on a real socket (127.0.0.1, port 0): metadata, a
+//! JWKS with `Cache-Control`, and RFC 7662 introspection answering from a table, with
+//! counters and a gate that holds introspection answers until the test opens it.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+
+use super::ISSUER;
+
+pub(crate) const CLIENT_ID: &str = "documents api";
+pub(crate) const CLIENT_SECRET: &str = "s3cr:t&é";
+/// `client_secret_basic` of the credentials above: each part form-urlencoded first.
+const EXPECTED_BASIC: &str = "Basic ZG9jdW1lbnRzK2FwaTpzM2NyJTNBdCUyNiVDMyVBOQ==";
+
+struct State {
+    jwks: Mutex<Value>,
+    answers: Mutex<HashMap<String, Value>>,
+    jwks_fetches: AtomicUsize,
+    introspections: AtomicUsize,
+    gated: AtomicBool,
+    gate: Semaphore,
+    base: Mutex<String>,
+}
+
+pub(crate) struct FakeAuthServer {
+    state: Arc<State>,
+    base_url: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl FakeAuthServer {
+    pub async fn start(jwks: Value) -> Self {
+        let state = Arc::new(State {
+            jwks: Mutex::new(jwks),
+            answers: Mutex::default(),
+            jwks_fetches: AtomicUsize::new(0),
+            introspections: AtomicUsize::new(0),
+            gated: AtomicBool::new(false),
+            gate: Semaphore::new(0),
+            base: Mutex::default(),
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let base_url = format!("http://{}", listener.local_addr().expect("local address"));
+        *state.base.lock().unwrap() = base_url.clone();
+        let shared = web::Data::from(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(shared.clone())
+                .route("/.well-known/oauth-authorization-server", web::get().to(metadata))
+                .route("/jwks", web::get().to(jwks_document))
+                .route("/introspect", web::post().to(introspection))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .expect("listen")
+        .run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        Self { state, base_url, handle }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// What introspection says about `token`; unknown tokens are inactive.
+    pub fn answer(&self, token: &str, answer: Value) {
+        self.state.answers.lock().unwrap().insert(token.to_owned(), answer);
+    }
+
+    pub fn set_jwks(&self, jwks: Value) {
+        *self.state.jwks.lock().unwrap() = jwks;
+    }
+
+    /// Holds every introspection answer until [`FakeAuthServer::open_gate`].
+    pub fn close_gate(&self) {
+        self.state.gated.store(true, Ordering::SeqCst);
+    }
+
+    pub fn open_gate(&self) {
+        self.state.gated.store(false, Ordering::SeqCst);
+        self.state.gate.add_permits(1000);
+    }
+
+    pub fn introspections(&self) -> usize {
+        self.state.introspections.load(Ordering::SeqCst)
+    }
+
+    pub fn jwks_fetches(&self) -> usize {
+        self.state.jwks_fetches.load(Ordering::SeqCst)
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(false).await;
+    }
+}
+
+async fn metadata(state: web::Data<State>) -> HttpResponse {
+    let base = state.base.lock().unwrap().clone();
+    HttpResponse::Ok().json(json!({
+        "issuer": ISSUER,
+        "jwks_uri": format!("{base}/jwks"),
+        "introspection_endpoint": format!("{base}/introspect"),
+    }))
+}
+
+async fn jwks_document(state: web::Data<State>) -> HttpResponse {
+    state.jwks_fetches.fetch_add(1, Ordering::SeqCst);
+    let jwks = state.jwks.lock().unwrap().clone();
+    HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(jwks)
+}
+
+async fn introspection(
+    state: web::Data<State>,
+    req: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    state.introspections.fetch_add(1, Ordering::SeqCst);
+    let authorization = req.headers().get("authorization").and_then(|v| v.to_str().ok());
+    if authorization != Some(EXPECTED_BASIC) {
+        return HttpResponse::Unauthorized().insert_header(("WWW-Authenticate", "Basic")).finish();
+    }
+    if state.gated.load(Ordering::SeqCst) {
+        let _permit = state.gate.acquire().await;
+    }
+    let token = form.get("token").cloned().unwrap_or_default();
+    let answer = state.answers.lock().unwrap().get(&token).cloned();
+    HttpResponse::Ok().json(answer.unwrap_or_else(|| json!({"active": false})))
+}

@@ -1,0 +1,180 @@
+//! Introspection mode: the auth server judges every token (RFC 7662), and its answers
+//! are cached briefly and shared between concurrent requests.
+//!
+//! ```text
+//! IntrospectionVerifier::verify
+//!   ├─ TokenCache::get         answered before, within min(exp, max_cache_ttl) → done
+//!   ├─ target()                metadata discovered? (spawn_discovery keeps trying) else 503
+//!   ├─ join_inflight(token)    one OnceCell per token being introspected: coalescing
+//!   │    └─ call (only one)    introspect() → into_claims() → ClaimValidator::validate
+//!   │                          → TokenCache::insert
+//!   └─ InflightGuard::drop     forget the in-flight entry
+//! ```
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::time::Duration;
+
+use reqwest::{Client, Url};
+use shared_claims::{AccessClaims, ClaimValidator, ACCESS_TOKEN_TYP};
+use tokio::sync::OnceCell;
+
+use super::backoff::Backoff;
+use super::discovery::{discover, endpoint};
+use super::introspection::{introspect, Introspected};
+use super::token_cache::{CachedToken, TokenCache};
+use super::{ClientCredentials, VerifierMetrics, VerifyError};
+
+type Outcome = Result<CachedToken, VerifyError>;
+type InflightMap = Mutex<HashMap<Box<str>, Arc<OnceCell<Outcome>>>>;
+
+/// The discovered issuer and endpoint.
+struct Target {
+    validator: ClaimValidator,
+    endpoint: Url,
+}
+
+pub(crate) struct IntrospectionVerifier {
+    client: Client,
+    metadata_url: Url,
+    credentials: ClientCredentials,
+    audience: String,
+    leeway_secs: i64,
+    max_cache_ttl: Duration,
+    target: RwLock<Option<Arc<Target>>>,
+    cache: TokenCache,
+    inflight: InflightMap,
+    metrics: Arc<VerifierMetrics>,
+}
+
+pub(crate) struct IntrospectionConfig {
+    pub client: Client,
+    pub metadata_url: Url,
+    pub credentials: ClientCredentials,
+    pub audience: String,
+    pub leeway_secs: i64,
+    pub max_cache_ttl: Duration,
+    pub cache: TokenCache,
+    pub metrics: Arc<VerifierMetrics>,
+}
+
+impl IntrospectionVerifier {
+    pub fn new(config: IntrospectionConfig) -> Self {
+        Self {
+            client: config.client,
+            metadata_url: config.metadata_url,
+            credentials: config.credentials,
+            audience: config.audience,
+            leeway_secs: config.leeway_secs,
+            max_cache_ttl: config.max_cache_ttl,
+            target: RwLock::new(None),
+            cache: config.cache,
+            inflight: Mutex::new(HashMap::new()),
+            metrics: config.metrics,
+        }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.target().is_some()
+    }
+
+    fn target(&self) -> Option<Arc<Target>> {
+        self.target.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Discovers the issuer and the introspection endpoint once.
+    async fn discover(&self) -> Result<(), super::FetchError> {
+        let metadata = discover(&self.client, &self.metadata_url).await?;
+        let endpoint = endpoint(metadata.introspection_endpoint.as_deref(), "introspection_endpoint")?;
+        let validator = ClaimValidator::new(metadata.issuer, self.audience.clone()).with_leeway(self.leeway_secs);
+        *self.target.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(Target { validator, endpoint }));
+        Ok(())
+    }
+
+    /// Returns the claims and whether they came from the cache.
+    pub async fn verify(&self, token: &str, now: i64) -> Result<(Arc<AccessClaims>, bool), VerifyError> {
+        if let Some(hit) = self.cache.get(token, now) {
+            return Ok((hit.claims, true));
+        }
+        let target =
+            self.target().ok_or(VerifyError::Unavailable("the authorization server has not been discovered yet"))?;
+        let guard = self.join_inflight(token);
+        let outcome = guard.cell.get_or_init(|| self.call(&target, token, now)).await.clone();
+        drop(guard);
+        outcome.map(|entry| (entry.claims, false))
+    }
+
+    fn join_inflight<'a>(&'a self, token: &'a str) -> InflightGuard<'a> {
+        let mut map = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
+        let cell = map.entry(token.into()).or_default().clone();
+        InflightGuard { map: &self.inflight, token, cell }
+    }
+
+    /// The one call made for a token, however many requests wait for it.
+    async fn call(&self, target: &Target, token: &str, now: i64) -> Outcome {
+        if let Some(hit) = self.cache.get(token, now) {
+            return Ok(hit); // answered between our cache miss and joining
+        }
+        let answer = introspect(&self.client, &target.endpoint, &self.credentials, token).await;
+        self.metrics.introspection_call(answer.is_ok());
+        let response = match answer {
+            Ok(Introspected::Active(response)) => response,
+            Ok(Introspected::Inactive) => return Err(VerifyError::Inactive),
+            Err(err) => {
+                tracing::warn!(error = %err, "token introspection failed");
+                return Err(VerifyError::Unavailable("the authorization server cannot be reached"));
+            }
+        };
+        let claims = response.into_claims()?;
+        // The token type is vouched for by the answer itself (checked in into_claims).
+        target.validator.validate(Some(ACCESS_TOKEN_TYP), &claims, now)?;
+        let ttl = i64::try_from(self.max_cache_ttl.as_secs()).unwrap_or(i64::MAX);
+        let expires_at = claims.exp.min(now.saturating_add(ttl));
+        let entry = CachedToken { claims: Arc::new(claims), kid: None, expires_at };
+        self.cache.insert(token, entry.clone(), now);
+        Ok(entry)
+    }
+}
+
+/// Membership of one request in the in-flight call for its token. Dropping it (also
+/// when the request is cancelled) removes the entry once the call is over or nobody
+/// else waits, so the map never keeps finished or orphaned calls.
+struct InflightGuard<'a> {
+    map: &'a InflightMap,
+    token: &'a str,
+    cell: Arc<OnceCell<Outcome>>,
+}
+
+impl Drop for InflightGuard<'_> {
+    fn drop(&mut self) {
+        let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        let ours = map.get(self.token).is_some_and(|cell| Arc::ptr_eq(cell, &self.cell));
+        // strong count: the map's reference, ours, and any other waiter's.
+        if ours && (self.cell.initialized() || Arc::strong_count(&self.cell) <= 2) {
+            map.remove(self.token);
+        }
+    }
+}
+
+/// Retries discovery in the background, with backoff, until it succeeds.
+pub(crate) fn spawn_discovery(verifier: &Arc<IntrospectionVerifier>, runtime: &tokio::runtime::Handle, retry: Backoff) {
+    let weak: Weak<IntrospectionVerifier> = Arc::downgrade(verifier);
+    let mut backoff = retry;
+    runtime.spawn(async move {
+        loop {
+            let Some(verifier) = weak.upgrade() else { return };
+            match verifier.discover().await {
+                Ok(()) => {
+                    tracing::info!("authorization server metadata discovered");
+                    return;
+                }
+                Err(err) => {
+                    let delay = backoff.next_delay();
+                    tracing::warn!(error = %err, retry_in = ?delay, "cannot discover the authorization server");
+                    drop(verifier);
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    });
+}

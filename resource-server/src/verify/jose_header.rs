@@ -1,0 +1,179 @@
+//! Splitting a compact JWS (RFC 7515 §7.1) and reading its JOSE header ourselves, so
+//! that `alg`, `typ`, `kid` and `crit` are checked before any key is looked up or any
+//! signature computed (RFC 8725 §3.1, §3.11).
+//!
+//! Only the fields we act on are read. `jku`, `x5u`, `jwk` and `x5c` are deliberately
+//! never looked at: the only keys we trust are the published key set's.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Deserialize;
+use shared_claims::{ClaimError, ACCESS_TOKEN_TYP};
+
+use super::VerifyError;
+
+/// The only algorithm we accept. Compared exactly, never case-folded (RFC 7515 §4.1.1).
+pub const ACCEPTED_ALG: &str = "RS256";
+/// Longest `kid` we look up; the auth server's are far shorter.
+const MAX_KID_LEN: usize = 256;
+
+/// The three segments of a compact JWS, still encoded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CompactJws<'a> {
+    pub header: &'a str,
+    pub payload: &'a str,
+    pub signature: &'a str,
+    /// `header.payload`: the bytes the signature covers (RFC 7515 §5.2).
+    pub signing_input: &'a str,
+}
+
+impl<'a> CompactJws<'a> {
+    /// Exactly three segments, all non-empty (a JWT always has a payload); a five-part
+    /// JWE is refused here.
+    pub fn split(token: &'a str) -> Result<Self, VerifyError> {
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(VerifyError::Malformed);
+        };
+        if header.is_empty() || payload.is_empty() || signature.is_empty() {
+            return Err(VerifyError::Malformed);
+        }
+        let signing_input = &token[..header.len() + 1 + payload.len()];
+        Ok(Self { header, payload, signature, signing_input })
+    }
+}
+
+/// The header fields that decide whether we even try to verify.
+#[derive(Debug, Deserialize)]
+struct RawHeader {
+    alg: Option<String>,
+    typ: Option<String>,
+    kid: Option<String>,
+    /// Any value at all is refused, so its type does not matter.
+    crit: Option<serde::de::IgnoredAny>,
+}
+
+/// A header that passed the checks: RS256, an access-token `typ`, a `kid`, no `crit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JoseHeader {
+    pub typ: String,
+    pub kid: String,
+}
+
+impl JoseHeader {
+    /// Decodes and checks the header segment. Order matters only for the error
+    /// reported: all checks run before any crypto.
+    pub fn parse(segment: &str) -> Result<Self, VerifyError> {
+        let bytes = decode_segment(segment)?;
+        // Duplicate member names are refused by serde for the fields above
+        // (RFC 7515 §4: a parser must reject or take the last; we reject).
+        let raw: RawHeader = serde_json::from_slice(&bytes).map_err(|_| VerifyError::Malformed)?;
+        if raw.alg.as_deref() != Some(ACCEPTED_ALG) {
+            return Err(VerifyError::Algorithm);
+        }
+        if raw.crit.is_some() {
+            return Err(VerifyError::CriticalHeader);
+        }
+        let typ = raw.typ.ok_or(VerifyError::Claims(ClaimError::WrongType))?;
+        if !is_access_token_typ(&typ) {
+            return Err(VerifyError::Claims(ClaimError::WrongType));
+        }
+        let kid = raw.kid.ok_or(VerifyError::UnknownKey)?;
+        if kid.is_empty() || kid.len() > MAX_KID_LEN {
+            return Err(VerifyError::UnknownKey);
+        }
+        Ok(Self { typ, kid })
+    }
+}
+
+/// Base64url without padding (RFC 7515 §2), strict: padding, stray characters and
+/// non-zero trailing bits are all refused.
+pub(crate) fn decode_segment(segment: &str) -> Result<Vec<u8>, VerifyError> {
+    URL_SAFE_NO_PAD.decode(segment).map_err(|_| VerifyError::Malformed)
+}
+
+/// RFC 9068 §4: `at+jwt`, case-insensitively, optionally with the `application/`
+/// prefix. An early copy of the rule `shared_claims::ClaimValidator` applies again after
+/// the signature, so a refresh token (`rt+jwt`) costs no RSA work.
+fn is_access_token_typ(typ: &str) -> bool {
+    let bare = match typ.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+        _ => typ,
+    };
+    bare.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(json: &str) -> Result<JoseHeader, VerifyError> {
+        JoseHeader::parse(&URL_SAFE_NO_PAD.encode(json))
+    }
+
+    #[test]
+    fn accepts_an_access_token_header() {
+        let parsed = header(r#"{"alg":"RS256","typ":"at+jwt","kid":"k1"}"#).unwrap();
+        assert_eq!(parsed, JoseHeader { typ: "at+jwt".into(), kid: "k1".into() });
+        assert!(header(r#"{"alg":"RS256","typ":"application/AT+JWT","kid":"k1"}"#).is_ok());
+    }
+
+    #[test]
+    fn refuses_every_other_algorithm() {
+        for alg in [r#""none""#, r#""HS256""#, r#""rs256""#, r#""RS512""#, r#""PS256""#, "null", "1"] {
+            let json = format!(r#"{{"alg":{alg},"typ":"at+jwt","kid":"k1"}}"#);
+            assert!(matches!(header(&json), Err(VerifyError::Algorithm | VerifyError::Malformed)), "{alg}");
+        }
+        assert_eq!(header(r#"{"typ":"at+jwt","kid":"k1"}"#), Err(VerifyError::Algorithm));
+    }
+
+    #[test]
+    fn refuses_crit_whatever_it_holds() {
+        for crit in [r#"["exp"]"#, "[]", r#""b64""#] {
+            let json = format!(r#"{{"alg":"RS256","typ":"at+jwt","kid":"k1","crit":{crit}}}"#);
+            assert_eq!(header(&json), Err(VerifyError::CriticalHeader), "{crit}");
+        }
+    }
+
+    #[test]
+    fn refuses_refresh_tokens_and_untyped_tokens() {
+        let wrong = Err(VerifyError::Claims(ClaimError::WrongType));
+        assert_eq!(header(r#"{"alg":"RS256","typ":"rt+jwt","kid":"k1"}"#), wrong);
+        assert_eq!(header(r#"{"alg":"RS256","typ":"JWT","kid":"k1"}"#), wrong);
+        assert_eq!(header(r#"{"alg":"RS256","kid":"k1"}"#), wrong);
+    }
+
+    #[test]
+    fn needs_a_reasonable_kid() {
+        assert_eq!(header(r#"{"alg":"RS256","typ":"at+jwt"}"#), Err(VerifyError::UnknownKey));
+        assert_eq!(header(r#"{"alg":"RS256","typ":"at+jwt","kid":""}"#), Err(VerifyError::UnknownKey));
+        let long = format!(r#"{{"alg":"RS256","typ":"at+jwt","kid":"{}"}}"#, "k".repeat(300));
+        assert_eq!(header(&long), Err(VerifyError::UnknownKey));
+    }
+
+    #[test]
+    fn key_carrying_headers_are_ignored_not_trusted() {
+        let json = r#"{"alg":"RS256","typ":"at+jwt","kid":"k1","jwk":{"kty":"RSA"},"jku":"http://evil","x5u":"x","x5c":["y"]}"#;
+        assert_eq!(header(json).unwrap().kid, "k1");
+    }
+
+    #[test]
+    fn refuses_bad_encodings_and_shapes() {
+        assert_eq!(JoseHeader::parse("not base64!"), Err(VerifyError::Malformed));
+        let padded = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"at+jwt","kid":"k"}"#) + "=";
+        assert_eq!(JoseHeader::parse(&padded), Err(VerifyError::Malformed));
+        assert_eq!(header("[]"), Err(VerifyError::Malformed));
+        assert_eq!(header(r#"{"alg":"RS256","alg":"none","typ":"at+jwt","kid":"k"}"#), Err(VerifyError::Malformed));
+    }
+
+    #[test]
+    fn splits_exactly_three_non_empty_segments() {
+        let jws = CompactJws::split("a.b.c").unwrap();
+        assert_eq!((jws.header, jws.payload, jws.signature, jws.signing_input), ("a", "b", "c", "a.b"));
+        for bad in ["a.b", "a.b.c.d.e", "a..c", "a.b.", ".b.c", ""] {
+            assert!(CompactJws::split(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The cached key set of local mode and the rules for refreshing it.
+//!
+//! ```text
+//! spawn_refresher        background: fetch, sleep max-age (clamped), repeat;
+//!                        on failure retry with backoff, keep the last good set
+//! JwksCache::snapshot    request path: the current keys, no I/O, no await
+//! refetch_for_unknown_kid request path, only for a kid we do not know:
+//!                        queue on one lock (coalescing: one fetch however many wait),
+//!                        skip if someone else refreshed meanwhile,
+//!                        skip if the last kid-driven fetch was < min_refetch_interval
+//!                        ago (a flood of random kids is not a flood of fetches;
+//!                        scheduled refreshes do not count, so a key rotated in just
+//!                        after one is still picked up)
+//! ```
+
+use std::sync::{Arc, PoisonError, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use shared_claims::ClaimValidator;
+
+use super::backoff::Backoff;
+use super::http::FetchError;
+use super::{KeySet, KeySource, VerifierMetrics};
+
+/// When to fetch the key set again.
+#[derive(Debug, Clone)]
+pub struct RefreshPolicy {
+    /// At most one fetch triggered by unknown `kid`s per this interval.
+    pub min_refetch_interval: Duration,
+    /// Refresh interval when the JWKS response carries no `max-age`.
+    pub default_max_age: Duration,
+    /// Bounds applied to the announced `max-age`, so that `max-age=0` cannot make us
+    /// poll in a loop and a year-long one cannot pin a withdrawn key.
+    pub min_max_age: Duration,
+    pub max_max_age: Duration,
+    /// Backoff between failed attempts.
+    pub retry_initial: Duration,
+    pub retry_max: Duration,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        Self {
+            min_refetch_interval: Duration::from_secs(5),
+            default_max_age: Duration::from_secs(300),
+            min_max_age: Duration::from_secs(5),
+            max_max_age: Duration::from_secs(3600),
+            retry_initial: Duration::from_millis(250),
+            retry_max: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RefreshPolicy {
+    fn refresh_after(&self, max_age: Option<Duration>) -> Duration {
+        max_age.unwrap_or(self.default_max_age).clamp(self.min_max_age, self.max_max_age.max(self.min_max_age))
+    }
+}
+
+/// What one successful fetch established: the keys and the issuer they speak for.
+#[derive(Debug)]
+pub(crate) struct KeySnapshot {
+    pub validator: ClaimValidator,
+    pub keys: KeySet,
+    /// Increases with every successful fetch; 0 means "no snapshot yet".
+    pub generation: u64,
+}
+
+pub(crate) struct JwksCache {
+    source: Arc<dyn KeySource>,
+    audience: String,
+    leeway_secs: i64,
+    policy: RefreshPolicy,
+    current: RwLock<Option<Arc<KeySnapshot>>>,
+    /// Held for the duration of a fetch: this is what coalesces concurrent fetches.
+    /// Guards the time of the last `kid`-driven fetch, which rate-limits them.
+    fetching: tokio::sync::Mutex<Option<Instant>>,
+    metrics: Arc<VerifierMetrics>,
+}
+
+impl JwksCache {
+    pub fn new(
+        source: Arc<dyn KeySource>,
+        audience: String,
+        leeway_secs: i64,
+        policy: RefreshPolicy,
+        metrics: Arc<VerifierMetrics>,
+    ) -> Self {
+        Self {
+            source,
+            audience,
+            leeway_secs,
+            policy,
+            current: RwLock::new(None),
+            fetching: tokio::sync::Mutex::new(None),
+            metrics,
+        }
+    }
+
+    pub fn snapshot(&self) -> Option<Arc<KeySnapshot>> {
+        self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Installs keys directly, without a fetch (static key sets, tests).
+    pub fn install(&self, issuer: String, keys: KeySet) {
+        let generation = self.snapshot().map_or(0, |s| s.generation) + 1;
+        let validator = ClaimValidator::new(issuer, self.audience.clone()).with_leeway(self.leeway_secs);
+        let snapshot = Arc::new(KeySnapshot { validator, keys, generation });
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(snapshot);
+    }
+
+    /// Called when a token names a `kid` missing from the snapshot of generation
+    /// `seen` (0: there was none). Returns the snapshot to look the `kid` up in.
+    pub async fn refetch_for_unknown_kid(&self, seen: u64) -> Option<Arc<KeySnapshot>> {
+        let mut last_kid_fetch = self.fetching.lock().await;
+        let current = self.snapshot();
+        if current.as_ref().map_or(0, |s| s.generation) != seen {
+            return current; // refreshed while we queued: coalesced
+        }
+        if last_kid_fetch.is_some_and(|at| at.elapsed() < self.policy.min_refetch_interval) {
+            return current; // rate-limited
+        }
+        *last_kid_fetch = Some(Instant::now());
+        if let Err(err) = self.fetch().await {
+            tracing::warn!(error = %err, "JWK Set refetch for an unknown kid failed");
+        }
+        self.snapshot()
+    }
+
+    /// A scheduled refresh; returns how long to wait before the next one.
+    async fn refresh(&self) -> Result<Duration, FetchError> {
+        let _fetching = self.fetching.lock().await;
+        let max_age = self.fetch().await?;
+        Ok(self.policy.refresh_after(max_age))
+    }
+
+    /// One fetch; the caller holds `fetching`.
+    async fn fetch(&self) -> Result<Option<Duration>, FetchError> {
+        let result = self.source.fetch().await;
+        self.metrics.key_set_fetch(result.is_ok());
+        let fetched = result?;
+        tracing::debug!(keys = fetched.keys.len(), issuer = %fetched.issuer, "JWK Set fetched");
+        self.install(fetched.issuer, fetched.keys);
+        Ok(fetched.max_age)
+    }
+}
+
+/// Keeps the key set fresh in the background until the cache is dropped.
+pub(crate) fn spawn_refresher(cache: &Arc<JwksCache>, runtime: &tokio::runtime::Handle) {
+    let weak: Weak<JwksCache> = Arc::downgrade(cache);
+    runtime.spawn(async move {
+        let mut backoff = None;
+        loop {
+            let Some(cache) = weak.upgrade() else { return };
+            let backoff =
+                backoff.get_or_insert_with(|| Backoff::new(cache.policy.retry_initial, cache.policy.retry_max));
+            let delay = match cache.refresh().await {
+                Ok(delay) => {
+                    backoff.reset();
+                    delay
+                }
+                Err(err) => {
+                    let delay = backoff.next_delay();
+                    let held = cache.snapshot().map_or(0, |s| s.keys.len());
+                    tracing::warn!(error = %err, retry_in = ?delay, keys_held = held,
+                        "cannot fetch the JWK Set; keeping the last good one");
+                    delay
+                }
+            };
+            drop(cache);
+            tokio::time::sleep(delay).await;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announced_max_age_is_clamped() {
+        let policy = RefreshPolicy::default();
+        assert_eq!(policy.refresh_after(None), policy.default_max_age);
+        assert_eq!(policy.refresh_after(Some(Duration::ZERO)), policy.min_max_age);
+        assert_eq!(policy.refresh_after(Some(Duration::from_secs(60))), Duration::from_secs(60));
+        assert_eq!(policy.refresh_after(Some(Duration::from_secs(999_999))), policy.max_max_age);
+    }
+}

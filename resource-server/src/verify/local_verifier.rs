@@ -1,0 +1,87 @@
+//! Local mode: the token's RS256 signature is checked against the published key set,
+//! with no call to the auth server per request.
+//!
+//! ```text
+//! LocalVerifier::verify
+//!   ├─ TokenCache::get            exact token seen before, still live, key still published → done
+//!   ├─ CompactJws::split          three base64url segments
+//!   ├─ JoseHeader::parse          alg == RS256, no crit, typ at+jwt, kid   (before any crypto)
+//!   ├─ key_for(kid)               snapshot, else JwksCache::refetch_for_unknown_kid
+//!   ├─ VerificationKey::verify    RSA, over header.payload
+//!   ├─ AccessClaims from payload  only now is the payload parsed
+//!   ├─ ClaimValidator::validate   typ, iss (the metadata's issuer), aud, exp/nbf/iat
+//!   └─ TokenCache::insert         until exp
+//! ```
+//! The caller ([`Verifier`](super::Verifier)) applies the size limit first and the
+//! revocation check last, on every path.
+
+use std::sync::Arc;
+
+use shared_claims::AccessClaims;
+
+use super::jose_header::{decode_segment, CompactJws, JoseHeader};
+use super::jwks::{JwksCache, KeySnapshot};
+use super::key_set::VerificationKey;
+use super::token_cache::{CachedToken, TokenCache};
+use super::VerifyError;
+
+pub(crate) struct LocalVerifier {
+    pub(crate) jwks: Arc<JwksCache>,
+    cache: TokenCache,
+}
+
+impl LocalVerifier {
+    pub fn new(jwks: Arc<JwksCache>, cache: TokenCache) -> Self {
+        Self { jwks, cache }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.jwks.snapshot().is_some()
+    }
+
+    /// Returns the claims and whether they came from the cache.
+    pub async fn verify(&self, token: &str, now: i64) -> Result<(Arc<AccessClaims>, bool), VerifyError> {
+        let snapshot = self.jwks.snapshot();
+        if let Some(hit) = self.cache.get(token, now) {
+            let key_published = match (&snapshot, &hit.kid) {
+                (Some(snapshot), Some(kid)) => snapshot.keys.contains(kid),
+                _ => false,
+            };
+            if key_published {
+                return Ok((hit.claims, true));
+            }
+        }
+        let jws = CompactJws::split(token)?;
+        let header = JoseHeader::parse(jws.header)?;
+        let signature = decode_segment(jws.signature)?;
+        let (snapshot, key) = self.key_for(&header.kid, snapshot).await?;
+        if !key.verify(jws.signing_input.as_bytes(), &signature) {
+            return Err(VerifyError::Signature);
+        }
+        let payload = decode_segment(jws.payload)?;
+        let claims: AccessClaims = serde_json::from_slice(&payload).map_err(|_| VerifyError::Malformed)?;
+        snapshot.validator.validate(Some(&header.typ), &claims, now)?;
+        let claims = Arc::new(claims);
+        let entry = CachedToken { claims: claims.clone(), kid: Some(header.kid.into()), expires_at: claims.exp };
+        self.cache.insert(token, entry, now);
+        Ok((claims, false))
+    }
+
+    async fn key_for(
+        &self,
+        kid: &str,
+        snapshot: Option<Arc<KeySnapshot>>,
+    ) -> Result<(Arc<KeySnapshot>, Arc<VerificationKey>), VerifyError> {
+        if let Some(snapshot) = snapshot.as_ref() {
+            if let Some(key) = snapshot.keys.get(kid) {
+                return Ok((snapshot.clone(), key.clone()));
+            }
+        }
+        let seen = snapshot.as_ref().map_or(0, |s| s.generation);
+        let Some(snapshot) = self.jwks.refetch_for_unknown_kid(seen).await else {
+            return Err(VerifyError::Unavailable("the signing keys are not available yet"));
+        };
+        let key = snapshot.keys.get(kid).cloned().ok_or(VerifyError::UnknownKey)?;
+        Ok((snapshot, key))
+    }
+}

@@ -1,0 +1,45 @@
+//! Framework-free bearer-token verification: usable from actix-web (see
+//! [`crate::actix`]), from any other HTTP stack, or from a worker that receives tokens
+//! some other way. Depends on Tokio (background refresh) and reqwest, never on actix.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use resource_server::verify::Verifier;
+//! let verifier = Verifier::builder("documents-api").local("http://127.0.0.1:8080")?;
+//! let claims = verifier.verify("eyJhbGciOi...").await?;
+//! println!("{} may use {}", claims.sub, claims.scope);
+//! # Ok(()) }
+//! ```
+
+mod backoff;
+mod builder;
+mod client_auth;
+mod discovery;
+mod error;
+mod http;
+mod introspection;
+mod introspection_verifier;
+mod jose_header;
+mod jwks;
+mod key_set;
+mod key_source;
+mod local_verifier;
+mod metrics;
+mod revocation;
+mod token_cache;
+mod verifier;
+
+pub use builder::{BuildError, VerifierBuilder};
+pub use client_auth::ClientCredentials;
+pub use discovery::{metadata_url, InvalidAuthUrl, ServerMetadata};
+pub use error::VerifyError;
+pub use http::FetchError;
+pub use jwks::RefreshPolicy;
+pub use key_set::{KeySet, KeySetError, VerificationKey};
+pub use key_source::{FetchedKeys, HttpKeySource, KeySource, StaticKeySource};
+pub use metrics::{VerifierMetrics, HTTP_REASONS};
+pub use revocation::{NeverRevoked, Revocation, RevocationCheck};
+pub use verifier::{Verifier, VerifyMode};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,161 @@
+//! A cache of tokens already verified, keyed by the exact token string, so a token seen
+//! again costs a hash lookup instead of an RSA verification or an introspection call.
+//!
+//! Bounded by two generations: new entries go to `young`; when `young` holds half the
+//! capacity it becomes `old` and the previous `old` is dropped. A hit in `old` moves the
+//! entry back to `young`. That approximates LRU with O(1) work and no extra crate.
+//!
+//! What the cache does NOT decide: revocation. The verifier consults its
+//! [`RevocationCheck`](super::RevocationCheck) on every hit.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use shared_claims::AccessClaims;
+
+/// What a verification established, kept until `expires_at`.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedToken {
+    pub claims: Arc<AccessClaims>,
+    /// The key that verified it (local mode): a hit is refused once that key leaves the
+    /// published set, so withdrawing a key takes effect at once.
+    pub kid: Option<Arc<str>>,
+    /// Unix seconds; the entry is usable while `now < expires_at`. Never later than the
+    /// token's `exp`.
+    pub expires_at: i64,
+}
+
+type Generation = HashMap<Box<str>, CachedToken>;
+
+pub(crate) struct TokenCache {
+    generations: Mutex<Generations>,
+    /// Entries per generation; the cache holds at most twice this.
+    half_capacity: usize,
+}
+
+#[derive(Default)]
+struct Generations {
+    young: Generation,
+    old: Generation,
+}
+
+impl TokenCache {
+    /// `capacity` 0 disables caching.
+    pub fn new(capacity: usize) -> Self {
+        Self { generations: Mutex::new(Generations::default()), half_capacity: capacity / 2 }
+    }
+
+    /// The entry for exactly this token, if it is still live at `now`.
+    pub fn get(&self, token: &str, now: i64) -> Option<CachedToken> {
+        if self.half_capacity == 0 {
+            return None;
+        }
+        let mut generations = self.lock();
+        if let Some(entry) = generations.young.get(token) {
+            if now < entry.expires_at {
+                return Some(entry.clone());
+            }
+            generations.young.remove(token);
+            return None;
+        }
+        let (key, entry) = generations.old.remove_entry(token)?;
+        if now >= entry.expires_at {
+            return None;
+        }
+        generations.insert(key, entry.clone(), self.half_capacity);
+        Some(entry)
+    }
+
+    /// Remembers a verified token. Entries already expired at `now` are not kept.
+    pub fn insert(&self, token: &str, entry: CachedToken, now: i64) {
+        if self.half_capacity == 0 || now >= entry.expires_at {
+            return;
+        }
+        self.lock().insert(token.into(), entry, self.half_capacity);
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        let generations = self.lock();
+        generations.young.len() + generations.old.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Generations> {
+        // A panic while holding this lock cannot leave the maps inconsistent in a way
+        // that matters (at worst an entry is missing), so a poisoned lock is reused.
+        self.generations.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Generations {
+    fn insert(&mut self, key: Box<str>, entry: CachedToken, half_capacity: usize) {
+        if self.young.len() >= half_capacity && !self.young.contains_key(&key) {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(key, entry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_claims::{Audience, ScopeSet};
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn entry(expires_at: i64) -> CachedToken {
+        let claims = AccessClaims {
+            iss: "iss".into(),
+            sub: "alice".into(),
+            aud: Audience::One("api".into()),
+            exp: expires_at,
+            iat: NOW,
+            nbf: None,
+            jti: "j".into(),
+            client_id: "c".into(),
+            scope: ScopeSet::new(),
+            sid: None,
+        };
+        CachedToken { claims: Arc::new(claims), kid: None, expires_at }
+    }
+
+    #[test]
+    fn returns_a_live_entry_for_the_exact_token_only() {
+        let cache = TokenCache::new(10);
+        cache.insert("a.b.c", entry(NOW + 60), NOW);
+        assert!(cache.get("a.b.c", NOW).is_some());
+        assert!(cache.get("a.b.d", NOW).is_none());
+        assert!(cache.get("a.b.c ", NOW).is_none());
+    }
+
+    #[test]
+    fn entries_die_at_their_expiry() {
+        let cache = TokenCache::new(10);
+        cache.insert("t", entry(NOW + 60), NOW);
+        assert!(cache.get("t", NOW + 59).is_some());
+        assert!(cache.get("t", NOW + 60).is_none());
+        assert_eq!(cache.len(), 0, "an expired entry is dropped when found");
+        cache.insert("dead", entry(NOW), NOW);
+        assert_eq!(cache.len(), 0, "an already expired entry is not stored");
+    }
+
+    #[test]
+    fn size_stays_bounded_and_recent_entries_survive() {
+        let cache = TokenCache::new(10);
+        for i in 0..1000 {
+            cache.insert(&format!("t{i}"), entry(NOW + 60), NOW);
+            // keep one token hot: it must survive every rotation
+            assert!(cache.get("t0", NOW).is_some(), "hot entry lost at {i}");
+        }
+        assert!(cache.len() <= 10, "len {}", cache.len());
+        assert!(cache.get("t999", NOW).is_some());
+        assert!(cache.get("t500", NOW).is_none());
+    }
+
+    #[test]
+    fn capacity_zero_disables_the_cache() {
+        let cache = TokenCache::new(0);
+        cache.insert("t", entry(NOW + 60), NOW);
+        assert!(cache.get("t", NOW).is_none());
+    }
+}
