@@ -1,0 +1,152 @@
+//! The `auth-server` binary under test.
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
+use crate::managed::ManagedServer;
+use crate::{binaries, bootstrap, RedisServer};
+
+const NAME: &str = "auth-server";
+
+/// How to start an auth server: the store, the bootstrap file and extra settings.
+#[derive(Clone)]
+pub struct AuthOptions {
+    redis_url: Option<String>,
+    bootstrap: Option<String>,
+    /// Settings on top of the defaults; `None` removes a default.
+    env: BTreeMap<String, Option<String>>,
+}
+
+impl AuthOptions {
+    /// The embedded in-memory store (no `REDIS_URL`) and the default bootstrap file.
+    pub fn embedded() -> Self {
+        AuthOptions { redis_url: None, bootstrap: Some(bootstrap::default_toml()), env: BTreeMap::new() }
+    }
+
+    /// The given Redis, with a fresh random `AUTH_KEY_ENCRYPTION_KEY` (kept across
+    /// restarts of the same server).
+    pub fn redis(redis: &RedisServer) -> Self {
+        AuthOptions { redis_url: Some(redis.url()), ..Self::embedded() }
+    }
+
+    /// Sets an environment variable, e.g. `("AUTH_ACCESS_TTL", "2")`.
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.env.insert(key.to_owned(), Some(value.into()));
+        self
+    }
+
+    /// Leaves out a variable the harness would otherwise set (e.g. the key-encryption key).
+    pub fn without_env(mut self, key: &str) -> Self {
+        self.env.insert(key.to_owned(), None);
+        self
+    }
+
+    /// Replaces the bootstrap file; `None` starts without `AUTH_BOOTSTRAP`.
+    pub fn bootstrap(mut self, toml: Option<String>) -> Self {
+        self.bootstrap = toml;
+        self
+    }
+
+    /// The full environment of the server; writes the bootstrap file into `dir`.
+    fn environment(&self, dir: &std::path::Path) -> Vec<(String, String)> {
+        let mut env: BTreeMap<String, String> = [
+            ("AUTH_BIND", "127.0.0.1:0"),
+            ("RUST_LOG", "info"),
+            ("LOG_FORMAT", "text"),
+            ("NO_COLOR", "1"),
+            ("RUST_BACKTRACE", "1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        if let Some(url) = &self.redis_url {
+            env.insert("REDIS_URL".into(), url.clone());
+            env.insert("AUTH_KEY_ENCRYPTION_KEY".into(), random_key());
+        }
+        if let Some(toml) = &self.bootstrap {
+            let path = dir.join("bootstrap.toml");
+            std::fs::write(&path, toml).expect("write the bootstrap file");
+            env.insert("AUTH_BOOTSTRAP".into(), path.display().to_string());
+        }
+        for (key, value) in &self.env {
+            match value {
+                Some(value) => env.insert(key.clone(), value.clone()),
+                None => env.remove(key),
+            };
+        }
+        env.into_iter().collect()
+    }
+}
+
+/// 32 random bytes, base64url without padding: an `AUTH_KEY_ENCRYPTION_KEY`.
+pub fn random_key() -> String {
+    let mut key = [0u8; 32];
+    openssl::rand::rand_bytes(&mut key).expect("random bytes");
+    URL_SAFE_NO_PAD.encode(key)
+}
+
+/// A running auth server, killed on drop (its logs are printed if the test failed).
+pub struct AuthServer {
+    server: ManagedServer,
+}
+
+impl AuthServer {
+    /// Starts the server and waits until it is ready. Panics with its log if it does not
+    /// come up.
+    pub async fn start(options: AuthOptions) -> Self {
+        let dir = temp_dir();
+        let env = options.environment(dir.path());
+        match ManagedServer::start(NAME, binaries::path(NAME), env, "AUTH_BIND", dir).await {
+            Ok(server) => AuthServer { server },
+            Err(why) => panic!("{why}"),
+        }
+    }
+
+    /// Starts the server expecting it to refuse to start (bad settings); returns its log.
+    /// Panics if it starts, or exits successfully.
+    pub async fn start_failure(options: AuthOptions) -> String {
+        let dir = temp_dir();
+        let env = options.environment(dir.path());
+        ManagedServer::start_failure(NAME, binaries::path(NAME), env, dir.path())
+            .await
+            .unwrap_or_else(|why| panic!("{why}"))
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash: the default issuer.
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr()
+    }
+
+    /// The captured stdout and stderr of the current run.
+    pub fn log(&self) -> String {
+        self.server.log()
+    }
+
+    /// Kills the process and starts it again with the same settings and store, on the
+    /// same address (so the default issuer does not change).
+    pub async fn restart(&mut self) {
+        if let Err(why) = self.server.restart().await {
+            panic!("{why}");
+        }
+    }
+
+    /// Kills the process; the log stays readable.
+    pub fn stop(&mut self) {
+        self.server.stop();
+    }
+
+    /// The temp dir holding the bootstrap file and the logs.
+    pub fn dir(&self) -> &std::path::Path {
+        self.server.dir()
+    }
+}
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("e2e-auth-").tempdir().expect("create a temp dir")
+}

@@ -1,0 +1,72 @@
+//! Locating the server binaries.
+//!
+//! The end-to-end tests live in another package than the binaries, so Cargo gives them
+//! no `CARGO_BIN_EXE_*`. Instead, the first time a test asks for a binary, we run
+//! `cargo build --bins -p <package>` in the workspace with the profile of the running
+//! test binary and take the binary from the target directory that test binary lives in
+//! (`target/<profile>/deps/<test>` -> `target/<profile>/`). Each package is built once
+//! per test process, and separately, so the auth-server tests do not depend on the
+//! resource server compiling.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+
+/// The packages whose binaries the tests run; each builds a binary of the same name.
+const PACKAGES: [&str; 2] = ["auth-server", "resource-server"];
+
+/// The path of a freshly built workspace binary (`"auth-server"` or `"resource-server"`).
+/// Panics with the build output if the build fails.
+pub fn path(name: &str) -> PathBuf {
+    static BUILDS: [OnceLock<Result<PathBuf, String>>; PACKAGES.len()] = [OnceLock::new(), OnceLock::new()];
+    let index = PACKAGES.iter().position(|package| *package == name).unwrap_or_else(|| panic!("unknown binary {name}"));
+    static REPORTED: [AtomicBool; PACKAGES.len()] = [AtomicBool::new(false), AtomicBool::new(false)];
+    let dir = BUILDS[index].get_or_init(|| build(name)).as_ref().unwrap_or_else(|error| {
+        // The whole cargo output once; every other test that needs the binary says so briefly.
+        if REPORTED[index].swap(true, Ordering::SeqCst) {
+            panic!("building {name} failed (the cargo output is in another failed test's output)");
+        }
+        panic!("{error}")
+    });
+    let binary = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(binary.is_file(), "{} was not built (looked for {})", name, binary.display());
+    binary
+}
+
+/// The directory the test binary's profile writes binaries to.
+fn profile_dir() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot locate the test binary: {e}"))?;
+    let deps = exe.parent().ok_or("test binary has no parent directory")?;
+    let dir = if deps.file_name().is_some_and(|n| n == "deps") { deps.parent() } else { Some(deps) };
+    dir.map(Path::to_path_buf).ok_or_else(|| format!("no profile directory above {}", exe.display()))
+}
+
+fn build(package: &str) -> Result<PathBuf, String> {
+    let dir = profile_dir()?;
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().ok_or("the tests crate has no parent directory")?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.current_dir(workspace).args(["build", "--bins", "-p", package]);
+    if let Some(target_dir) = dir.parent() {
+        command.arg("--target-dir").arg(target_dir);
+    }
+    match dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => {}
+        Some("release") => {
+            command.arg("--release");
+        }
+        Some(profile) => {
+            command.args(["--profile", profile]);
+        }
+    }
+    let output = command.output().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "building {package} failed ({command:?}, {}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(dir)
+}

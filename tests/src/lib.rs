@@ -1,0 +1,35 @@
+//! End-to-end harness: runs the real `auth-server` and `resource-server` binaries and a
+//! private `redis-server` as child processes, each on a free port of 127.0.0.1 with its
+//! own temp dir and captured log, and talks to them over HTTP like any OAuth client.
+//!
+//! ```text
+//! binaries::path("auth-server")   cargo build --bins, once per test process
+//! RedisServer::start()            free port, temp dir, PING until it answers
+//! AuthServer::start(options)      bootstrap TOML, env, "listening on http://ADDR", /readyz
+//! ResourceServer::start(options)  the same for the resource server
+//! OAuthClient                     token requests (RFC 6749 §4.3, §4.4, §6)
+//! Jwks                            metadata -> jwks_uri -> verify an RS256 JWS by `kid`
+//! ```
+//!
+//! Every wait has a deadline and ends with the log of whatever did not come up.
+
+pub mod auth;
+pub mod binaries;
+pub mod bootstrap;
+pub mod client;
+pub mod jwks;
+mod managed;
+pub mod poll;
+pub mod ports;
+mod process;
+pub mod redis;
+pub mod resource;
+pub mod stack;
+
+pub use auth::{AuthOptions, AuthServer};
+pub use client::{ClientAuth, OAuthClient, Reply};
+pub use jwks::{Jwks, VerifiedJws};
+pub use poll::poll_until;
+pub use redis::RedisServer;
+pub use resource::{ResourceOptions, ResourceServer, Verify};
+pub use stack::{AuthStack, Store};

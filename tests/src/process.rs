@@ -1,0 +1,142 @@
+//! A server binary run as a child process with its output captured in a log file.
+//!
+//! `ServerProcess::spawn` starts it; `wait_bound` waits for `listening on http://ADDR`;
+//! drop kills it. Starting, readiness and restarts are `crate::managed`'s business.
+
+use std::fs::File;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use crate::poll::try_poll_until;
+
+/// How long a server may take from spawn to logging its address.
+pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The log text that announces the bound address.
+const LISTENING: &str = "listening on http://";
+
+pub(crate) struct ServerProcess {
+    name: String,
+    child: Child,
+    log_path: PathBuf,
+}
+
+impl ServerProcess {
+    /// Starts `binary` with exactly `env` (plus `PATH`) and stdout+stderr appended to
+    /// `log_path`.
+    pub(crate) fn spawn(name: &str, binary: &Path, env: &[(String, String)], log_path: &Path) -> Self {
+        let log = File::options()
+            .create(true)
+            .append(true)
+            .open(log_path)
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", log_path.display()));
+        let stderr = log.try_clone().expect("clone a log file handle");
+        let mut command = Command::new(binary);
+        command
+            .env_clear()
+            .envs(std::env::var_os("PATH").map(|path| ("PATH", path)))
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(stderr);
+        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        ServerProcess { name: name.to_owned(), child, log_path: log_path.to_owned() }
+    }
+
+    /// The captured output so far, without ANSI colour codes.
+    pub(crate) fn log(&self) -> String {
+        read_log(&self.log_path)
+    }
+
+    /// The exit status if the process has ended.
+    pub(crate) fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Waits for the log line announcing the bound address. On failure returns a message
+    /// with the log, so the caller can panic or report it.
+    pub(crate) async fn wait_bound(&mut self) -> Result<SocketAddr, String> {
+        let log_path = self.log_path.clone();
+        let found = try_poll_until(START_TIMEOUT, || {
+            let result = match self.exited() {
+                Some(status) => Some(Err(format!("exited with {status}"))),
+                None => bound_address(&read_log(&log_path)).map(Ok),
+            };
+            async move { result }
+        })
+        .await
+        .unwrap_or_else(|| Err(format!("did not log `{LISTENING}ADDR` within {START_TIMEOUT:?}")));
+        found.map_err(|why| format!("{} {why}; its log:\n{}", self.name, self.log()))
+    }
+
+    /// Kills the process and waits for it, so its port and files are released.
+    pub(crate) fn stop(&mut self) {
+        if self.exited().is_none() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub(crate) fn read_log(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    strip_ansi(&String::from_utf8_lossy(&bytes))
+}
+
+/// Removes ANSI escape sequences (`ESC [ ... letter`) that coloured log output carries.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The address in the first `listening on http://ADDR` of `log`.
+fn bound_address(log: &str) -> Option<SocketAddr> {
+    log.match_indices(LISTENING).find_map(|(at, _)| {
+        let rest = &log[at + LISTENING.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']')))
+            .unwrap_or(rest.len());
+        rest[..end].parse().ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_address_in_text_and_json_logs() {
+        let text = "2025-01-01T00:00:00Z  INFO auth_server: listening on http://127.0.0.1:4321\n";
+        assert_eq!(bound_address(text), Some("127.0.0.1:4321".parse().unwrap()));
+        let json = r#"{"fields":{"message":"listening on http://127.0.0.1:99"}}"#;
+        assert_eq!(bound_address(json), Some("127.0.0.1:99".parse().unwrap()));
+        assert_eq!(bound_address("starting\n"), None);
+    }
+
+    #[test]
+    fn strips_colour_codes() {
+        assert_eq!(strip_ansi("\u{1b}[32m INFO\u{1b}[0m listening"), " INFO listening");
+    }
+}

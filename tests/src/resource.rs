@@ -1,0 +1,126 @@
+//! The `resource-server` binary under test.
+
+use crate::managed::ManagedServer;
+use crate::{binaries, bootstrap};
+
+const NAME: &str = "resource-server";
+
+/// How the resource server checks tokens (`RS_VERIFY`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verify {
+    /// Signature against the JWKS, revocations pushed from the auth server.
+    Local,
+    /// RFC 7662 introspection for every token.
+    Introspect,
+}
+
+/// How to start a resource server against a given auth server.
+#[derive(Clone)]
+pub struct ResourceOptions {
+    auth_url: String,
+    audience: String,
+    verify: Verify,
+    client_id: String,
+    client_secret: String,
+    env: Vec<(String, String)>,
+}
+
+impl ResourceOptions {
+    /// `documents-api` in `local` mode, authenticating as the bootstrap `documents-api`.
+    pub fn new(auth_url: impl Into<String>) -> Self {
+        ResourceOptions {
+            auth_url: auth_url.into(),
+            audience: bootstrap::DOCUMENTS_AUDIENCE.to_owned(),
+            verify: Verify::Local,
+            client_id: bootstrap::DOCUMENTS_API.to_owned(),
+            client_secret: bootstrap::DOCUMENTS_API_SECRET.to_owned(),
+            env: Vec::new(),
+        }
+    }
+
+    pub fn verify(mut self, verify: Verify) -> Self {
+        self.verify = verify;
+        self
+    }
+
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    pub fn credentials(mut self, client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.client_id = client_id.into();
+        self.client_secret = secret.into();
+        self
+    }
+
+    /// Sets an environment variable, e.g. `("RS_REVOCATION_MAX_STALENESS", "2")`.
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.into()));
+        self
+    }
+
+    fn environment(&self) -> Vec<(String, String)> {
+        let verify = match self.verify {
+            Verify::Local => "local",
+            Verify::Introspect => "introspect",
+        };
+        let mut env: Vec<(String, String)> = [
+            ("RS_BIND", "127.0.0.1:0"),
+            ("RS_AUTH_URL", &self.auth_url),
+            ("RS_AUDIENCE", &self.audience),
+            ("RS_VERIFY", verify),
+            ("RS_CLIENT_ID", &self.client_id),
+            ("RS_CLIENT_SECRET", &self.client_secret),
+            ("RUST_LOG", "info"),
+            ("LOG_FORMAT", "text"),
+            ("NO_COLOR", "1"),
+            ("RUST_BACKTRACE", "1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        for (key, value) in &self.env {
+            env.retain(|(k, _)| k != key);
+            env.push((key.clone(), value.clone()));
+        }
+        env
+    }
+}
+
+/// A running resource server, killed on drop (its logs are printed if the test failed).
+pub struct ResourceServer {
+    server: ManagedServer,
+}
+
+impl ResourceServer {
+    /// Starts the server and waits until `/readyz` answers 200. Panics with its log if it
+    /// does not come up.
+    pub async fn start(options: ResourceOptions) -> Self {
+        let dir = tempfile::Builder::new().prefix("e2e-rs-").tempdir().expect("create a temp dir");
+        match ManagedServer::start(NAME, binaries::path(NAME), options.environment(), "RS_BIND", dir).await {
+            Ok(server) => ResourceServer { server },
+            Err(why) => panic!("{why}"),
+        }
+    }
+
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    pub fn log(&self) -> String {
+        self.server.log()
+    }
+
+    /// Kills the process and starts it again on the same address.
+    pub async fn restart(&mut self) {
+        if let Err(why) = self.server.restart().await {
+            panic!("{why}");
+        }
+    }
+
+    pub fn stop(&mut self) {
+        self.server.stop();
+    }
+}

@@ -1,0 +1,55 @@
+//! Start-up: settings that must stop the server with a clear error, and what it keeps
+//! in Redis.
+
+use tests::auth::random_key;
+use tests::bootstrap::*;
+use tests::{AuthOptions, AuthServer, AuthStack, RedisServer, Store};
+
+#[tokio::test]
+async fn redis_without_a_key_encryption_key_refuses_to_start() {
+    let redis = RedisServer::start().await;
+    let log = AuthServer::start_failure(AuthOptions::redis(&redis).without_env("AUTH_KEY_ENCRYPTION_KEY")).await;
+    assert!(log.contains("AUTH_KEY_ENCRYPTION_KEY"), "the error names the setting:\n{log}");
+}
+
+#[tokio::test]
+async fn a_malformed_key_encryption_key_refuses_to_start() {
+    let redis = RedisServer::start().await;
+    let short = &random_key()[..20];
+    for key in ["not base64!", short] {
+        let log = AuthServer::start_failure(AuthOptions::redis(&redis).env("AUTH_KEY_ENCRYPTION_KEY", key)).await;
+        assert!(log.contains("AUTH_KEY_ENCRYPTION_KEY"), "the error names the setting:\n{log}");
+        assert!(!log.contains(key), "the error does not print the key:\n{log}");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_bootstrap_file_is_rejected_with_file_and_line() {
+    let toml = "[[users]]\nusername = \"carol\"\npassword = = \"oops\"\n".to_owned();
+    let options = AuthOptions::embedded().bootstrap(Some(toml));
+    let log = AuthServer::start_failure(options).await;
+    assert!(log.contains("bootstrap.toml"), "the error names the file:\n{log}");
+    assert!(log.contains("line 3"), "the error names the line:\n{log}");
+}
+
+#[tokio::test]
+async fn the_embedded_store_warns_that_nothing_survives_a_restart() {
+    let auth = AuthServer::start(AuthOptions::embedded().bootstrap(None)).await;
+    let log = auth.log();
+    assert!(log.lines().any(|line| line.contains("WARN")), "a start-up warning:\n{log}");
+}
+
+#[tokio::test]
+async fn the_signing_key_is_encrypted_at_rest_in_redis() {
+    let stack = AuthStack::start(Store::Redis).await;
+    let login = stack.client().token_password(WEB_APP, ALICE, ALICE_PASSWORD, None).await;
+    assert_eq!(login.status, 200, "{login:?}");
+    let redis = stack.redis.as_ref().expect("a redis");
+    assert_eq!(redis.command(&["SAVE"]).await, "+OK\r\n");
+    let dump = std::fs::read(redis.dir().join("dump.rdb")).expect("redis wrote dump.rdb");
+    let dump = String::from_utf8_lossy(&dump);
+    // PEM, PKCS#8 and PKCS#1 DER (base64) openings, and the JWK private exponent.
+    for plain in ["PRIVATE KEY", "QIBADANBgkqhkiG9w0BAQEFAASC", "IBAAKCAQEA", "\"d\":\"", "\"d\": \""] {
+        assert!(!dump.contains(plain), "Redis holds a plain private key ({plain:?} found)");
+    }
+}

@@ -1,0 +1,19 @@
+//! The store contract suite (`auth_server::store::contract_tests`) against both
+//! implementations: the embedded store, and a real private redis-server.
+
+use auth_server::store::{contract_tests, MemoryStore, RedisStore};
+use tests::redis::RedisServer;
+
+#[tokio::test]
+async fn embedded_store_passes_the_contract() {
+    contract_tests::run_all(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn redis_store_passes_the_contract() {
+    let redis = RedisServer::start().await;
+    let store = RedisStore::connect(&redis.url(), [9u8; 32]).await.expect("connect to the private redis-server");
+    contract_tests::run_all(&store).await;
+    // Twice on one database: every run uses fresh ids.
+    contract_tests::run_all(&store).await;
+}
