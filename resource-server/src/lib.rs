@@ -5,7 +5,6 @@
 //! | module | depends on | what |
 //! |---|---|---|
 //! | [`verify`] | tokio, reqwest, josekit | [`verify::Verifier`]: local RS256 against the JWKS, or RFC 7662 introspection; caches; revocation hook |
-//! | [`bearer`] | nothing | the `Authorization: Bearer` header (RFC 6750 §2.1) |
 //! | [`actix`] | actix-web | extractors [`actix::BearerClaims`] and [`actix::Scoped`], RFC 6750 §3 error responses |
 //! | [`app`] | all of the above | the demo API served by the `resource-server` binary |
 
@@ -15,7 +14,6 @@
 
 pub mod actix;
 pub mod app;
-pub mod bearer;
 mod secret;
 pub mod settings;
 pub mod telemetry;

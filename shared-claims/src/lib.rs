@@ -6,6 +6,7 @@
 //! `now`), so third-party resource servers can depend on it cheaply.
 
 mod audience;
+mod bearer;
 mod bearer_error;
 mod claims;
 mod oauth_error;
@@ -14,12 +15,13 @@ mod scope;
 mod validation;
 
 pub use audience::Audience;
+pub use bearer::{bearer_token, bearer_token_from_headers};
 pub use bearer_error::{BearerError, BearerErrorBody, BearerErrorKind};
 pub use claims::{AccessClaims, ACCESS_TOKEN_TYP, REFRESH_TOKEN_TYP};
 pub use oauth_error::{ErrorBody, ErrorCode, OAuthError};
 pub use revocation::{Revocation, RevocationNotice, RevocationSnapshot};
 pub use scope::{ScopeError, ScopeSet};
-pub use validation::{ClaimError, ClaimValidator};
+pub use validation::{is_access_token_typ, ClaimError, ClaimValidator};
 
 /// Seconds since the Unix epoch, the JWT NumericDate (RFC 7519 §2) in whole seconds.
 pub fn unix_now() -> i64 {

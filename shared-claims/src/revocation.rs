@@ -16,6 +16,9 @@ pub enum Revocation {
     /// Every user token of `sub` issued before `before` (password change, disabled
     /// or deleted account). Client tokens are never covered: they carry no `sid`.
     User { sub: String, before: i64 },
+    /// Every token signed by the key `kid` (emergency key revocation): verifiers drop
+    /// the key from their key set. Not claims-based, so [`Revocation::covers`] is false.
+    Key { kid: String },
 }
 
 impl Revocation {
@@ -26,6 +29,7 @@ impl Revocation {
             Revocation::Token { jti } => format!("jti:{jti}"),
             Revocation::Session { sid } => format!("sid:{sid}"),
             Revocation::User { sub, .. } => format!("sub:{sub}"),
+            Revocation::Key { kid } => format!("kid:{kid}"),
         }
     }
 
@@ -35,6 +39,7 @@ impl Revocation {
             Revocation::Token { jti: revoked } => revoked == jti,
             Revocation::Session { sid: revoked } => sid == Some(revoked.as_str()),
             Revocation::User { sub, before } => sid.is_some() && sub == subject && issued_at < *before,
+            Revocation::Key { .. } => false,
         }
     }
 

@@ -76,7 +76,9 @@ impl ClaimValidator {
     }
 }
 
-fn is_access_token_typ(typ: Option<&str>) -> bool {
+/// Whether a JOSE `typ` names an access token (RFC 9068 §4: `at+jwt`, optionally with
+/// the `application/` prefix, case-insensitively). Cheap: check it before any RSA work.
+pub fn is_access_token_typ(typ: Option<&str>) -> bool {
     let Some(typ) = typ else { return false };
     let typ = strip_prefix_ignore_case(typ, "application/").unwrap_or(typ);
     typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)

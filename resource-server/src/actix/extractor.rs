@@ -19,7 +19,7 @@ use futures_util::future::LocalBoxFuture;
 use shared_claims::{AccessClaims, BearerError, BearerErrorKind};
 
 use super::{BearerAuth, BearerRejection};
-use crate::bearer::bearer_token_from_headers;
+use shared_claims::bearer_token_from_headers;
 
 /// A request's verified access-token claims. Dereferences to
 /// [`AccessClaims`](shared_claims::AccessClaims).

@@ -8,7 +8,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
-use shared_claims::{ClaimError, ACCESS_TOKEN_TYP};
+use shared_claims::{is_access_token_typ, ClaimError};
 
 use super::VerifyError;
 
@@ -77,7 +77,7 @@ impl JoseHeader {
             return Err(VerifyError::CriticalHeader);
         }
         let typ = raw.typ.ok_or(VerifyError::Claims(ClaimError::WrongType))?;
-        if !is_access_token_typ(&typ) {
+        if !is_access_token_typ(Some(&typ)) {
             return Err(VerifyError::Claims(ClaimError::WrongType));
         }
         let kid = raw.kid.ok_or(VerifyError::UnknownKey)?;
@@ -92,17 +92,6 @@ impl JoseHeader {
 /// non-zero trailing bits are all refused.
 pub(crate) fn decode_segment(segment: &str) -> Result<Vec<u8>, VerifyError> {
     URL_SAFE_NO_PAD.decode(segment).map_err(|_| VerifyError::Malformed)
-}
-
-/// RFC 9068 §4: `at+jwt`, case-insensitively, optionally with the `application/`
-/// prefix. An early copy of the rule `shared_claims::ClaimValidator` applies again after
-/// the signature, so a refresh token (`rt+jwt`) costs no RSA work.
-fn is_access_token_typ(typ: &str) -> bool {
-    let bare = match typ.get(..12) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
-        _ => typ,
-    };
-    bare.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)
 }
 
 #[cfg(test)]

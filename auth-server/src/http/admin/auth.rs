@@ -51,34 +51,7 @@ async fn authenticate(req: &ServiceRequest) -> Result<(), HttpResponse> {
     Ok(())
 }
 
-/// The bearer token of the request, or why there is none usable. Same rules as the
-/// resource server's `bearer_token` (RFC 6750 §2.1); the two could share one pure
-/// function in `shared-claims`.
+/// The bearer token of the request (RFC 6750 §2.1), or why there is none usable.
 fn bearer_token(headers: &HeaderMap) -> Result<&str, BearerError> {
-    let mut values = headers.get_all(header::AUTHORIZATION);
-    let Some(value) = values.next() else {
-        return Err(BearerError::missing_token());
-    };
-    if values.next().is_some() {
-        return Err(BearerError::invalid_request("more than one Authorization header"));
-    }
-    let value =
-        value.to_str().map_err(|_| BearerError::invalid_request("the Authorization header is not valid text"))?;
-    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        // RFC 6750 §3.1: no bearer credentials at all gets a bare challenge.
-        return Err(BearerError::missing_token());
-    }
-    let token = rest.trim_start_matches(' ');
-    if token.is_empty() {
-        return Err(BearerError::invalid_request("the bearer token is missing"));
-    }
-    // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-    let body = token.trim_end_matches('=');
-    let well_formed = !body.is_empty()
-        && body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'));
-    if !well_formed {
-        return Err(BearerError::invalid_request("the bearer token is malformed"));
-    }
-    Ok(token)
+    shared_claims::bearer_token_from_headers(headers.get_all(header::AUTHORIZATION).map(|v| v.as_bytes()))
 }

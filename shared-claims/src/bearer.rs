@@ -14,7 +14,7 @@
 //! | `Bearer a b`, `Bearer a,b`       | 400 `invalid_request`                       |
 //! | `Bearer <b64token>`              | the token                                   |
 
-use shared_claims::BearerError;
+use crate::BearerError;
 
 const SCHEME: &str = "bearer";
 
@@ -72,7 +72,7 @@ fn is_b64token(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared_claims::BearerErrorKind;
+    use crate::BearerErrorKind;
 
     fn kind(header: Option<&str>) -> Result<&str, BearerErrorKind> {
         bearer_token(header.map(str::as_bytes)).map_err(|e| e.kind)
