@@ -5,9 +5,8 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use shared_claims::OAuthError;
 
-use super::form_body::read_form;
+use super::client_request::authenticated_form;
 use super::{AppState, OAuthResponseError};
-use crate::client_auth::ClientCredentials;
 use crate::introspection::{self, Introspection};
 
 pub async fn post_introspect(
@@ -15,11 +14,8 @@ pub async fn post_introspect(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, OAuthResponseError> {
-    let form = read_form(&req, payload, &[]).await?;
-    let authorization = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
-    let credentials = ClientCredentials::from_request(authorization, &form)?;
     let authority = &state.authority;
-    let caller = credentials.authenticate(authority.store.as_ref()).await?;
+    let (form, caller) = authenticated_form(&req, payload, authority, &[]).await?;
     introspection::authorize_caller(&caller)?;
     let token = form.get("token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     // §2.1: `token_type_hint` is only a hint; a token is recognised by its own `typ`.

@@ -2,6 +2,7 @@
 //! One file per endpoint, named after it.
 
 mod admin;
+mod client_request;
 mod form_body;
 mod health;
 mod introspect;

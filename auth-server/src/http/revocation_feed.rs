@@ -18,9 +18,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use shared_claims::{OAuthError, RevocationNotice, RevocationSnapshot};
 use tokio::sync::{broadcast, mpsc};
 
+use super::client_request::authenticate;
 use super::metrics::Metrics;
 use super::{AppState, OAuthResponseError};
-use crate::client_auth::ClientCredentials;
 use crate::feed::Catchup;
 use crate::form::FormParams;
 use crate::introspection;
@@ -35,10 +35,8 @@ pub async fn get_revocations(
     state: web::Data<AppState>,
     metrics: web::Data<Arc<Metrics>>,
 ) -> Result<HttpResponse, OAuthResponseError> {
-    let authorization = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
-    let credentials = ClientCredentials::from_request(authorization, &FormParams::default())?;
     let authority = &state.authority;
-    let caller = credentials.authenticate(authority.store.as_ref()).await?;
+    let caller = authenticate(&req, &FormParams::default(), authority).await?;
     introspection::authorize_caller(&caller)?;
 
     let last_event_id = req.headers().get("last-event-id").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());

@@ -1,15 +1,15 @@
 //! `POST /oauth2/token` (RFC 6749 §3.2): authenticate the client, run the grant,
 //! answer with `Cache-Control: no-store` (§5.1).
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use std::sync::Arc;
-
+use super::client_request::authenticate;
 use super::form_body::read_form;
 use super::metrics::{GrantLabels, Metrics};
 use super::{AppState, OAuthResponseError};
-use crate::client_auth::ClientCredentials;
 use crate::grants::{self, TokenRequest};
 
 pub async fn post_token(
@@ -18,13 +18,12 @@ pub async fn post_token(
     state: web::Data<AppState>,
     metrics: web::Data<Arc<Metrics>>,
 ) -> Result<HttpResponse, OAuthResponseError> {
+    // RFC 8707: `resource` may repeat; no other parameter may.
     let form = read_form(&req, payload, &["resource"]).await?;
-    let authorization = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
-    let credentials = ClientCredentials::from_request(authorization, &form)?;
     let request = TokenRequest::parse(&form)?;
     let grant_type = request.grant.grant_type().as_str();
     let authority = &state.authority;
-    let client = credentials.authenticate(authority.store.as_ref()).await?;
+    let client = authenticate(&req, &form, authority).await?;
     let response = grants::issue(authority, &client, request).await?;
     metrics.tokens_issued.get_or_create(&GrantLabels { grant_type }).inc();
     Ok(HttpResponse::Ok()

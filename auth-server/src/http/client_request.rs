@@ -1,0 +1,35 @@
+//! The common start of the token, introspection and revocation endpoints: read the
+//! form body, then authenticate the client (RFC 6749 §2.3) from the `Authorization`
+//! header or the body.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+use shared_claims::OAuthError;
+
+use super::form_body::read_form;
+use crate::authority::Authority;
+use crate::client_auth::ClientCredentials;
+use crate::form::FormParams;
+use crate::store::ClientRecord;
+
+/// The form (names in `multi` may repeat) and the authenticated client.
+pub async fn authenticated_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    authority: &Authority,
+    multi: &[&str],
+) -> Result<(FormParams, ClientRecord), OAuthError> {
+    let form = read_form(req, payload, multi).await?;
+    let client = authenticate(req, &form, authority).await?;
+    Ok((form, client))
+}
+
+/// Authenticates the client of a request whose form is already read.
+pub async fn authenticate(
+    req: &HttpRequest,
+    form: &FormParams,
+    authority: &Authority,
+) -> Result<ClientRecord, OAuthError> {
+    let authorization = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
+    ClientCredentials::from_request(authorization, form)?.authenticate(authority.store.as_ref()).await
+}
