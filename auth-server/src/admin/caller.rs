@@ -26,8 +26,11 @@ pub const ADMIN_REALM: &str = "admin";
 
 /// Checks a presented bearer token; returns its claims when it may use the admin API.
 pub async fn authorize(authority: &Authority, token: &str, now: i64) -> Result<AccessClaims, BearerError> {
-    let claims =
-        authority.tokens.verify_access_token(token, now).map_err(|e| BearerError::invalid_token(e.to_string()))?;
+    let claims = authority
+        .tokens
+        .verify_access_token(token, now)
+        .await
+        .map_err(|e| BearerError::invalid_token(e.to_string()))?;
     if !claims.aud.contains(authority.issuer()) {
         return Err(BearerError::invalid_token("the token is not meant for this server"));
     }

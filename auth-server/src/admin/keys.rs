@@ -1,12 +1,24 @@
-//! Signing keys: list them with their states and dates, rotate now. The rotation
-//! itself is [`KeyRing::rotate`](crate::keys::KeyRing::rotate); this only shapes the
-//! answer, which never carries private key material.
+//! Signing keys: list them with their states and dates, rotate now, revoke one in
+//! an emergency. The key set changes themselves are [`KeyRing::rotate`] and
+//! [`KeyRing::revoke`] (rules in [`crate::keys::lifecycle`]); this shapes the answers,
+//! which never carry private key material, and pushes key revocations on the feed.
+//!
+//! ```text
+//! revoke_key(kid): kid in the stored set? ─ no ─► 404
+//!   ─► record_revocation(Revocation::Key { kid }, now + retention)   (feed first:
+//!        a retry after a failure finds the key still there and does it all again)
+//!   ─► KeyRing::revoke(kid): gone from the set and the JWKS; a new active key if needed
+//! ```
+//!
+//! [`KeyRing::rotate`]: crate::keys::KeyRing::rotate
+//! [`KeyRing::revoke`]: crate::keys::KeyRing::revoke
 
 use serde::Serialize;
 
 use super::AdminError;
 use crate::authority::Authority;
-use crate::store::{KeyState, SigningKeyRecord};
+use crate::keys::KeyPolicy;
+use crate::store::{KeyState, Revocation, SigningKeyRecord};
 
 /// A signing key as the admin API shows it: its `kid`, state and dates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,9 +48,35 @@ pub async fn list_keys(authority: &Authority) -> Result<Vec<KeyView>, AdminError
     Ok(views(&records))
 }
 
-/// Rotates now; when this returns, this replica signs with the new key.
+/// Rotates now: a published `next` key becomes active (else a fresh one), the active
+/// key retires. When this returns, this replica signs with the new key; the others
+/// within one refresh interval, or at once when a token with the new `kid` reaches
+/// them. Skips the automatic rotation's pre-publication wait by design: resource
+/// servers refetch the JWKS on an unknown `kid` (rate-limited).
 pub async fn rotate_keys(authority: &Authority) -> Result<Vec<KeyView>, AdminError> {
     let records = authority.tokens.keys().rotate(shared_claims::unix_now()).await?;
+    Ok(views(&records))
+}
+
+/// Emergency revocation of the key `kid` (say its private key leaked): it leaves the
+/// JWKS at once, a `Revocation::Key` on the feed makes resource servers drop it
+/// before their cached JWKS expires, and every token it signed stops verifying.
+/// Refresh tokens it signed stop working too: users of those sessions log in again.
+/// Answers with the key list after the change; `NotFound` for an unknown `kid`.
+pub async fn revoke_key(authority: &Authority, kid: &str) -> Result<Vec<KeyView>, AdminError> {
+    let now = shared_claims::unix_now();
+    let (_, records) = authority.store.signing_keys().await?;
+    if !records.iter().any(|r| r.kid == kid) {
+        return Err(AdminError::not_found("no signing key with this kid"));
+    }
+    // As long as a token the key signed could be presented.
+    let until = now.saturating_add(KeyPolicy::retention_for(authority.tokens.settings().longest_token_lifetime()));
+    authority.record_revocation(&Revocation::Key { kid: kid.to_owned() }, until).await?;
+    let records = match authority.tokens.keys().revoke(kid, now).await? {
+        Some(records) => records,
+        // Removed by someone else meanwhile: same outcome.
+        None => authority.store.signing_keys().await?.1,
+    };
     Ok(views(&records))
 }
 

@@ -53,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/clients/{client_id}").route(web::delete().to(clients::delete_client)))
             .service(web::resource("/keys").route(web::get().to(keys::get_keys)))
             .service(web::resource("/keys/rotate").route(web::post().to(keys::post_rotate)))
+            .service(web::resource("/keys/{kid}/revoke").route(web::post().to(keys::post_revoke)))
             .default_service(web::to(unknown_path)),
     );
 }

@@ -4,7 +4,21 @@
 //!
 //! The JWE header's `kid` is a fingerprint of the KEK, so a record written under
 //! another KEK is recognised as such (a clear error instead of a bare decryption
-//! failure) and a later KEK rotation can pick the right key by `kid`.
+//! failure), and a KEK change picks the right key by `kid`.
+//!
+//! Changing the KEK without losing the signing keys:
+//!
+//! 1. set `AUTH_KEY_ENCRYPTION_KEY` to the new key and
+//!    `AUTH_KEY_ENCRYPTION_KEY_PREVIOUS` to the old one, and restart every replica;
+//!    the first read of the key set opens the records still under the old KEK
+//!    ([`KeyEncryptionKey::with_previous`], [`Opened::under_previous`]) and saves
+//!    them again under the new one (compare-and-set, `signing_keys.rs`);
+//! 2. once every replica runs with the new key (`GET /admin/keys` works, and the
+//!    log said "re-encrypted"), remove `AUTH_KEY_ENCRYPTION_KEY_PREVIOUS` and restart.
+//!
+//! A replica still on the old KEK alone cannot read the re-encrypted set: it keeps
+//! signing with the set it holds (its reloads fail and are logged) until restarted,
+//! so step 1 is a prompt rolling restart.
 
 use std::fmt;
 
@@ -24,12 +38,34 @@ const WRONG_KEK: &str = "signing keys were encrypted under a different AUTH_KEY_
 pub struct KeyEncryptionKey {
     bytes: [u8; 32],
     kid: String,
+    /// The KEK being replaced, accepted for reading only.
+    previous: Option<Box<KeyEncryptionKey>>,
+}
+
+/// A decrypted private key, and whether it was still under the previous KEK (so
+/// the store re-saves it under the current one).
+pub(super) struct Opened {
+    pub plaintext: String,
+    pub under_previous: bool,
 }
 
 impl KeyEncryptionKey {
     pub fn new(bytes: [u8; 32]) -> Self {
         let kid = fingerprint(&bytes);
-        Self { bytes, kid }
+        Self { bytes, kid, previous: None }
+    }
+
+    /// Also accepts records encrypted under `previous` (`AUTH_KEY_ENCRYPTION_KEY_PREVIOUS`)
+    /// when reading; writing always uses this key. A `previous` equal to this key is
+    /// ignored.
+    pub fn with_previous(self, previous: KeyEncryptionKey) -> Self {
+        let previous = (previous.kid != self.kid).then(|| Box::new(KeyEncryptionKey::new(previous.bytes)));
+        Self { previous, ..self }
+    }
+
+    /// The previous KEK's fingerprint, if one is configured: safe to log.
+    pub fn previous_kid(&self) -> Option<&str> {
+        self.previous.as_deref().map(KeyEncryptionKey::kid)
     }
 
     /// Parses `AUTH_KEY_ENCRYPTION_KEY`: 32 bytes, base64url (padding tolerated).
@@ -62,18 +98,48 @@ impl KeyEncryptionKey {
             .map_err(|_| StoreError::Crypto("cannot encrypt a signing key".into()))
     }
 
-    /// Decrypts a compact JWE made by [`Self::encrypt`]. A `kid` other than ours, or
-    /// a failed authentication tag, means another KEK (or a tampered record).
+    /// Decrypts a compact JWE made by [`Self::encrypt`] (under this KEK or the
+    /// previous one).
+    #[cfg(test)]
     pub(super) fn decrypt(&self, jwe: &str) -> StoreResult<String> {
+        self.open(jwe).map(|opened| opened.plaintext)
+    }
+
+    /// Decrypts a compact JWE under this KEK or, when its `kid` says so, the previous
+    /// one. A `kid` of neither, or a failed authentication tag, means another KEK (or
+    /// a tampered record); the error names fingerprints only.
+    pub(super) fn open(&self, jwe: &str) -> StoreResult<Opened> {
+        let previous = self.previous.as_deref();
         match header_kid(jwe) {
-            Some(kid) if kid != self.kid => {
-                return Err(StoreError::Crypto(format!(
-                    "{WRONG_KEK} (stored under key id {kid}, configured key id {})",
-                    self.kid
-                )));
+            Some(kid) if kid == self.kid => {
+                self.decrypt_exact(jwe).map(|plaintext| Opened { plaintext, under_previous: false })
             }
-            _ => {}
+            Some(kid) => match previous.filter(|p| p.kid == kid) {
+                Some(previous) => {
+                    previous.decrypt_exact(jwe).map(|plaintext| Opened { plaintext, under_previous: true })
+                }
+                None => Err(StoreError::Crypto(format!(
+                    "{WRONG_KEK} (stored under key id {kid}, configured key id {}{})",
+                    self.kid,
+                    previous.map(|p| format!(", previous key id {}", p.kid)).unwrap_or_default()
+                ))),
+            },
+            // No `kid` (not written by us, or damaged): whichever key opens it.
+            None => {
+                self.decrypt_exact(jwe).map(|plaintext| Opened { plaintext, under_previous: false }).or_else(|err| {
+                    match previous {
+                        Some(previous) => {
+                            previous.decrypt_exact(jwe).map(|plaintext| Opened { plaintext, under_previous: true })
+                        }
+                        None => Err(err),
+                    }
+                })
+            }
         }
+    }
+
+    /// Decrypts with this KEK's bytes, whatever the header's `kid`.
+    fn decrypt_exact(&self, jwe: &str) -> StoreResult<String> {
         let decrypter = Dir
             .decrypter_from_bytes(self.bytes)
             .map_err(|_| StoreError::Crypto("cannot set up the key decryption".into()))?;
@@ -94,7 +160,10 @@ impl From<[u8; 32]> for KeyEncryptionKey {
 
 impl fmt::Debug for KeyEncryptionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyEncryptionKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("KeyEncryptionKey")
+            .field("kid", &self.kid)
+            .field("previous_kid", &self.previous_kid())
+            .finish_non_exhaustive()
     }
 }
 
@@ -168,6 +237,40 @@ mod tests {
         assert_ne!(a.kid(), b.kid());
         assert_eq!(a.kid(), KeyEncryptionKey::new([1; 32]).kid());
         assert!(!format!("{a:?}").contains(&URL_SAFE_NO_PAD.encode([1u8; 32])));
+    }
+
+    #[test]
+    fn a_previous_kek_opens_old_records_and_says_so() {
+        let old = KeyEncryptionKey::new([4; 32]);
+        let under_old = old.encrypt(PEM).expect("encrypts");
+        let new = KeyEncryptionKey::new([5; 32]).with_previous(KeyEncryptionKey::new([4; 32]));
+        assert_eq!(new.previous_kid(), Some(old.kid()));
+
+        let opened = new.open(&under_old).expect("the previous KEK opens it");
+        assert!(opened.plaintext == PEM && opened.under_previous);
+        // Written again, it is under the new KEK, which alone now suffices.
+        let under_new = new.encrypt(&opened.plaintext).expect("encrypts");
+        let opened = new.open(&under_new).expect("opens");
+        assert!(opened.plaintext == PEM && !opened.under_previous);
+        assert_eq!(KeyEncryptionKey::new([5; 32]).decrypt(&under_new).expect("new KEK alone"), PEM);
+        assert!(old.decrypt(&under_new).is_err(), "the old KEK no longer opens it");
+    }
+
+    #[test]
+    fn a_third_kek_is_refused_naming_fingerprints_only() {
+        let stranger = KeyEncryptionKey::new([6; 32]).encrypt(PEM).expect("encrypts");
+        let kek = KeyEncryptionKey::new([5; 32]).with_previous(KeyEncryptionKey::new([4; 32]));
+        let message = kek.open(&stranger).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains(WRONG_KEK), "{message}");
+        assert!(message.contains(KeyEncryptionKey::new([4; 32]).kid()), "{message}");
+        assert!(!message.contains(&URL_SAFE_NO_PAD.encode([5u8; 32])));
+        assert!(!format!("{kek:?}").contains(&URL_SAFE_NO_PAD.encode([4u8; 32])));
+    }
+
+    #[test]
+    fn a_previous_equal_to_the_current_kek_is_ignored() {
+        let kek = KeyEncryptionKey::new([5; 32]).with_previous(KeyEncryptionKey::new([5; 32]));
+        assert_eq!(kek.previous_kid(), None);
     }
 
     #[test]

@@ -76,7 +76,7 @@ async fn only_the_issuer_is_an_accepted_audience() {
 async fn a_revoked_token_is_401() {
     let server = TestServer::new().await;
     let token = server.admin_token();
-    let claims = server.authority.tokens.verify_access_token(&token, shared_claims::unix_now()).unwrap();
+    let claims = server.authority.tokens.verify_access_token(&token, shared_claims::unix_now()).await.unwrap();
     let revocation = Revocation::Token { jti: claims.jti };
     server.authority.store.revoke(&revocation, claims.exp).await.unwrap();
     let reply = get_clients(&server, Some(&format!("Bearer {token}"))).await;

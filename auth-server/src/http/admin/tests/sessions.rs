@@ -29,8 +29,12 @@ async fn lists_and_revokes_sessions() {
     assert_eq!(sessions[0]["scope"], "documents:read");
 
     // End the first login's session only.
-    let claims =
-        server.authority.tokens.verify_access_token(first.str("access_token"), shared_claims::unix_now()).unwrap();
+    let claims = server
+        .authority
+        .tokens
+        .verify_access_token(first.str("access_token"), shared_claims::unix_now())
+        .await
+        .unwrap();
     let sid = claims.sid.unwrap();
     let reply = admin(&server, TestRequest::delete().uri(&format!("/admin/sessions/{sid}")), None).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
