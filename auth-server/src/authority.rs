@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::feed::RevocationFeed;
+use crate::login_throttle::LoginThrottle;
 use crate::password::Passwords;
 use shared_claims::AccessClaims;
 
@@ -15,11 +16,18 @@ pub struct Authority {
     pub tokens: Tokens,
     pub passwords: Passwords,
     pub feed: Arc<RevocationFeed>,
+    pub login_throttle: LoginThrottle,
 }
 
 impl Authority {
-    pub fn new(store: SharedStore, tokens: Tokens, passwords: Passwords, feed: Arc<RevocationFeed>) -> Arc<Self> {
-        Arc::new(Self { store, tokens, passwords, feed })
+    pub fn new(
+        store: SharedStore,
+        tokens: Tokens,
+        passwords: Passwords,
+        feed: Arc<RevocationFeed>,
+        login_throttle: LoginThrottle,
+    ) -> Arc<Self> {
+        Arc::new(Self { store, tokens, passwords, feed, login_throttle })
     }
 
     /// Records a revocation until `expires_at` and wakes the feed, so subscribed

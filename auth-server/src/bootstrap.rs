@@ -1,9 +1,11 @@
 //! The bootstrap file (`AUTH_BOOTSTRAP`, TOML): users and clients applied at start-up.
 //!
-//! Applying is idempotent: a missing user or client is created; an existing client is
-//! brought in line with the file; an existing user gets the file's scopes (and its
-//! `password_hash`, if one is given), but a plain `password` is only used to create a
-//! user, so restarts never re-hash or reset a password changed since.
+//! Applying is idempotent and only ever creates: a user or client missing from the
+//! store is created from the file; one that exists is left exactly as it is. The file
+//! seeds a deployment; afterwards the admin API is the authority, so a restart (or a
+//! new replica) never re-enables a disabled user, undoes a password reset, or reverts
+//! a changed client. A user or client deleted through the admin API but still named
+//! in the file comes back at the next start: remove it from the file too.
 
 use std::path::{Path, PathBuf};
 
@@ -111,36 +113,27 @@ impl Bootstrap {
             if entry.password.is_some() {
                 plain += 1;
             }
-            match store.user(&entry.username).await? {
-                Some(mut existing) => {
-                    existing.scopes = scopes;
-                    existing.disabled = entry.disabled;
-                    if let Some(hash) = entry.password_hash {
-                        existing.password_hash = hash;
-                    }
-                    store.put_user(&existing).await?;
-                }
-                None => {
-                    let password_hash = match (entry.password_hash, entry.password) {
-                        (Some(hash), _) => hash,
-                        (None, Some(password)) => {
-                            passwords.hash(password).await.map_err(|e| BootstrapError::Hash(e.to_string()))?
-                        }
-                        (None, None) => unreachable!("check_user requires one of them"),
-                    };
-                    let user = UserRecord {
-                        username: entry.username,
-                        password_hash,
-                        scopes,
-                        disabled: entry.disabled,
-                        tokens_valid_after: 0,
-                    };
-                    store.insert_user(&user).await?;
-                }
+            if store.user(&entry.username).await?.is_some() {
+                continue;
             }
+            let password_hash = match (entry.password_hash, entry.password) {
+                (Some(hash), _) => hash,
+                (None, Some(password)) => {
+                    passwords.hash(password).await.map_err(|e| BootstrapError::Hash(e.to_string()))?
+                }
+                (None, None) => return Err(BootstrapError::Hash(format!("user {:?} has no password", entry.username))),
+            };
+            let user = UserRecord {
+                username: entry.username,
+                password_hash,
+                scopes,
+                disabled: entry.disabled,
+                tokens_valid_after: 0,
+            };
+            store.insert_user(&user).await?;
         }
         for client in self.clients {
-            store.put_client(&client).await?;
+            store.insert_client(&client).await?;
         }
         Ok(plain)
     }

@@ -28,6 +28,17 @@ pub struct Settings {
     #[arg(long, env = "AUTH_KEY_ENCRYPTION_KEY", hide_env_values = true)]
     pub key_encryption_key: Option<SecretString>,
 
+    /// The previous key-encryption key, while changing `AUTH_KEY_ENCRYPTION_KEY`: keys
+    /// still encrypted under it are read with it and re-saved under the current one.
+    /// Set new + previous, restart every replica, then drop this.
+    #[arg(long, env = "AUTH_KEY_ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
+    pub key_encryption_key_previous: Option<SecretString>,
+
+    /// Seconds a signing key stays active before the next one takes over (automatic
+    /// rotation). The next key is published `AUTH_JWKS_MAX_AGE` + 90 s before that.
+    #[arg(long, env = "AUTH_KEY_ROTATION_INTERVAL", default_value_t = 2_592_000, value_parser = clap::value_parser!(i64).range(1..))]
+    pub key_rotation_interval: i64,
+
     /// TOML file of users and clients, applied idempotently at start-up.
     #[arg(long, env = "AUTH_BOOTSTRAP")]
     pub bootstrap: Option<PathBuf>,
@@ -49,7 +60,8 @@ pub struct Settings {
     #[arg(long, env = "AUTH_REFRESH_REUSE_GRACE", default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..=300))]
     pub refresh_reuse_grace: i64,
 
-    /// `max-age` of the JWKS response, seconds.
+    /// `max-age` of the JWKS response, seconds. A new signing key is published at
+    /// least this long (+ 90 s) before it signs.
     #[arg(long, env = "AUTH_JWKS_MAX_AGE", default_value_t = 300, value_parser = clap::value_parser!(i64).range(0..=86_400))]
     pub jwks_max_age: i64,
 
@@ -57,6 +69,11 @@ pub struct Settings {
     /// Default: the number of CPUs.
     #[arg(long, env = "AUTH_PASSWORD_CONCURRENCY")]
     pub password_concurrency: Option<usize>,
+
+    /// Password-grant attempts allowed per username per minute (per replica), against
+    /// password guessing.
+    #[arg(long, env = "AUTH_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = std::num::NonZeroU32::new(10).expect("non-zero"))]
+    pub login_attempts_per_minute: std::num::NonZeroU32,
 
     /// Log format: `text` or `json`.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]

@@ -41,6 +41,11 @@ impl FormParams {
                 }
                 continue;
             }
+            // §3.1/§3.2: a parameter without a value is as if omitted, so it can
+            // neither be repeated nor repeat another.
+            if value.is_empty() {
+                continue;
+            }
             if params.single.contains_key(&name) {
                 return Err(FormError::Repeated(name));
             }
@@ -82,6 +87,7 @@ mod tests {
     fn refuses_repeats_except_multi_names() {
         assert_eq!(FormParams::parse(b"a=1&a=2", &[]).unwrap_err(), FormError::Repeated("a".into()));
         let form = FormParams::parse(b"resource=x&resource=y", &["resource"]).unwrap();
+        assert_eq!(FormParams::parse(b"scope=&scope=x", &[]).unwrap().get("scope"), Some("x"));
         assert_eq!(form.get_all("resource"), ["x", "y"]);
     }
 

@@ -62,12 +62,23 @@ pub fn authorize_caller(caller: &ClientRecord) -> Result<(), OAuthError> {
     }
 }
 
-pub async fn introspect(authority: &Authority, token: &str) -> Result<Introspection, OAuthError> {
+/// Whether `caller` may learn about a token for these audiences: only a resource
+/// server the token is meant for (its `client_id`, or one of its registered
+/// audiences). RFC 7662 §2.2: a token the caller may not introspect is inactive to it.
+fn may_see(caller: &ClientRecord, audience: &Audience) -> bool {
+    audience.iter().any(|aud| aud == caller.client_id || caller.audiences.iter().any(|a| a == aud))
+}
+
+pub async fn introspect(
+    authority: &Authority,
+    caller: &ClientRecord,
+    token: &str,
+) -> Result<Introspection, OAuthError> {
     let now = shared_claims::unix_now();
-    let Ok(claims) = authority.tokens.verify_access_token(token, now) else {
+    let Ok(claims) = authority.tokens.verify_access_token(token, now).await else {
         return Ok(Introspection::inactive());
     };
-    if authority.is_revoked(&claims).await.map_err(OAuthError::server_error)? {
+    if !may_see(caller, &claims.aud) || authority.is_revoked(&claims).await? {
         return Ok(Introspection::inactive());
     }
     Ok(Introspection::Active(Box::new(active(claims))))
@@ -87,7 +98,8 @@ fn active(claims: AccessClaims) -> ActiveToken {
         client_id: claims.client_id,
         scope: claims.scope,
         sid: claims.sid,
-        token_type: "access_token",
+        // RFC 7662 §2.2: the type as in RFC 6749 §5.1, i.e. what the token response said.
+        token_type: "Bearer",
         username,
     }
 }

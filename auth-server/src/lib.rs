@@ -19,6 +19,7 @@ pub mod http;
 pub mod introspection;
 pub mod jws;
 pub mod keys;
+pub mod login_throttle;
 pub mod password;
 pub mod revocation;
 pub mod secret;

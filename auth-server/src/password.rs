@@ -19,7 +19,22 @@ pub enum PasswordError {
     Hash(String),
     #[error("the password worker pool is gone")]
     PoolClosed,
+    #[error("too many password checks are waiting")]
+    Busy,
 }
+
+impl From<PasswordError> for shared_claims::OAuthError {
+    fn from(err: PasswordError) -> Self {
+        match err {
+            PasswordError::Busy => shared_claims::OAuthError::temporarily_unavailable(err),
+            _ => shared_claims::OAuthError::server_error(err),
+        }
+    }
+}
+
+/// How long a login may wait for a free Argon2 slot before it is turned away with
+/// 503: a flood then costs the attacker, not every queued user.
+const QUEUE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// OWASP Password Storage Cheat Sheet, Argon2id, second option.
 fn argon2() -> Argon2<'static> {
@@ -65,14 +80,32 @@ impl Passwords {
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, PasswordError> {
-        let _permit = self.permits.acquire().await.map_err(|_| PasswordError::PoolClosed)?;
-        tokio::task::spawn_blocking(work).await.map_err(|_| PasswordError::PoolClosed)
+        let permit = tokio::time::timeout(QUEUE_TIMEOUT, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| PasswordError::Busy)?
+            .map_err(|_| PasswordError::PoolClosed)?;
+        // The permit moves into the blocking task: if the request is dropped (client
+        // gone), the hash still holds its permit until it has actually finished, so
+        // abandoned logins cannot pile up Argon2 memory beyond the bound.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|_| PasswordError::PoolClosed)
     }
 }
 
 /// Whether a bootstrap or admin-supplied string is an Argon2 PHC hash we can verify.
+/// Only Argon2id, and with costs no higher than a bound: a hash is operator input, and
+/// a huge memory cost would be a huge allocation on every login of that user.
 pub fn is_valid_phc(hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| h.algorithm.as_str().starts_with("argon2"))
+    let Ok(parsed) = PasswordHash::new(hash) else { return false };
+    let Ok(params) = Params::try_from(&parsed) else { return false };
+    parsed.algorithm.as_str() == "argon2id"
+        && params.m_cost() <= 65_536
+        && params.t_cost() <= 10
+        && params.p_cost() <= 4
 }
 
 fn hash_blocking(password: &str) -> Result<String, PasswordError> {
@@ -109,5 +142,6 @@ mod tests {
         assert!(!passwords.verify(None, SecretString::new("anything")).await.unwrap());
         assert!(!passwords.verify(Some("not-a-hash".into()), SecretString::new("x")).await.unwrap());
         assert!(!is_valid_phc("$2b$12$abcdefghijklmnopqrstuv"));
+        assert!(!is_valid_phc("$argon2id$v=19$m=4000000,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"));
     }
 }

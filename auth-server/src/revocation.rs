@@ -15,16 +15,16 @@ use crate::store::{ClientRecord, Revocation};
 pub async fn revoke(authority: &Authority, caller: &ClientRecord, token: &str) -> Result<(), OAuthError> {
     let now = shared_claims::unix_now();
     let tokens = &authority.tokens;
-    if let Ok(refresh) = tokens.verify_refresh_token(token, now) {
+    if let Ok(refresh) = tokens.verify_refresh_token(token, now).await {
         ensure_own(caller, &refresh.client_id)?;
-        authority.revoke_session(&refresh.sid).await.map_err(OAuthError::server_error)?;
+        authority.revoke_session(&refresh.sid).await?;
         tracing::info!(sid = %refresh.sid, client_id = %caller.client_id, "session revoked by its refresh token");
         return Ok(());
     }
-    if let Ok(access) = tokens.verify_access_token(token, now) {
+    if let Ok(access) = tokens.verify_access_token(token, now).await {
         ensure_own(caller, &access.client_id)?;
         let revocation = Revocation::Token { jti: access.jti };
-        authority.record_revocation(&revocation, access.exp).await.map_err(OAuthError::server_error)?;
+        authority.record_revocation(&revocation, access.exp).await?;
         tracing::info!(client_id = %caller.client_id, "access token revoked");
     }
     Ok(())

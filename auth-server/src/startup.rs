@@ -15,9 +15,10 @@ use crate::config::Settings;
 use crate::feed::RevocationFeed;
 use crate::http::metrics::{self, Metrics};
 use crate::http::{self, AppState};
-use crate::keys::KeyRing;
+use crate::keys::{KeyPolicy, KeyRing, KeyScheduler};
+use crate::login_throttle::LoginThrottle;
 use crate::password::Passwords;
-use crate::store::{MemoryStore, RedisStore, SharedStore};
+use crate::store::{KeyEncryptionKey, MemoryStore, RedisStore, SharedStore};
 use crate::tokens::{TokenSettings, Tokens};
 
 /// How often each replica looks for revocations recorded by other replicas.
@@ -34,6 +35,8 @@ pub enum StartupError {
         "AUTH_KEY_ENCRYPTION_KEY must be 32 bytes, base64url-encoded (e.g. `openssl rand 32 | basenc --base64url`)"
     )]
     BadKeyEncryptionKey,
+    #[error("AUTH_KEY_ENCRYPTION_KEY_PREVIOUS must be 32 bytes, base64url-encoded, like AUTH_KEY_ENCRYPTION_KEY")]
+    BadPreviousKeyEncryptionKey,
     #[error("AUTH_ISSUER must be an http or https URL without query or fragment")]
     BadIssuer,
     #[error("store: {0}")]
@@ -80,6 +83,7 @@ impl Application {
             }
         }
 
+        let keys_for_scheduler = keys.clone();
         let tokens = Tokens::new(
             keys,
             TokenSettings {
@@ -93,10 +97,20 @@ impl Application {
         // Other replicas' revocations are seen within one poll; this replica's at once.
         let feed = RevocationFeed::new(store.clone(), FEED_POLL_INTERVAL);
         tokio::spawn(feed.clone().run());
-        let state = web::Data::new(AppState {
-            authority: Authority::new(store, tokens, passwords, feed),
-            jwks_max_age: settings.jwks_max_age,
-        });
+        // Automatic rotation and the periodic reload of the key set; a key revoked
+        // on another replica (heard on the feed) stops signing here at once.
+        let policy = KeyPolicy::new(
+            settings.key_rotation_interval,
+            settings.jwks_max_age,
+            tokens.settings().longest_token_lifetime(),
+        );
+        let scheduler = KeyScheduler::new(keys_for_scheduler, policy);
+        tokio::spawn(scheduler.clone().follow_revocations(feed.subscribe()));
+        tokio::spawn(scheduler.run(shared_claims::unix_now));
+        let state = web::Data::new(AppState::new(
+            Authority::new(store, tokens, passwords, feed, LoginThrottle::new(settings.login_attempts_per_minute)),
+            settings.jwks_max_age,
+        ));
         let metrics = web::Data::new(Metrics::new());
         let server = HttpServer::new(move || {
             App::new()
@@ -127,12 +141,27 @@ async fn open_store(settings: &Settings) -> Result<SharedStore, StartupError> {
         return Ok(Arc::new(MemoryStore::new()));
     };
     let kek = settings.key_encryption_key.as_ref().ok_or(StartupError::MissingKeyEncryptionKey)?;
-    let bytes: [u8; 32] = URL_SAFE_NO_PAD
-        .decode(kek.expose().trim_end_matches('='))
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or(StartupError::BadKeyEncryptionKey)?;
-    let store = RedisStore::connect(url.expose(), bytes).await?;
+    let mut kek = parse_kek(kek.expose()).ok_or(StartupError::BadKeyEncryptionKey)?;
+    if let Some(previous) = &settings.key_encryption_key_previous {
+        let previous = parse_kek(previous.expose()).ok_or(StartupError::BadPreviousKeyEncryptionKey)?;
+        kek = kek.with_previous(previous);
+        match kek.previous_kid() {
+            Some(previous) => tracing::info!(
+                current = kek.kid(),
+                previous,
+                "key-encryption key change: signing keys under the previous key are re-encrypted on first read; \
+                 remove AUTH_KEY_ENCRYPTION_KEY_PREVIOUS once every replica runs with the new key"
+            ),
+            None => tracing::warn!("AUTH_KEY_ENCRYPTION_KEY_PREVIOUS equals AUTH_KEY_ENCRYPTION_KEY: ignored"),
+        }
+    }
+    let store = RedisStore::connect(url.expose(), kek).await?;
     tracing::info!("using the Redis store");
     Ok(Arc::new(store))
+}
+
+/// 32 bytes, base64url (padding tolerated). The value is never echoed.
+fn parse_kek(text: &str) -> Option<KeyEncryptionKey> {
+    let bytes: [u8; 32] = URL_SAFE_NO_PAD.decode(text.trim().trim_end_matches('=')).ok()?.try_into().ok()?;
+    Some(KeyEncryptionKey::new(bytes))
 }

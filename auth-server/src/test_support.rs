@@ -74,7 +74,13 @@ impl TestServer {
             refresh_reuse_grace: 0,
         };
         let feed = RevocationFeed::new(store.clone(), Duration::from_secs(1));
-        let authority = Authority::new(store, Tokens::new(keys, settings), Passwords::new(1).unwrap(), feed);
+        let authority = Authority::new(
+            store,
+            Tokens::new(keys, settings),
+            Passwords::new(1).unwrap(),
+            feed,
+            crate::login_throttle::LoginThrottle::new(std::num::NonZeroU32::new(1_000).unwrap()),
+        );
         Self { authority }
     }
 
@@ -105,7 +111,7 @@ impl TestServer {
 
     /// Sends `req` through every route of the server.
     pub async fn send(&self, req: test::TestRequest) -> Reply {
-        let state = web::Data::new(AppState { authority: self.authority.clone(), jwks_max_age: 60 });
+        let state = web::Data::new(AppState::new(self.authority.clone(), 60));
         let metrics = web::Data::new(Metrics::new());
         let app =
             test::init_service(App::new().app_data(state).app_data(metrics).configure(crate::http::configure)).await;
@@ -174,7 +180,7 @@ impl TestServer {
 
     /// Whether the server now considers this access token revoked.
     pub async fn is_revoked(&self, access_token: &str) -> bool {
-        let claims = self.authority.tokens.verify_access_token(access_token, shared_claims::unix_now()).unwrap();
+        let claims = self.authority.tokens.verify_access_token(access_token, shared_claims::unix_now()).await.unwrap();
         self.authority.is_revoked(&claims).await.unwrap()
     }
 }

@@ -20,6 +20,16 @@ pub struct TokenSettings {
     pub refresh_reuse_grace: i64,
 }
 
+impl TokenSettings {
+    /// The longest lifetime of any token we sign: refresh tokens are JWS too, and a
+    /// refresh token's `exp` is at most its session's absolute end
+    /// (`AUTH_REFRESH_MAX_TTL`). A signing key must stay published this long after it
+    /// stops signing (the contract), and a key revocation must be remembered as long.
+    pub fn longest_token_lifetime(&self) -> i64 {
+        self.access_ttl.max(self.refresh_max_ttl)
+    }
+}
+
 /// Who and what an access token is for.
 #[derive(Debug, Clone)]
 pub struct AccessGrant {
@@ -117,8 +127,8 @@ impl Tokens {
 
     /// Checks a presented refresh token: our signature, our `typ`, issuer and
     /// audience, not expired. Session state is the store's business.
-    pub fn verify_refresh_token(&self, token: &str, now: i64) -> Result<RefreshClaims, TokenError> {
-        let payload = self.verify_signed(token, REFRESH_TOKEN_TYP)?;
+    pub async fn verify_refresh_token(&self, token: &str, now: i64) -> Result<RefreshClaims, TokenError> {
+        let payload = self.verify_signed(token, REFRESH_TOKEN_TYP, now).await?;
         let claims: RefreshClaims = serde_json::from_slice(&payload).map_err(|_| TokenError::MalformedClaims)?;
         if claims.iss != self.settings.issuer || claims.aud != self.settings.issuer {
             return Err(TokenError::WrongIssuerOrAudience);
@@ -131,8 +141,8 @@ impl Tokens {
 
     /// Checks an access token we issued (for introspection and the admin API):
     /// signature, `typ`, issuer and expiry. Audience is left to the caller.
-    pub fn verify_access_token(&self, token: &str, now: i64) -> Result<AccessClaims, TokenError> {
-        let payload = self.verify_signed(token, ACCESS_TOKEN_TYP)?;
+    pub async fn verify_access_token(&self, token: &str, now: i64) -> Result<AccessClaims, TokenError> {
+        let payload = self.verify_signed(token, ACCESS_TOKEN_TYP, now).await?;
         let claims: AccessClaims = serde_json::from_slice(&payload).map_err(|_| TokenError::MalformedClaims)?;
         if claims.iss != self.settings.issuer {
             return Err(TokenError::WrongIssuerOrAudience);
@@ -143,13 +153,17 @@ impl Tokens {
         Ok(claims)
     }
 
-    fn verify_signed(&self, token: &str, typ: &str) -> Result<Vec<u8>, TokenError> {
+    /// The signature check, by `kid` against every published key (a token signed by
+    /// a key this replica has not loaded yet, say one another replica just
+    /// activated, triggers a rate-limited reload first: [`KeyRing::key_set_for`]).
+    /// A revoked key is gone from the set, so its tokens fail here.
+    async fn verify_signed(&self, token: &str, typ: &str, now: i64) -> Result<Vec<u8>, TokenError> {
         let jws = UnverifiedJws::parse(token)?;
         if jws.header.typ.as_deref() != Some(typ) {
             return Err(TokenError::WrongType);
         }
-        let keys = self.keys.current();
         let kid = jws.header.kid.as_deref().ok_or(JwsError::UnknownKey)?;
+        let keys = self.keys.key_set_for(kid, now).await;
         let key = keys.key(kid).ok_or(JwsError::UnknownKey)?;
         Ok(jws.verify(key.public_key())?)
     }

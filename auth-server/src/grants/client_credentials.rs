@@ -33,6 +33,6 @@ pub fn issue(
         token_type: "Bearer",
         expires_in: authority.tokens.settings().access_ttl,
         refresh_token: None,
-        scope: grant.scope.to_string(),
+        scope: grant.scope,
     })
 }

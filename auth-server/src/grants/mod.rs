@@ -16,7 +16,7 @@ mod refresh_token;
 mod session_tokens;
 
 use serde::Serialize;
-use shared_claims::{ErrorCode, OAuthError};
+use shared_claims::{ErrorCode, OAuthError, ScopeSet};
 
 use crate::authority::Authority;
 use crate::form::FormParams;
@@ -81,7 +81,10 @@ pub struct TokenResponse {
     pub expires_in: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
-    pub scope: String,
+    /// Omitted when nothing was granted: an empty string is not a valid scope
+    /// (RFC 6749 §3.3).
+    #[serde(skip_serializing_if = "ScopeSet::is_empty")]
+    pub scope: ScopeSet,
 }
 
 impl TokenRequest {

@@ -28,8 +28,12 @@ pub fn audiences(client: &ClientRecord, resources: &[String]) -> Result<Vec<Stri
         return Err(OAuthError::new(ErrorCode::InvalidTarget, "a requested resource is not allowed for this client")
             .with_detail(format!("resource {unknown:?}")));
     }
-    let mut narrowed = resources.to_vec();
-    narrowed.dedup();
+    let mut narrowed = Vec::with_capacity(resources.len());
+    for resource in resources {
+        if !narrowed.contains(resource) {
+            narrowed.push(resource.clone());
+        }
+    }
     Ok(narrowed)
 }
 
@@ -61,6 +65,7 @@ mod tests {
         };
         assert_eq!(audiences(&client, &[]).unwrap(), ["x", "y"]);
         assert_eq!(audiences(&client, &["y".into()]).unwrap(), ["y"]);
+        assert_eq!(audiences(&client, &["y".into(), "x".into(), "y".into()]).unwrap(), ["y", "x"]);
         assert_eq!(audiences(&client, &["z".into()]).unwrap_err().body().error, "invalid_target");
     }
 }

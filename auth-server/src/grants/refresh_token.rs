@@ -2,8 +2,9 @@
 //! (RFC 9700 §4.14.2).
 //!
 //! ```text
-//! verify_refresh_token (signature, typ, iss, aud, exp)
-//!   ─► same client? ─► store.rotate_refresh (atomic) ─┬─ Rotated: new refresh + access token
+//! verify_refresh_token (signature, typ, iss, aud, exp) ─► same client? scope?
+//!   ─► user and session still good? ─► sign the successor
+//!   ─► store.rotate_refresh (atomic) ─┬─ Rotated: new refresh + access token
 //!                                                     ├─ Grace:   the same successor again
 //!                                                     ├─ Reused:  session revoked, invalid_grant
 //!                                                     └─ NotFound: invalid_grant (log in again)
@@ -15,7 +16,7 @@ use super::{policy, session_tokens, TokenResponse};
 use crate::authority::Authority;
 use crate::crypto::random_id;
 use crate::secret::SecretString;
-use crate::store::{ClientRecord, RotateOutcome, Rotation};
+use crate::store::{decide_rotation, ClientRecord, RotateOutcome, Rotation};
 
 const INVALID: &str = "the refresh token is invalid, expired or revoked";
 
@@ -29,6 +30,7 @@ pub async fn issue(
     let claims = authority
         .tokens
         .verify_refresh_token(refresh_token.expose(), now)
+        .await
         .map_err(|e| OAuthError::invalid_grant(INVALID).with_detail(e))?;
     // §6: a refresh token is bound to the client it was issued to.
     if claims.client_id != client.client_id {
@@ -37,6 +39,19 @@ pub async fn issue(
     // Checked before rotating, so a refused request leaves the token usable.
     let requested = policy::grant_scope(requested_scope, &claims.scope)?;
 
+    // Everything that can refuse or fail happens before the session changes, so a
+    // failed request leaves the presented token usable.
+    let user = authority.store.user(&claims.sub).await?.filter(|u| !u.disabled);
+    let Some(session) = authority.store.session(&claims.sid).await? else {
+        return Err(OAuthError::invalid_grant(INVALID).with_detail("no live session"));
+    };
+    let Some(user) = user.filter(|u| u.tokens_valid_after <= session.created_at) else {
+        authority.revoke_session(&session.sid).await?;
+        return Err(OAuthError::invalid_grant(INVALID).with_detail("user gone, disabled or password changed"));
+    };
+    // Allowances may have been cut since login, for the user or the client.
+    let scope = requested.intersection(&user.scopes).intersection(&client.scopes);
+
     let settings = authority.tokens.settings();
     let rotation = Rotation {
         new_jti: random_id(),
@@ -44,26 +59,23 @@ pub async fn issue(
         idle_ttl: settings.refresh_idle_ttl,
         reuse_grace: settings.refresh_reuse_grace,
     };
-    let outcome =
-        authority.store.rotate_refresh(&claims.sid, &claims.jti, &rotation).await.map_err(OAuthError::server_error)?;
-    let session = match outcome {
-        RotateOutcome::Rotated(session) | RotateOutcome::Grace(session) => session,
+    // Sign the expected successor now: once the store has rotated, only the answer
+    // remains to be sent.
+    let prepared = match decide_rotation(&session, &claims.jti, &rotation) {
+        RotateOutcome::Rotated(next) => Some(session_tokens::respond(authority, &next, scope.clone(), now)?),
+        _ => None,
+    };
+    match authority.store.rotate_refresh(&claims.sid, &claims.jti, &rotation).await? {
+        RotateOutcome::Rotated(next) => match prepared {
+            Some(response) if next.refresh_jti == rotation.new_jti => Ok(response),
+            _ => session_tokens::respond(authority, &next, scope, now),
+        },
+        RotateOutcome::Grace(current) => session_tokens::respond(authority, &current, scope, now),
         RotateOutcome::Reused(session) => {
             tracing::warn!(sid = %session.sid, client_id = %client.client_id, "refresh token reuse: session revoked");
-            authority.revoke_session(&session.sid).await.map_err(OAuthError::server_error)?;
-            return Err(OAuthError::invalid_grant(INVALID).with_detail("refresh token reuse"));
+            authority.revoke_session(&session.sid).await?;
+            Err(OAuthError::invalid_grant(INVALID).with_detail("refresh token reuse"))
         }
-        RotateOutcome::NotFound => {
-            return Err(OAuthError::invalid_grant(INVALID).with_detail("no live session"));
-        }
-    };
-
-    // The user may have been disabled or had allowances cut since login.
-    let user = authority.store.user(&session.username).await.map_err(OAuthError::server_error)?;
-    let Some(user) = user.filter(|u| !u.disabled && u.tokens_valid_after <= session.created_at) else {
-        authority.revoke_session(&session.sid).await.map_err(OAuthError::server_error)?;
-        return Err(OAuthError::invalid_grant(INVALID).with_detail("user gone, disabled or password changed"));
-    };
-    let scope = requested.intersection(&user.scopes);
-    session_tokens::respond(authority, &session, scope, now)
+        RotateOutcome::NotFound => Err(OAuthError::invalid_grant(INVALID).with_detail("no live session")),
+    }
 }

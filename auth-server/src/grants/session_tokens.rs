@@ -31,6 +31,6 @@ pub fn respond(
         token_type: "Bearer",
         expires_in: tokens.settings().access_ttl,
         refresh_token: Some(refresh_token),
-        scope: grant.scope.to_string(),
+        scope: grant.scope,
     })
 }

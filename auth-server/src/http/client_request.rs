@@ -30,6 +30,11 @@ pub async fn authenticate(
     form: &FormParams,
     authority: &Authority,
 ) -> Result<ClientRecord, OAuthError> {
-    let authorization = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
+    let mut headers = req.headers().get_all(header::AUTHORIZATION);
+    let authorization = headers.next().map(|v| v.to_str().unwrap_or(""));
+    if headers.next().is_some() {
+        // RFC 6749 §2.3: one authentication method per request.
+        return Err(OAuthError::invalid_request("more than one Authorization header"));
+    }
     ClientCredentials::from_request(authorization, form)?.authenticate(authority.store.as_ref()).await
 }

@@ -19,7 +19,7 @@ pub async fn post_introspect(
     introspection::authorize_caller(&caller)?;
     let token = form.get("token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     // §2.1: `token_type_hint` is only a hint; a token is recognised by its own `typ`.
-    let answer = introspection::introspect(authority, token).await?;
+    let answer = introspection::introspect(authority, &caller, token).await?;
     Ok(respond(&answer))
 }
 

@@ -1,21 +1,85 @@
 //! `GET /.well-known/oauth-authorization-server` (RFC 8414 §3). Every URL is built
 //! from the issuer, so a server behind a TLS proxy announces its public URLs.
+//!
+//! The document is built from the store (for `scopes_supported`) at most every
+//! [`REBUILD_AFTER`], so anonymous discovery traffic costs no store round trip and
+//! survives a store outage with the last good document.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
-use shared_claims::{OAuthError, ScopeSet};
+use shared_claims::ScopeSet;
 
 use super::{AppState, OAuthResponseError};
+use crate::authority::Authority;
 use crate::grants::GrantType;
+use crate::introspection::INTROSPECT_SCOPE;
+
+const REBUILD_AFTER: Duration = Duration::from_secs(30);
+
+/// The last document built, and when.
+#[derive(Default)]
+pub struct MetadataCache(Mutex<Option<(Instant, String)>>);
 
 pub async fn get_metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthResponseError> {
-    let authority = &state.authority;
-    let issuer = authority.issuer();
-    let clients = authority.store.list_clients().await.map_err(OAuthError::server_error)?;
-    let scopes: ScopeSet = clients.iter().flat_map(|c| c.scopes.iter().map(str::to_owned)).collect();
+    let body = document(&state.authority, &state.metadata).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(body))
+}
+
+/// RFC 8414 §3: for an issuer with a path (`https://host/auth`), the metadata lives at
+/// `/.well-known/oauth-authorization-server/auth`. Served here too, for a proxy that
+/// forwards that path; other paths are 404.
+pub async fn get_metadata_for_path(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, OAuthResponseError> {
+    let issuer_path = issuer_path(state.authority.issuer());
+    if issuer_path.is_empty() || issuer_path != path.as_str() {
+        return Ok(HttpResponse::NotFound().finish());
+    }
+    get_metadata(state).await
+}
+
+/// The path of the issuer URL, without slashes at either end.
+fn issuer_path(issuer: &str) -> &str {
+    let after_scheme = issuer.split_once("://").map_or(issuer, |(_, rest)| rest);
+    after_scheme.split_once('/').map_or("", |(_, path)| path.trim_matches('/'))
+}
+
+async fn document(authority: &Authority, cache: &MetadataCache) -> Result<String, OAuthResponseError> {
+    let cached = cache.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    if let Some((built, body)) = &cached {
+        if built.elapsed() < REBUILD_AFTER {
+            return Ok(body.clone());
+        }
+    }
+    let clients = match authority.store.list_clients().await {
+        Ok(clients) => clients,
+        // A stale document beats none: the endpoints it names have not moved.
+        Err(err) => return cached.map(|(_, body)| body).ok_or_else(|| OAuthResponseError(err.into())),
+    };
+    // The scopes clients may ask for, less the operational ones (RFC 8414 §2 lets us
+    // leave out what we do not want to advertise).
+    let scopes: ScopeSet = clients
+        .iter()
+        .flat_map(|c| c.scopes.iter())
+        .filter(|s| *s != INTROSPECT_SCOPE && *s != crate::admin::caller::ADMIN_SCOPE)
+        .map(str::to_owned)
+        .collect();
+    let body = build(authority.issuer(), &scopes);
+    *cache.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), body.clone()));
+    Ok(body)
+}
+
+fn build(issuer: &str, scopes: &ScopeSet) -> String {
     let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
-    let body = json!({
+    json!({
         "issuer": issuer,
         "token_endpoint": format!("{issuer}/oauth2/token"),
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
@@ -25,12 +89,25 @@ pub async fn get_metadata(state: web::Data<AppState>) -> Result<HttpResponse, OA
         // that locally-verifying resource servers follow.
         "revocation_feed_endpoint": format!("{issuer}/oauth2/revocations"),
         "grant_types_supported": GrantType::ALL.map(GrantType::as_str),
-        // No authorization endpoint: no response types (RFC 8414 §2).
+        // No authorization endpoint, so no response types (RFC 8414 §2 requires the
+        // member; an empty list is the honest value).
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "scopes_supported": scopes.iter().collect::<Vec<_>>(),
-    });
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=300")).json(body))
+    })
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::issuer_path;
+
+    #[test]
+    fn issuer_paths() {
+        assert_eq!(issuer_path("http://127.0.0.1:8080"), "");
+        assert_eq!(issuer_path("https://example.com/auth"), "auth");
+        assert_eq!(issuer_path("https://example.com/a/b"), "a/b");
+    }
 }

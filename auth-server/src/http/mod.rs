@@ -26,6 +26,13 @@ use crate::authority::Authority;
 pub struct AppState {
     pub authority: Arc<Authority>,
     pub jwks_max_age: i64,
+    pub metadata: metadata::MetadataCache,
+}
+
+impl AppState {
+    pub fn new(authority: Arc<Authority>, jwks_max_age: i64) -> Self {
+        Self { authority, jwks_max_age, metadata: Default::default() }
+    }
 }
 
 /// Registers every route; shared by `main` and the in-process tests.
@@ -35,6 +42,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/oauth2/revocations").route(web::get().to(revocation_feed::get_revocations)))
         .service(web::resource("/oauth2/introspect").route(web::post().to(introspect::post_introspect)))
         .service(web::resource("/.well-known/oauth-authorization-server").route(web::get().to(metadata::get_metadata)))
+        .service(
+            web::resource("/.well-known/oauth-authorization-server/{path:.+}")
+                .route(web::get().to(metadata::get_metadata_for_path)),
+        )
         .service(web::resource("/.well-known/jwks.json").route(web::get().to(jwks::get_jwks)))
         .service(web::resource("/healthz").route(web::get().to(health::get_healthz)))
         .service(web::resource("/readyz").route(web::get().to(health::get_readyz)))

@@ -38,6 +38,9 @@ impl ResponseError for OAuthResponseError {
         response
             .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
             .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+        if err.status() == 503 {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        }
         if err.basic_challenge() {
             response.insert_header((
                 header::WWW_AUTHENTICATE,

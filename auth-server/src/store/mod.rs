@@ -15,6 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use self::memory::MemoryStore;
+pub(crate) use self::records::decide_rotation;
 pub use self::records::{
     ClientRecord, FeedPage, KeyState, Revocation, RevocationEvent, RotateOutcome, Rotation, Session, SigningKeyRecord,
     UserRecord,
@@ -32,6 +33,17 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An unreachable store is a 503 the client may retry (RFC 7009 §2.2.1 spells this
+/// out for revocation); anything else is a 500. Details go to the log only.
+impl From<StoreError> for shared_claims::OAuthError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(_) => shared_claims::OAuthError::temporarily_unavailable(err),
+            _ => shared_claims::OAuthError::server_error(err),
+        }
+    }
+}
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
