@@ -97,10 +97,18 @@ impl Bootstrap {
             let scopes = check_user(&user).map_err(|m| invalid(span, m))?;
             users.push((user, scopes));
         }
-        let mut clients = Vec::new();
+        let mut clients: Vec<ClientRecord> = Vec::new();
         for entry in file.clients {
             let span = entry.span();
             clients.push(client_record(entry.into_inner()).map_err(|m| invalid(span, m))?);
+        }
+        // Client tokens carry the client id as `sub`: no user may share it
+        // (RFC 9700 §4.15.1).
+        if let Some(clash) = clients.iter().find(|c| users.iter().any(|(u, _)| u.username == c.client_id)) {
+            return Err(BootstrapError::Parse {
+                path: path.into(),
+                message: format!("{:?} is both a username and a client id", clash.client_id),
+            });
         }
         Ok(Self { users, clients })
     }

@@ -86,6 +86,11 @@ pub async fn create_client(authority: &Authority, new: NewClient) -> Result<Crea
     }
     .into_record()
     .map_err(AdminError::InvalidRequest)?;
+    // Client tokens carry the client id as `sub`, like users' tokens carry the
+    // username: keep the two apart (RFC 9700 §4.15.1).
+    if authority.store.user(&record.client_id).await?.is_some() {
+        return Err(AdminError::conflict(format!("{:?} is already a username", record.client_id)));
+    }
     if !authority.store.insert_client(&record).await? {
         return Err(AdminError::conflict(format!("client {:?} already exists", record.client_id)));
     }

@@ -73,6 +73,11 @@ pub async fn create_user(authority: &Authority, new: NewUser) -> Result<UserView
     if authority.store.user(&new.username).await?.is_some() {
         return Err(exists(&new.username));
     }
+    // A client's own tokens carry its id as `sub`: a user of the same name would be
+    // indistinguishable by `sub` alone (RFC 9700 §4.15.1).
+    if authority.store.client(&new.username).await?.is_some() {
+        return Err(AdminError::conflict(format!("{:?} is already a client id", new.username)));
+    }
     let password_hash = authority.passwords.hash(new.password).await?;
     let user = UserRecord { username: new.username, password_hash, scopes, disabled: false, tokens_valid_after: 0 };
     if !authority.store.insert_user(&user).await? {
