@@ -234,6 +234,18 @@ scopes = ["admin"]
     }
 
     #[test]
+    fn a_name_cannot_be_both_user_and_client() {
+        let err = parse(
+            "[[users]]\nusername = \"svc\"\npassword = \"pw-123456\"\n\n\
+             [[clients]]\nclient_id = \"svc\"\nclient_secret = \"s\"\ngrant_types = [\"client_credentials\"]\n",
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("both a username and a client id"), "{err}");
+    }
+
+    #[test]
     fn public_clients_cannot_use_client_credentials() {
         let err = parse("[[clients]]\nclient_id = \"x\"\npublic = true\ngrant_types = [\"client_credentials\"]\n")
             .err()
