@@ -39,6 +39,16 @@ pub struct Settings {
     #[arg(long, env = "AUTH_KEY_ROTATION_INTERVAL", default_value_t = 2_592_000, value_parser = clap::value_parser!(i64).range(1..))]
     pub key_rotation_interval: i64,
 
+    /// Seconds between re-reads of the signing key set on each replica (and lifecycle
+    /// ticks). Part of the pre-publication lead and of the retention.
+    #[arg(long, env = "AUTH_KEY_REFRESH_INTERVAL", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3600))]
+    pub key_refresh_interval: i64,
+
+    /// Clock skew tolerated between servers, seconds: added to the key lead and
+    /// retention.
+    #[arg(long, env = "AUTH_CLOCK_SKEW", default_value_t = 60, value_parser = clap::value_parser!(i64).range(0..=3600))]
+    pub clock_skew: i64,
+
     /// TOML file of users and clients, applied idempotently at start-up.
     #[arg(long, env = "AUTH_BOOTSTRAP")]
     pub bootstrap: Option<PathBuf>,

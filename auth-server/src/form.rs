@@ -47,7 +47,8 @@ impl FormParams {
                 continue;
             }
             if params.single.contains_key(&name) {
-                return Err(FormError::Repeated(name));
+                // The name is echoed in the error: keep what a client controls short.
+                return Err(FormError::Repeated(name.chars().take(64).collect()));
             }
             params.single.insert(name, value);
         }

@@ -99,10 +99,12 @@ impl Application {
         tokio::spawn(feed.clone().run());
         // Automatic rotation and the periodic reload of the key set; a key revoked
         // on another replica (heard on the feed) stops signing here at once.
-        let policy = KeyPolicy::new(
+        let policy = KeyPolicy::with_timing(
             settings.key_rotation_interval,
             settings.jwks_max_age,
             tokens.settings().longest_token_lifetime(),
+            settings.key_refresh_interval,
+            settings.clock_skew,
         );
         let scheduler = KeyScheduler::new(keys_for_scheduler, policy);
         tokio::spawn(scheduler.clone().follow_revocations(feed.subscribe()));

@@ -48,6 +48,8 @@ pub struct KeyPolicy {
     /// How long a retired key stays published: the longest lifetime of a token it
     /// could have signed + [`REFRESH_INTERVAL`] + [`CLOCK_SKEW`].
     pub retention: i64,
+    /// How often each replica re-reads the set and ticks ([`REFRESH_INTERVAL`]).
+    pub refresh_interval: i64,
 }
 
 impl KeyPolicy {
@@ -55,10 +57,25 @@ impl KeyPolicy {
     /// lifetime (`max(AUTH_ACCESS_TTL, AUTH_REFRESH_MAX_TTL)`: refresh tokens are JWS
     /// too, and a refresh token's `exp` is at most its session's absolute end).
     pub fn new(rotation_interval: i64, jwks_max_age: i64, longest_token_lifetime: i64) -> Self {
+        Self::with_timing(rotation_interval, jwks_max_age, longest_token_lifetime, REFRESH_INTERVAL, CLOCK_SKEW)
+    }
+
+    /// Like [`Self::new`] with another refresh interval and clock skew: for
+    /// deployments with tighter clocks, and for tests that watch a whole rotation.
+    pub fn with_timing(
+        rotation_interval: i64,
+        jwks_max_age: i64,
+        longest_token_lifetime: i64,
+        refresh_interval: i64,
+        clock_skew: i64,
+    ) -> Self {
+        let refresh_interval = refresh_interval.max(1);
+        let margin = refresh_interval.saturating_add(clock_skew.max(0));
         Self {
             rotation_interval: rotation_interval.max(1),
-            publish_lead: jwks_max_age.max(0).saturating_add(REFRESH_INTERVAL + CLOCK_SKEW),
-            retention: Self::retention_for(longest_token_lifetime),
+            publish_lead: jwks_max_age.max(0).saturating_add(margin),
+            retention: longest_token_lifetime.max(0).saturating_add(margin),
+            refresh_interval,
         }
     }
 

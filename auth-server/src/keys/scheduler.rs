@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use tokio::sync::{broadcast, Notify};
 
-use super::lifecycle::{self, KeyPolicy, Transition, REFRESH_INTERVAL};
+use super::lifecycle::{self, KeyPolicy, Transition};
 use super::{KeyError, KeyRing};
 use crate::store::{Revocation, RevocationEvent};
 
@@ -64,7 +64,7 @@ impl KeyScheduler {
     /// Ticks for the life of the process, reading the time from `clock`. A failed
     /// tick (store unreachable) is logged; the key set in force stays in use.
     pub async fn run(self: Arc<Self>, clock: impl Fn() -> i64 + Send + 'static) {
-        let period = Duration::from_secs(REFRESH_INTERVAL.unsigned_abs());
+        let period = Duration::from_secs(self.policy.refresh_interval.unsigned_abs());
         loop {
             if let Err(err) = self.tick(clock()).await {
                 tracing::warn!(error = %err, "signing key lifecycle: tick failed; keeping the key set in force");

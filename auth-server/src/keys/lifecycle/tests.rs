@@ -5,7 +5,8 @@
 use super::*;
 
 /// Interval 1000 s, lead 100 s, retention 1500 s: small numbers, same rules.
-const POLICY: KeyPolicy = KeyPolicy { rotation_interval: 1_000, publish_lead: 100, retention: 1_500 };
+const POLICY: KeyPolicy =
+    KeyPolicy { rotation_interval: 1_000, publish_lead: 100, retention: 1_500, refresh_interval: 30 };
 
 fn key(kid: &str, state: KeyState, created_at: i64) -> SigningKeyRecord {
     SigningKeyRecord {
@@ -41,9 +42,15 @@ fn state_of(keys: &[SigningKeyRecord], kid: &str) -> Option<KeyState> {
 #[test]
 fn policy_adds_refresh_interval_and_skew_to_lead_and_retention() {
     let policy = KeyPolicy::new(2_592_000, 300, 2_592_000);
-    assert_eq!(policy, KeyPolicy { rotation_interval: 2_592_000, publish_lead: 390, retention: 2_592_090 });
+    assert_eq!(
+        policy,
+        KeyPolicy { rotation_interval: 2_592_000, publish_lead: 390, retention: 2_592_090, refresh_interval: 30 }
+    );
     assert_eq!(KeyPolicy::retention_for(300), 390);
-    assert_eq!(KeyPolicy::new(0, -5, -1), KeyPolicy { rotation_interval: 1, publish_lead: 90, retention: 90 });
+    assert_eq!(
+        KeyPolicy::new(0, -5, -1),
+        KeyPolicy { rotation_interval: 1, publish_lead: 90, retention: 90, refresh_interval: 30 }
+    );
 }
 
 #[test]
