@@ -4,7 +4,7 @@
 //!
 //! | module | depends on | what |
 //! |---|---|---|
-//! | [`verify`] | tokio, reqwest, josekit | [`verify::Verifier`]: local RS256 against the JWKS, or RFC 7662 introspection; caches; revocation hook |
+//! | [`verify`] | tokio, reqwest, josekit | [`verify::Verifier`]: local RS256 against the JWKS, or RFC 7662 introspection; caches; the auth server's revocation feed (Server-Sent Events) and its staleness bound |
 //! | [`actix`] | actix-web | extractors [`actix::BearerClaims`] and [`actix::Scoped`], RFC 6750 §3 error responses |
 //! | [`app`] | all of the above | the demo API served by the `resource-server` binary |
 

@@ -1,6 +1,8 @@
 //! Settings of the `resource-server` binary, from the environment (names fixed by the
 //! project contract) or the matching command-line flags.
 
+use std::time::Duration;
+
 use clap::{Parser, ValueEnum};
 
 use crate::verify::{ClientCredentials, VerifyMode};
@@ -25,7 +27,8 @@ pub struct Settings {
     #[arg(long, env = "RS_VERIFY", value_enum, default_value = "local")]
     pub verify: VerifyArg,
 
-    /// This server's own client id (introspection, revocation feed).
+    /// This server's own client id, holding the `introspect` scope. Required in both
+    /// modes: introspection and the revocation feed authenticate with it.
     #[arg(long, env = "RS_CLIENT_ID")]
     pub client_id: Option<String>,
 
@@ -33,8 +36,10 @@ pub struct Settings {
     #[arg(long, env = "RS_CLIENT_SECRET", hide_env_values = true)]
     pub client_secret: Option<Secret>,
 
-    /// Seconds without contact with the revocation feed after which the revocation view
-    /// is no longer trusted.
+    /// Seconds without contact with the revocation feed (keepalives count; the auth
+    /// server sends one every 5 s) after which the revocation view is no longer
+    /// trusted: local mode then answers 503 and `/readyz` says not ready; introspection
+    /// mode stops caching answers.
     #[arg(long, env = "RS_REVOCATION_MAX_STALENESS", default_value_t = 30)]
     pub revocation_max_staleness: u64,
 
@@ -58,8 +63,10 @@ pub enum LogFormat {
 /// A setting that cannot work, reported at start-up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingsError {
-    #[error("RS_VERIFY=introspect needs RS_CLIENT_ID and RS_CLIENT_SECRET")]
-    MissingClientCredentials,
+    #[error("RS_VERIFY={mode} needs RS_CLIENT_ID and RS_CLIENT_SECRET ({why})")]
+    MissingClientCredentials { mode: &'static str, why: &'static str },
+    #[error("RS_REVOCATION_MAX_STALENESS must be at least 1 second")]
+    StalenessTooShort,
 }
 
 impl Settings {
@@ -77,10 +84,26 @@ impl Settings {
         Some(ClientCredentials::new(id, secret.clone()))
     }
 
+    /// `RS_REVOCATION_MAX_STALENESS` as a duration.
+    pub fn revocation_max_staleness(&self) -> Duration {
+        Duration::from_secs(self.revocation_max_staleness)
+    }
+
+    /// The client credentials, or the start-up error naming what is missing: both
+    /// modes need them (introspection, and the revocation feed in either mode).
+    pub fn required_client_credentials(&self) -> Result<ClientCredentials, SettingsError> {
+        let (mode, why) = match self.mode() {
+            VerifyMode::Local => ("local", "the revocation feed authenticates with them"),
+            VerifyMode::Introspect => ("introspect", "introspection and the revocation feed authenticate with them"),
+        };
+        self.client_credentials().ok_or(SettingsError::MissingClientCredentials { mode, why })
+    }
+
     /// Checks combinations clap cannot express.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        if self.mode() == VerifyMode::Introspect && self.client_credentials().is_none() {
-            return Err(SettingsError::MissingClientCredentials);
+        self.required_client_credentials()?;
+        if self.revocation_max_staleness == 0 {
+            return Err(SettingsError::StalenessTooShort);
         }
         Ok(())
     }
@@ -108,11 +131,25 @@ mod tests {
     }
 
     #[test]
-    fn introspection_needs_credentials() {
-        let settings = parse(&["--verify", "introspect", "--client-id", "documents-api"]);
-        assert_eq!(settings.validate(), Err(SettingsError::MissingClientCredentials));
-        let settings = parse(&["--verify", "introspect", "--client-id", "id", "--client-secret", "s"]);
-        assert_eq!(settings.validate(), Ok(()));
+    fn both_modes_need_credentials() {
+        for mode in ["local", "introspect"] {
+            let settings = parse(&["--verify", mode, "--client-id", "documents-api", "--client-secret", ""]);
+            let err = settings.validate().unwrap_err();
+            assert!(matches!(err, SettingsError::MissingClientCredentials { .. }), "{mode}");
+            let message = err.to_string();
+            assert!(message.contains(&format!("RS_VERIFY={mode}")), "{message}");
+            assert!(message.contains("RS_CLIENT_ID and RS_CLIENT_SECRET"), "{message}");
+            let settings = parse(&["--verify", mode, "--client-id", "id", "--client-secret", "s"]);
+            assert_eq!(settings.validate(), Ok(()));
+        }
+    }
+
+    #[test]
+    fn staleness_must_be_positive() {
+        let settings = parse(&["--client-id", "id", "--client-secret", "s", "--revocation-max-staleness", "0"]);
+        assert_eq!(settings.validate(), Err(SettingsError::StalenessTooShort));
+        let settings = parse(&["--client-id", "id", "--client-secret", "s", "--revocation-max-staleness", "2"]);
+        assert_eq!(settings.revocation_max_staleness(), Duration::from_secs(2));
     }
 
     #[test]

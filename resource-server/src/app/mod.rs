@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! Application::build(settings)
-//!   ├─ Settings::validate          introspect needs client credentials
-//!   ├─ build_verifier              local (JWKS) or introspect; background discovery
+//!   ├─ Settings::validate          client credentials (both modes), staleness ≥ 1 s
+//!   ├─ build_verifier              local (JWKS) or introspect, both following the
+//!   │                              revocation feed; background discovery
 //!   ├─ TcpListener::bind           RS_BIND, port 0 allowed → local_addr()
 //!   └─ HttpServer                  App::configure(configure(state))
 //! routes
@@ -77,14 +78,16 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-/// The verifier the settings ask for. Must run inside the server's runtime.
+/// The verifier the settings ask for, following the auth server's revocation feed in
+/// either mode. Must run inside the server's runtime.
 pub fn build_verifier(settings: &Settings) -> Result<Verifier, StartupError> {
     settings.validate()?;
-    let builder = Verifier::builder(settings.audience.clone());
-    let verifier = match (settings.mode(), settings.client_credentials()) {
-        (VerifyMode::Local, _) => builder.local(&settings.auth_url)?,
-        (VerifyMode::Introspect, Some(credentials)) => builder.introspect(&settings.auth_url, credentials)?,
-        (VerifyMode::Introspect, None) => return Err(SettingsError::MissingClientCredentials.into()),
+    let credentials = settings.required_client_credentials()?;
+    let builder = Verifier::builder(settings.audience.clone())
+        .revocation_feed(credentials.clone(), settings.revocation_max_staleness());
+    let verifier = match settings.mode() {
+        VerifyMode::Local => builder.local(&settings.auth_url)?,
+        VerifyMode::Introspect => builder.introspect(&settings.auth_url, credentials)?,
     };
     Ok(verifier)
 }

@@ -11,13 +11,18 @@ pub(crate) async fn get_healthz() -> impl Responder {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// Ready once the verifier can judge tokens (key set held, or metadata discovered).
+/// Ready once the verifier can judge tokens: local mode holds the key set and its
+/// revocation feed is live (a stale or absent feed means tokens are answered 503, so
+/// a load balancer should route elsewhere); introspection mode has discovered the auth
+/// server. The body names the reason when not ready.
 pub(crate) async fn get_readyz(req: HttpRequest) -> impl Responder {
-    if BearerAuth::from_app_data(&req).is_some_and(|auth| auth.verifier().is_ready()) {
-        HttpResponse::Ok().json(json!({"status": "ready"}))
-    } else {
-        HttpResponse::ServiceUnavailable()
-            .json(json!({"status": "not ready", "reason": "token verification is not ready"}))
+    let reason = match BearerAuth::from_app_data(&req) {
+        Some(auth) => auth.verifier().not_ready_reason(),
+        None => Some("token verification is not configured"),
+    };
+    match reason {
+        None => HttpResponse::Ok().json(json!({"status": "ready"})),
+        Some(reason) => HttpResponse::ServiceUnavailable().json(json!({"status": "not ready", "reason": reason})),
     }
 }
 

@@ -1,6 +1,7 @@
 //! A stand-in authorization server on a real socket (127.0.0.1, port 0): metadata, a
-//! JWKS with `Cache-Control`, and RFC 7662 introspection answering from a table, with
-//! counters and a gate that holds introspection answers until the test opens it.
+//! JWKS with `Cache-Control`, RFC 7662 introspection answering from a table, with
+//! counters and a gate that holds introspection answers until the test opens it, and
+//! optionally a revocation feed ([`super::fake_feed`]).
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -11,6 +12,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
+use super::fake_feed::{FeedConnection, FeedMode, FeedState};
 use super::ISSUER;
 
 pub(crate) const CLIENT_ID: &str = "documents api";
@@ -26,6 +28,8 @@ struct State {
     gated: AtomicBool,
     gate: Semaphore,
     base: Mutex<String>,
+    /// `None`: the metadata announces no feed, like an auth server without one.
+    feed: Option<Arc<FeedState>>,
 }
 
 pub(crate) struct FakeAuthServer {
@@ -36,6 +40,15 @@ pub(crate) struct FakeAuthServer {
 
 impl FakeAuthServer {
     pub async fn start(jwks: Value) -> Self {
+        Self::start_with(jwks, None).await
+    }
+
+    /// The same, with a revocation feed announced in the metadata.
+    pub async fn start_with_feed(jwks: Value) -> Self {
+        Self::start_with(jwks, Some(Arc::default())).await
+    }
+
+    async fn start_with(jwks: Value, feed: Option<Arc<FeedState>>) -> Self {
         let state = Arc::new(State {
             jwks: Mutex::new(jwks),
             answers: Mutex::default(),
@@ -44,6 +57,7 @@ impl FakeAuthServer {
             gated: AtomicBool::new(false),
             gate: Semaphore::new(0),
             base: Mutex::default(),
+            feed,
         });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let base_url = format!("http://{}", listener.local_addr().expect("local address"));
@@ -55,6 +69,7 @@ impl FakeAuthServer {
                 .route("/.well-known/oauth-authorization-server", web::get().to(metadata))
                 .route("/jwks", web::get().to(jwks_document))
                 .route("/introspect", web::post().to(introspection))
+                .route("/revocations", web::get().to(revocation_feed))
         })
         .workers(1)
         .disable_signals()
@@ -97,6 +112,29 @@ impl FakeAuthServer {
         self.state.jwks_fetches.load(Ordering::SeqCst)
     }
 
+    fn feed(&self) -> &Arc<FeedState> {
+        self.state.feed.as_ref().expect("started with a feed")
+    }
+
+    /// Publishes a revocation notice (JSON as on the wire); returns its event id.
+    pub fn publish(&self, notice: Value) -> String {
+        self.feed().publish(notice)
+    }
+
+    pub fn set_feed_mode(&self, mode: FeedMode) {
+        self.feed().set_mode(mode);
+    }
+
+    /// Ends every open feed stream (the client sees the connection close).
+    pub fn drop_feed_connections(&self) {
+        self.feed().drop_connections();
+    }
+
+    /// Every feed connection so far, in order.
+    pub fn feed_connections(&self) -> Vec<FeedConnection> {
+        self.feed().connections()
+    }
+
     pub async fn stop(self) {
         self.handle.stop(false).await;
     }
@@ -104,11 +142,25 @@ impl FakeAuthServer {
 
 async fn metadata(state: web::Data<State>) -> HttpResponse {
     let base = state.base.lock().unwrap().clone();
-    HttpResponse::Ok().json(json!({
+    let mut document = json!({
         "issuer": ISSUER,
         "jwks_uri": format!("{base}/jwks"),
         "introspection_endpoint": format!("{base}/introspect"),
-    }))
+    });
+    if state.feed.is_some() {
+        document["revocation_feed_endpoint"] = format!("{base}/revocations").into();
+    }
+    HttpResponse::Ok().json(document)
+}
+
+async fn revocation_feed(state: web::Data<State>, req: HttpRequest) -> HttpResponse {
+    let authorization = req.headers().get("authorization").and_then(|v| v.to_str().ok());
+    if authorization != Some(EXPECTED_BASIC) {
+        return HttpResponse::Unauthorized().insert_header(("WWW-Authenticate", "Basic")).finish();
+    }
+    let Some(feed) = &state.feed else { return HttpResponse::NotFound().finish() };
+    let last_event_id = req.headers().get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    feed.respond(last_event_id)
 }
 
 async fn jwks_document(state: web::Data<State>) -> HttpResponse {

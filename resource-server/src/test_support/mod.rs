@@ -124,6 +124,7 @@ pub(crate) fn local_verifier() -> Verifier {
 }
 
 pub(crate) mod fake_auth;
+pub(crate) mod fake_feed;
 pub(crate) use fake_auth::FakeAuthServer;
 
 /// Polls `condition` every few milliseconds until it holds, failing after `deadline`.

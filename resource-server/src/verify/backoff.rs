@@ -1,5 +1,7 @@
 //! Exponential backoff for background retries against the auth server.
 
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 /// Doubles the wait after each failure, from `initial` up to `max`; reset on success.
@@ -22,9 +24,27 @@ impl Backoff {
         delay
     }
 
+    /// [`Self::next_delay`] with "equal jitter": half the delay plus a random part of
+    /// the other half, so that many resource servers cut off together (an auth-server
+    /// restart) do not all reconnect in the same millisecond.
+    pub fn next_delay_jittered(&mut self) -> Duration {
+        let delay = self.next_delay();
+        let half = delay / 2;
+        let spread = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+        half + Duration::from_nanos(random_u64() % spread.saturating_add(1))
+    }
+
     pub fn reset(&mut self) {
         self.next = self.initial;
     }
+}
+
+/// A random number from the standard library's per-instance SipHash keys: plenty for
+/// spreading reconnections, no extra crate.
+fn random_u64() -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(0);
+    hasher.finish()
 }
 
 #[cfg(test)]
@@ -38,5 +58,13 @@ mod tests {
         assert_eq!(delays, [100, 200, 350, 350]);
         backoff.reset();
         assert_eq!(backoff.next_delay().as_millis(), 100);
+    }
+
+    #[test]
+    fn jitter_stays_within_half_and_full_delay() {
+        let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_millis(200));
+        let delays: Vec<_> = (0..100).map(|_| backoff.next_delay_jittered()).collect();
+        assert!(delays.iter().all(|d| (Duration::from_millis(100)..=Duration::from_millis(200)).contains(d)));
+        assert!(delays.iter().any(|d| *d != delays[0]), "delays vary");
     }
 }

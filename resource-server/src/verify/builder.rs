@@ -1,5 +1,6 @@
 //! Configuring a [`Verifier`]: one builder, three ways to finish it (local against the
-//! auth server, local with injected keys, introspection).
+//! auth server, local with injected keys, introspection), and optionally the auth
+//! server's revocation feed to follow ([`VerifierBuilder::revocation_feed`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use shared_claims::ClaimValidator;
 
 use super::backoff::Backoff;
 use super::discovery::{metadata_url, InvalidAuthUrl};
+use super::feed::{spawn_follower, spawn_watchdog, BackgroundTasks, Feed, FeedRevocations, FollowerConfig, WhenStale};
 use super::introspection_verifier::{spawn_discovery, IntrospectionConfig, IntrospectionVerifier};
 use super::jwks::{spawn_refresher, JwksCache, RefreshPolicy};
 use super::local_verifier::LocalVerifier;
@@ -26,8 +28,15 @@ pub enum BuildError {
     AuthUrl(#[from] InvalidAuthUrl),
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),
-    #[error("introspection needs the resource server's client id and secret")]
+    #[error("introspection and the revocation feed need the resource server's client id and secret")]
     MissingCredentials,
+}
+
+/// The revocation feed to follow: who we are, and how long a silent feed is trusted.
+#[derive(Debug, Clone)]
+struct FeedSettings {
+    credentials: ClientCredentials,
+    max_staleness: Duration,
 }
 
 /// Settings shared by every mode, with defaults fit for short-lived access tokens.
@@ -41,6 +50,7 @@ pub struct VerifierBuilder {
     refresh: RefreshPolicy,
     introspection_cache_ttl: Duration,
     http_timeout: Duration,
+    feed: Option<FeedSettings>,
 }
 
 impl VerifierBuilder {
@@ -49,6 +59,18 @@ impl VerifierBuilder {
     pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
     pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
     pub const DEFAULT_INTROSPECTION_CACHE_TTL: Duration = Duration::from_secs(60);
+    /// `RS_REVOCATION_MAX_STALENESS`'s default.
+    pub const DEFAULT_REVOCATION_MAX_STALENESS: Duration = Duration::from_secs(30);
+    /// Longest silence tolerated on an open feed connection before it is reopened:
+    /// three of the auth server's 5 s keepalives (never more than half the staleness
+    /// bound).
+    const FEED_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
+    /// Below this, the auth server's 5 s keepalive cannot keep a quiet feed live.
+    const MIN_SENSIBLE_STALENESS: Duration = Duration::from_secs(10);
+    /// Reconnection backoff of the feed: quick first retries, because the staleness
+    /// bound is counting, capped low for the same reason.
+    const FEED_RETRY_INITIAL: Duration = Duration::from_millis(200);
+    const FEED_RETRY_MAX: Duration = Duration::from_secs(5);
 
     pub(crate) fn new(audience: impl Into<String>) -> Self {
         Self {
@@ -60,6 +82,7 @@ impl VerifierBuilder {
             refresh: RefreshPolicy::default(),
             introspection_cache_ttl: Self::DEFAULT_INTROSPECTION_CACHE_TTL,
             http_timeout: Duration::from_secs(5),
+            feed: None,
         }
     }
 
@@ -80,7 +103,9 @@ impl VerifierBuilder {
         self
     }
 
-    /// The revocation view consulted on every request.
+    /// The revocation view consulted on every request, e.g. a
+    /// [`RevocationList`](super::RevocationList) applied by hand. Replaced by the
+    /// feed's view when [`Self::revocation_feed`] is set.
     pub fn revocation(mut self, check: Arc<dyn RevocationCheck>) -> Self {
         self.revocation = check;
         self
@@ -98,6 +123,23 @@ impl VerifierBuilder {
         self
     }
 
+    /// Follow the auth server's revocation feed (its RFC 8414 metadata announces
+    /// `revocation_feed_endpoint`: Server-Sent Events, authenticated as `credentials`,
+    /// a client holding the `introspect` scope). Used by [`Self::local`] and
+    /// [`Self::introspect`], which know the auth server; the fixed-key and
+    /// custom-source variants have none to follow and ignore it.
+    ///
+    /// `max_staleness` (`RS_REVOCATION_MAX_STALENESS`): once the feed has not been
+    /// heard from for longer (or before its first snapshot), the view is not trusted.
+    /// Local mode then refuses every token with 503 `temporarily_unavailable` and is
+    /// not ready: refusing beats accepting a token that may have been revoked. An
+    /// auth server that announces no feed leaves local mode not ready for good.
+    /// Introspection mode instead stops using its cache until the feed is back.
+    pub fn revocation_feed(mut self, credentials: ClientCredentials, max_staleness: Duration) -> Self {
+        self.feed = Some(FeedSettings { credentials, max_staleness });
+        self
+    }
+
     /// Timeout of each call to the auth server.
     pub fn http_timeout(mut self, timeout: Duration) -> Self {
         self.http_timeout = timeout;
@@ -108,33 +150,54 @@ impl VerifierBuilder {
     /// JWKS). Returns at once; the keys are fetched in the background, retried with
     /// backoff, and [`Verifier::is_ready`] turns true when they arrive. Call within a
     /// Tokio runtime.
-    pub fn local(self, auth_url: &str) -> Result<Verifier, BuildError> {
-        let client = http::client(self.http_timeout).map_err(|e| BuildError::HttpClient(e.to_string()))?;
-        let source = HttpKeySource::new(client, metadata_url(auth_url)?);
-        self.local_with_source(Arc::new(source))
+    ///
+    /// With [`Self::revocation_feed`], the feed is followed too and the verifier is
+    /// ready only once it is live; without it, revocations are not followed (a
+    /// warning says so).
+    pub fn local(mut self, auth_url: &str) -> Result<Verifier, BuildError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
+        let metadata_url = metadata_url(auth_url)?;
+        let source = HttpKeySource::new(self.client()?, metadata_url.clone());
+        let metrics = Arc::new(VerifierMetrics::default());
+        let feed = match self.feed.take() {
+            Some(settings) => Some(self.follow(settings, WhenStale::Refuse, metadata_url, &metrics, &runtime)?),
+            None => {
+                tracing::warn!("local verification without the revocation feed: revoked tokens pass until they expire");
+                None
+            }
+        };
+        let (verifier, jwks) = self.build_local(Arc::new(source), metrics, feed);
+        spawn_refresher(&jwks, &runtime);
+        Ok(verifier)
     }
 
     /// Local mode with keys from any [`KeySource`], refreshed in the background like
-    /// the auth server's. Call within a Tokio runtime.
+    /// the auth server's. Call within a Tokio runtime. No revocation feed: inject a
+    /// view with [`Self::revocation`].
     pub fn local_with_source(self, source: Arc<dyn KeySource>) -> Result<Verifier, BuildError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
-        let (verifier, jwks) = self.build_local(source);
+        let (verifier, jwks) = self.build_local(source, Arc::default(), None);
         spawn_refresher(&jwks, &runtime);
         Ok(verifier)
     }
 
     /// Local mode with a fixed key set, ready at once, no background task: pinned keys,
-    /// embedded use, tests. Tokens naming another `kid` are refused.
+    /// embedded use, tests. Tokens naming another `kid` are refused. No revocation
+    /// feed: inject a view with [`Self::revocation`].
     pub fn local_with_keys(self, issuer: impl Into<String>, keys: KeySet) -> Verifier {
         let issuer = issuer.into();
         let source = Arc::new(super::StaticKeySource::new(issuer.clone(), keys.clone()));
-        let (verifier, jwks) = self.build_local(source);
+        let (verifier, jwks) = self.build_local(source, Arc::default(), None);
         jwks.install(issuer, keys);
         verifier
     }
 
-    fn build_local(self, source: Arc<dyn KeySource>) -> (Verifier, Arc<JwksCache>) {
-        let metrics = Arc::new(VerifierMetrics::default());
+    fn build_local(
+        self,
+        source: Arc<dyn KeySource>,
+        metrics: Arc<VerifierMetrics>,
+        feed: Option<FollowedFeed>,
+    ) -> (Verifier, Arc<JwksCache>) {
         let jwks = Arc::new(JwksCache::new(
             source,
             self.audience.clone(),
@@ -143,40 +206,104 @@ impl VerifierBuilder {
             metrics.clone(),
         ));
         let local = LocalVerifier::new(jwks.clone(), TokenCache::new(self.cache_capacity));
-        (self.finish(Mode::Local(local), metrics), jwks)
+        (self.finish(Mode::Local(local), metrics, feed), jwks)
     }
 
     /// Introspection mode (RFC 7662) against the auth server at `auth_url`,
     /// authenticating as `credentials`. Returns at once; discovery is retried in the
     /// background until it succeeds. Call within a Tokio runtime.
-    pub fn introspect(self, auth_url: &str, credentials: ClientCredentials) -> Result<Verifier, BuildError> {
+    ///
+    /// With [`Self::revocation_feed`], a revocation refuses cached answers at once, and
+    /// while the feed is stale the cache is bypassed (every token is introspected).
+    pub fn introspect(mut self, auth_url: &str, credentials: ClientCredentials) -> Result<Verifier, BuildError> {
         if credentials.client_id.is_empty() || credentials.client_secret.is_empty() {
             return Err(BuildError::MissingCredentials);
         }
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
-        let client = http::client(self.http_timeout).map_err(|e| BuildError::HttpClient(e.to_string()))?;
+        let metadata_url = metadata_url(auth_url)?;
         let metrics = Arc::new(VerifierMetrics::default());
+        let feed = match self.feed.take() {
+            Some(settings) => {
+                Some(self.follow(settings, WhenStale::Introspect, metadata_url.clone(), &metrics, &runtime)?)
+            }
+            None => None,
+        };
         let remote = Arc::new(IntrospectionVerifier::new(IntrospectionConfig {
-            client,
-            metadata_url: metadata_url(auth_url)?,
+            client: self.client()?,
+            metadata_url,
             credentials,
             audience: self.audience.clone(),
             leeway_secs: self.leeway_secs,
             max_cache_ttl: self.introspection_cache_ttl,
             cache: TokenCache::new(self.cache_capacity),
             metrics: metrics.clone(),
+            feed: feed.as_ref().map(|followed| followed.feed.clone()),
         }));
         spawn_discovery(&remote, &runtime, Backoff::new(self.refresh.retry_initial, self.refresh.retry_max));
-        Ok(self.finish(Mode::Introspection(remote), metrics))
+        Ok(self.finish(Mode::Introspection(remote), metrics, feed))
     }
 
-    fn finish(self, mode: Mode, metrics: Arc<VerifierMetrics>) -> Verifier {
+    fn client(&self) -> Result<reqwest::Client, BuildError> {
+        http::client(self.http_timeout).map_err(|e| BuildError::HttpClient(e.to_string()))
+    }
+
+    /// Starts following the feed: the follower and its watchdog, stopped with the
+    /// verifier.
+    fn follow(
+        &self,
+        settings: FeedSettings,
+        when_stale: WhenStale,
+        metadata_url: reqwest::Url,
+        metrics: &Arc<VerifierMetrics>,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<FollowedFeed, BuildError> {
+        let FeedSettings { credentials, max_staleness } = settings;
+        if credentials.client_id.is_empty() || credentials.client_secret.is_empty() {
+            return Err(BuildError::MissingCredentials);
+        }
+        if max_staleness < Self::MIN_SENSIBLE_STALENESS {
+            tracing::warn!(
+                max_staleness_secs = max_staleness.as_secs_f64(),
+                "the revocation staleness bound is shorter than two of the auth server's 5 s keepalives: \
+                 a quiet but healthy feed will be judged stale"
+            );
+        }
+        let client = http::streaming_client(self.http_timeout).map_err(|e| BuildError::HttpClient(e.to_string()))?;
+        let feed = Arc::new(Feed::new(max_staleness, self.leeway_secs, when_stale, metrics.clone()));
+        let config = FollowerConfig {
+            client,
+            metadata_url,
+            credentials,
+            retry_initial: Self::FEED_RETRY_INITIAL,
+            retry_max: Self::FEED_RETRY_MAX,
+            // Half the bound: a dead connection is replaced before the view turns stale.
+            idle_timeout: (max_staleness / 2).min(Self::FEED_IDLE_TIMEOUT).max(Duration::from_millis(100)),
+        };
+        let mut tasks = BackgroundTasks::default();
+        tasks.push(spawn_follower(feed.clone(), config, runtime));
+        tasks.push(spawn_watchdog(&feed, runtime));
+        Ok(FollowedFeed { feed, tasks })
+    }
+
+    fn finish(self, mode: Mode, metrics: Arc<VerifierMetrics>, feed: Option<FollowedFeed>) -> Verifier {
+        let (revocation, feed, tasks): (Arc<dyn RevocationCheck>, _, _) = match feed {
+            Some(FollowedFeed { feed, tasks }) => (Arc::new(FeedRevocations(feed.clone())), Some(feed), tasks),
+            None => (self.revocation, None, BackgroundTasks::default()),
+        };
         Verifier::from_inner(Inner {
             mode,
             audience: self.audience,
             max_token_bytes: self.max_token_bytes,
-            revocation: self.revocation,
+            revocation,
             metrics,
+            feed,
+            _tasks: tasks,
         })
     }
+}
+
+/// A feed being followed, and the tasks doing it.
+struct FollowedFeed {
+    feed: Arc<Feed>,
+    tasks: BackgroundTasks,
 }

@@ -1,5 +1,5 @@
-//! Authorization server metadata (RFC 8414): where the keys and the introspection
-//! endpoint are, and the issuer whose tokens we accept.
+//! Authorization server metadata (RFC 8414): where the keys, the introspection
+//! endpoint and the revocation feed are, and the issuer whose tokens we accept.
 
 use reqwest::{Client, Url};
 use serde::Deserialize;
@@ -16,6 +16,10 @@ pub struct ServerMetadata {
     pub issuer: String,
     pub jwks_uri: Option<String>,
     pub introspection_endpoint: Option<String>,
+    /// This project's extension (RFC 8414 §2 allows additional members): the
+    /// Server-Sent Events stream of revocations. Absent on auth servers without one.
+    #[serde(default)]
+    pub revocation_feed_endpoint: Option<String>,
 }
 
 /// `RS_AUTH_URL` was not an http(s) URL.

@@ -47,6 +47,16 @@ pub(crate) fn client(timeout: Duration) -> Result<Client, reqwest::Error> {
         .build()
 }
 
+/// A client for long-lived streams (the revocation feed): no overall timeout, which
+/// would cut the stream, only a connect timeout; the caller bounds every read.
+pub(crate) fn streaming_client(connect_timeout: Duration) -> Result<Client, reqwest::Error> {
+    Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("resource-server/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
 /// Reads a 200 response's body, refusing anything larger than `limit` bytes.
 pub(crate) async fn read_ok_body(mut response: Response, limit: usize) -> Result<Vec<u8>, FetchError> {
     let status = response.status();

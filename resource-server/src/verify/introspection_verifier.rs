@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! IntrospectionVerifier::verify
+//!   ├─ cache_usable()          following the revocation feed and it is stale? skip the
+//!   │                          cache: only the auth server can vouch for the token now
 //!   ├─ TokenCache::get         answered before, within min(exp, max_cache_ttl) → done
 //!   ├─ target()                metadata discovered? (spawn_discovery keeps trying) else 503
 //!   ├─ join_inflight(token)    one OnceCell per token being introspected: coalescing
@@ -10,18 +12,25 @@
 //!   │                          → TokenCache::insert
 //!   └─ InflightGuard::drop     forget the in-flight entry
 //! ```
+//!
+//! A cached answer never outlives a revocation of its token: the verifier consults
+//! the feed's view on every hit (by `jti`, `sid`, `sub`, and the `kid` read from the
+//! token's JOSE header when it is a JWS), so a revoked token is refused at once rather
+//! than after the cache TTL.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
 use reqwest::{Client, Url};
-use shared_claims::{AccessClaims, ClaimValidator, ACCESS_TOKEN_TYP};
+use shared_claims::{ClaimValidator, ACCESS_TOKEN_TYP};
 use tokio::sync::OnceCell;
 
 use super::backoff::Backoff;
 use super::discovery::{discover, endpoint};
+use super::feed::Feed;
 use super::introspection::{introspect, Introspected};
+use super::jose_header::{CompactJws, JoseHeader};
 use super::token_cache::{CachedToken, TokenCache};
 use super::{ClientCredentials, VerifierMetrics, VerifyError};
 
@@ -45,6 +54,7 @@ pub(crate) struct IntrospectionVerifier {
     cache: TokenCache,
     inflight: InflightMap,
     metrics: Arc<VerifierMetrics>,
+    feed: Option<Arc<Feed>>,
 }
 
 pub(crate) struct IntrospectionConfig {
@@ -56,6 +66,8 @@ pub(crate) struct IntrospectionConfig {
     pub max_cache_ttl: Duration,
     pub cache: TokenCache,
     pub metrics: Arc<VerifierMetrics>,
+    /// The revocation feed followed, if any: while it is stale the cache is bypassed.
+    pub feed: Option<Arc<Feed>>,
 }
 
 impl IntrospectionVerifier {
@@ -71,6 +83,22 @@ impl IntrospectionVerifier {
             cache: config.cache,
             inflight: Mutex::new(HashMap::new()),
             metrics: config.metrics,
+            feed: config.feed,
+        }
+    }
+
+    /// Cached answers are trusted only while a revocation would reach them: always
+    /// without a feed (the TTL is the bound, as before), and with one while it is live.
+    /// An auth server announcing no feed leaves the TTL as the only bound.
+    fn cache_usable(&self) -> bool {
+        self.feed.as_ref().is_none_or(|feed| feed.is_live() || feed.health.is_absent())
+    }
+
+    fn cached(&self, token: &str, now: i64) -> Option<CachedToken> {
+        if self.cache_usable() {
+            self.cache.get(token, now)
+        } else {
+            None
         }
     }
 
@@ -91,17 +119,17 @@ impl IntrospectionVerifier {
         Ok(())
     }
 
-    /// Returns the claims and whether they came from the cache.
-    pub async fn verify(&self, token: &str, now: i64) -> Result<(Arc<AccessClaims>, bool), VerifyError> {
-        if let Some(hit) = self.cache.get(token, now) {
-            return Ok((hit.claims, true));
+    /// Returns what the auth server vouched for and whether it came from the cache.
+    pub async fn verify(&self, token: &str, now: i64) -> Result<(CachedToken, bool), VerifyError> {
+        if let Some(hit) = self.cached(token, now) {
+            return Ok((hit, true));
         }
         let target =
             self.target().ok_or(VerifyError::Unavailable("the authorization server has not been discovered yet"))?;
         let guard = self.join_inflight(token);
         let outcome = guard.cell.get_or_init(|| self.call(&target, token, now)).await.clone();
         drop(guard);
-        outcome.map(|entry| (entry.claims, false))
+        outcome.map(|entry| (entry, false))
     }
 
     fn join_inflight<'a>(&'a self, token: &'a str) -> InflightGuard<'a> {
@@ -112,7 +140,7 @@ impl IntrospectionVerifier {
 
     /// The one call made for a token, however many requests wait for it.
     async fn call(&self, target: &Target, token: &str, now: i64) -> Outcome {
-        if let Some(hit) = self.cache.get(token, now) {
+        if let Some(hit) = self.cached(token, now) {
             return Ok(hit); // answered between our cache miss and joining
         }
         let answer = introspect(&self.client, &target.endpoint, &self.credentials, token).await;
@@ -130,10 +158,17 @@ impl IntrospectionVerifier {
         target.validator.validate(Some(ACCESS_TOKEN_TYP), &claims, now)?;
         let ttl = i64::try_from(self.max_cache_ttl.as_secs()).unwrap_or(i64::MAX);
         let expires_at = claims.exp.min(now.saturating_add(ttl));
-        let entry = CachedToken { claims: Arc::new(claims), kid: None, expires_at };
+        let entry = CachedToken { claims: Arc::new(claims), kid: signing_kid(token), expires_at };
         self.cache.insert(token, entry.clone(), now);
         Ok(entry)
     }
+}
+
+/// The `kid` of a token that is a JWS of ours, so that an emergency key revocation
+/// reaches cached introspection answers too; `None` for anything else (opaque tokens).
+fn signing_kid(token: &str) -> Option<Arc<str>> {
+    let jws = CompactJws::split(token).ok()?;
+    JoseHeader::parse(jws.header).ok().map(|header| header.kid.into())
 }
 
 /// Membership of one request in the in-flight call for its token. Dropping it (also

@@ -39,8 +39,8 @@ impl LocalVerifier {
         self.jwks.snapshot().is_some()
     }
 
-    /// Returns the claims and whether they came from the cache.
-    pub async fn verify(&self, token: &str, now: i64) -> Result<(Arc<AccessClaims>, bool), VerifyError> {
+    /// Returns what was verified (claims and `kid`) and whether it came from the cache.
+    pub async fn verify(&self, token: &str, now: i64) -> Result<(CachedToken, bool), VerifyError> {
         let snapshot = self.jwks.snapshot();
         if let Some(hit) = self.cache.get(token, now) {
             let key_published = match (&snapshot, &hit.kid) {
@@ -48,7 +48,7 @@ impl LocalVerifier {
                 _ => false,
             };
             if key_published {
-                return Ok((hit.claims, true));
+                return Ok((hit, true));
             }
         }
         let jws = CompactJws::split(token)?;
@@ -63,8 +63,8 @@ impl LocalVerifier {
         snapshot.validator.validate(Some(&header.typ), &claims, now)?;
         let claims = Arc::new(claims);
         let entry = CachedToken { claims: claims.clone(), kid: Some(header.kid.into()), expires_at: claims.exp };
-        self.cache.insert(token, entry, now);
-        Ok((claims, false))
+        self.cache.insert(token, entry.clone(), now);
+        Ok((entry, false))
     }
 
     async fn key_for(

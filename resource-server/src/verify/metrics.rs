@@ -6,6 +6,7 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::error::REASONS;
+use super::feed::FeedMetrics;
 use super::VerifyError;
 
 /// Refusals that happen before the verifier sees a token, at the HTTP layer.
@@ -21,6 +22,8 @@ pub struct VerifierMetrics {
     key_set_fetch_failures: AtomicU64,
     introspection_calls: AtomicU64,
     introspection_failures: AtomicU64,
+    /// The revocation feed's figures, rendered once a feed is followed.
+    pub(crate) feed: FeedMetrics,
 }
 
 impl VerifierMetrics {
@@ -70,6 +73,16 @@ impl VerifierMetrics {
         self.cache_hits.load(Ordering::Relaxed)
     }
 
+    /// Revocation feed events applied (snapshots and notices).
+    pub fn revocation_feed_events(&self) -> u64 {
+        self.feed.events_applied()
+    }
+
+    /// Times the revocation feed connection was reopened.
+    pub fn revocation_feed_reconnects(&self) -> u64 {
+        self.feed.reconnects()
+    }
+
     /// Appends the counters in the Prometheus text format.
     pub fn render(&self, out: &mut String) {
         let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
@@ -99,6 +112,7 @@ impl VerifierMetrics {
             "RFC 7662 calls that failed.",
             load(&self.introspection_failures),
         );
+        self.feed.render(out);
     }
 }
 
@@ -106,9 +120,14 @@ fn header(out: &mut String, name: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
 }
 
-fn counter(out: &mut String, name: &str, help: &str, value: u64) {
+pub(crate) fn counter(out: &mut String, name: &str, help: &str, value: u64) {
     header(out, name, help);
     let _ = writeln!(out, "{name} {value}");
+}
+
+/// A gauge; `value` is already formatted (Prometheus accepts `+Inf` and `NaN`).
+pub(crate) fn gauge(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
 }
 
 #[cfg(test)]

@@ -4,8 +4,13 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use resource_server::verify::Verifier;
-//! let verifier = Verifier::builder("documents-api").local("http://127.0.0.1:8080")?;
+//! use std::time::Duration;
+//! use resource_server::verify::{ClientCredentials, Verifier};
+//! use resource_server::Secret;
+//! let credentials = ClientCredentials::new("documents-api", Secret::new("a-long-random-secret"));
+//! let verifier = Verifier::builder("documents-api")
+//!     .revocation_feed(credentials, Duration::from_secs(30))
+//!     .local("http://127.0.0.1:8080")?;
 //! let claims = verifier.verify("eyJhbGciOi...").await?;
 //! println!("{} may use {}", claims.sub, claims.scope);
 //! # Ok(()) }
@@ -16,6 +21,7 @@ mod builder;
 mod client_auth;
 mod discovery;
 mod error;
+mod feed;
 mod http;
 mod introspection;
 mod introspection_verifier;
@@ -26,6 +32,7 @@ mod key_source;
 mod local_verifier;
 mod metrics;
 mod revocation;
+mod revocation_list;
 mod token_cache;
 mod verifier;
 
@@ -38,7 +45,8 @@ pub use jwks::RefreshPolicy;
 pub use key_set::{KeySet, KeySetError, VerificationKey};
 pub use key_source::{FetchedKeys, HttpKeySource, KeySource, StaticKeySource};
 pub use metrics::{VerifierMetrics, HTTP_REASONS};
-pub use revocation::{NeverRevoked, Revocation, RevocationCheck};
+pub use revocation::{NeverRevoked, RevocationCheck, RevocationStatus};
+pub use revocation_list::RevocationList;
 pub use verifier::{Verifier, VerifyMode};
 
 #[cfg(test)]

@@ -2,15 +2,21 @@
 //! cache hits included, because a cached verdict must not outlive a revocation
 //! (RFC 7009 §2: a revoked token must stop working).
 //!
-//! The default revokes nothing. A later component feeds a real implementation from the
-//! auth server's revocation feed and answers [`Revocation::Unknown`] once its view is
-//! older than `RS_REVOCATION_MAX_STALENESS`.
+//! Implementations: [`NeverRevoked`] (the default), [`RevocationList`](super::RevocationList)
+//! (a view applied by hand, e.g. in tests), and the view the verifier keeps when it
+//! follows the auth server's revocation feed
+//! ([`VerifierBuilder::revocation_feed`](super::VerifierBuilder::revocation_feed)), which
+//! answers [`RevocationStatus::Unknown`] in local mode once it is older than
+//! `RS_REVOCATION_MAX_STALENESS`.
+//!
+//! Not to be confused with [`shared_claims::Revocation`], which says *what* is revoked;
+//! this module's [`RevocationStatus`] is the answer about one token.
 
 use shared_claims::AccessClaims;
 
 /// The answer of a revocation view about one token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Revocation {
+pub enum RevocationStatus {
     /// Not revoked as far as a fresh view knows.
     NotRevoked,
     /// Revoked (the token itself by `jti`, its session by `sid`, or its subject).
@@ -23,7 +29,16 @@ pub enum Revocation {
 /// Decides, from the claims alone and without I/O, whether a token was revoked.
 /// Called on the request path for every request: it must be cheap and non-blocking.
 pub trait RevocationCheck: Send + Sync + 'static {
-    fn check(&self, claims: &AccessClaims) -> Revocation;
+    fn check(&self, claims: &AccessClaims) -> RevocationStatus;
+
+    /// Whether every token signed by the key `kid` must be refused (an emergency key
+    /// revocation, [`shared_claims::Revocation::Key`]). Asked before [`Self::check`],
+    /// for fresh and cached verifications alike, whatever the view's freshness: a key
+    /// known to be revoked stays revoked. The default knows no revoked key.
+    fn key_revoked(&self, kid: &str) -> bool {
+        let _ = kid;
+        false
+    }
 }
 
 /// The default: nothing is revoked.
@@ -31,7 +46,7 @@ pub trait RevocationCheck: Send + Sync + 'static {
 pub struct NeverRevoked;
 
 impl RevocationCheck for NeverRevoked {
-    fn check(&self, _claims: &AccessClaims) -> Revocation {
-        Revocation::NotRevoked
+    fn check(&self, _claims: &AccessClaims) -> RevocationStatus {
+        RevocationStatus::NotRevoked
     }
 }

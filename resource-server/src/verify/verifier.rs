@@ -5,6 +5,7 @@
 //! Verifier::verify(token)
 //!   ├─ length > max_token_bytes → TooLarge         (before any parsing or crypto)
 //!   ├─ LocalVerifier | IntrospectionVerifier       (each with its verified-token cache)
+//!   ├─ RevocationCheck::key_revoked(kid)           (every time: emergency key revocation)
 //!   ├─ RevocationCheck::check                      (every time, cache hits included)
 //!   └─ VerifierMetrics                             (accepted / refused by reason)
 //! ```
@@ -13,9 +14,11 @@ use std::sync::Arc;
 
 use shared_claims::{unix_now, AccessClaims};
 
+use super::feed::{BackgroundTasks, Feed};
 use super::introspection_verifier::IntrospectionVerifier;
 use super::local_verifier::LocalVerifier;
-use super::{Revocation, RevocationCheck, VerifierMetrics, VerifyError};
+use super::token_cache::CachedToken;
+use super::{RevocationCheck, RevocationStatus, VerifierMetrics, VerifyError};
 
 /// Checks bearer access tokens for one audience. Cheap to clone (one `Arc`); share one
 /// per process so that its caches and key set are shared.
@@ -30,6 +33,10 @@ pub(crate) struct Inner {
     pub max_token_bytes: usize,
     pub revocation: Arc<dyn RevocationCheck>,
     pub metrics: Arc<VerifierMetrics>,
+    /// The revocation feed followed, if any (its view is also behind `revocation`).
+    pub feed: Option<Arc<Feed>>,
+    /// Held for its `Drop`: the feed's tasks stop with the last clone of the verifier.
+    pub _tasks: BackgroundTasks,
 }
 
 pub(crate) enum Mode {
@@ -72,24 +79,45 @@ impl Verifier {
             return Err(VerifyError::TooLarge);
         }
         let now = unix_now();
-        let (claims, from_cache) = match &self.inner.mode {
+        let (CachedToken { claims, kid, .. }, from_cache) = match &self.inner.mode {
             Mode::Local(local) => local.verify(token, now).await?,
             Mode::Introspection(remote) => remote.verify(token, now).await?,
         };
-        match self.inner.revocation.check(&claims) {
-            Revocation::NotRevoked => Ok((claims, from_cache)),
-            Revocation::Revoked => Err(VerifyError::Revoked),
-            Revocation::Unknown => Err(VerifyError::Unavailable("the revocation view is stale")),
+        let revocation = &self.inner.revocation;
+        if kid.as_deref().is_some_and(|kid| revocation.key_revoked(kid)) {
+            return Err(VerifyError::Revoked);
+        }
+        match revocation.check(&claims) {
+            RevocationStatus::NotRevoked => Ok((claims, from_cache)),
+            RevocationStatus::Revoked => Err(VerifyError::Revoked),
+            RevocationStatus::Unknown => Err(VerifyError::Unavailable("the revocation view is stale")),
         }
     }
 
-    /// Ready to judge tokens: the key set is held (local) or the auth server's
-    /// metadata is known (introspection). Serve `/readyz` from this.
+    /// Ready to judge tokens: local mode holds the key set and, when it follows a
+    /// revocation feed, that feed is live; introspection mode knows the auth server's
+    /// metadata (a stale feed only turns its cache off). Serve `/readyz` from this.
     pub fn is_ready(&self) -> bool {
+        self.not_ready_reason().is_none()
+    }
+
+    /// Why the verifier is not ready, for `/readyz` and logs; `None` when it is.
+    pub fn not_ready_reason(&self) -> Option<&'static str> {
         match &self.inner.mode {
-            Mode::Local(local) => local.is_ready(),
-            Mode::Introspection(remote) => remote.is_ready(),
+            Mode::Local(local) if !local.is_ready() => Some("the signing keys are not available yet"),
+            Mode::Local(_) => self.inner.feed.as_ref().and_then(|feed| feed.not_ready_reason()),
+            Mode::Introspection(remote) if !remote.is_ready() => {
+                Some("the authorization server has not been discovered yet")
+            }
+            Mode::Introspection(_) => None,
         }
+    }
+
+    /// Whether the revocation view from the auth server's feed is trusted now
+    /// (synchronised and heard from within the staleness bound); `None` when this
+    /// verifier follows no feed.
+    pub fn revocation_feed_live(&self) -> Option<bool> {
+        self.inner.feed.as_ref().map(|feed| feed.is_live())
     }
 
     pub fn mode(&self) -> VerifyMode {

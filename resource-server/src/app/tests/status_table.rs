@@ -1,6 +1,7 @@
 //! Every row of the RFC 6750 §3 table, plus 503 when no verdict is possible.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::http::StatusCode;
@@ -10,8 +11,11 @@ use serde_json::{json, Value};
 use shared_claims::{unix_now, REFRESH_TOKEN_TYP};
 
 use super::{assert_invalid_token, bearer, get, post_document, send, service, REALM};
-use crate::test_support::{access_header, claims, claims_for, sign_hs256, signing_input, TestKey, AUDIENCE};
-use crate::verify::{FetchError, FetchedKeys, KeySource, Verifier};
+use crate::test_support::{
+    access_header, claims, claims_for, jwks, sign_hs256, signing_input, wait_until, FakeAuthServer, TestKey, AUDIENCE,
+};
+use crate::verify::{ClientCredentials, FetchError, FetchedKeys, KeySource, Verifier};
+use crate::Secret;
 
 #[actix_web::test]
 async fn no_credentials_get_a_bare_challenge() {
@@ -137,4 +141,22 @@ async fn without_keys_the_server_is_not_ready_and_answers_503() {
     assert_eq!(reply.challenge, None);
     assert_eq!(reply.retry_after.as_deref(), Some("5"));
     assert_eq!(reply.body["error"], "temporarily_unavailable");
+}
+
+#[actix_web::test]
+async fn readyz_names_the_missing_revocation_feed() {
+    let auth = FakeAuthServer::start(jwks(&[TestKey::shared()])).await;
+    let credentials = ClientCredentials::new("id", Secret::new("secret"));
+    let verifier = Verifier::builder(AUDIENCE)
+        .revocation_feed(credentials, Duration::from_secs(30))
+        .local(auth.base_url())
+        .unwrap();
+    let absent = || verifier.not_ready_reason().is_some_and(|why| why.contains("no revocation feed"));
+    wait_until("the absent feed", Duration::from_secs(10), absent).await;
+    let app = service!(verifier);
+    let reply = send(&app, get("/readyz", None).to_request()).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.body["status"], "not ready");
+    assert!(reply.body["reason"].as_str().is_some_and(|why| why.contains("revocations cannot be guaranteed")));
+    auth.stop().await;
 }

@@ -4,6 +4,7 @@
 mod attack_tokens;
 mod introspection_mode;
 mod key_refresh;
+mod revocation_feed;
 mod revocation_hook;
 
 use std::time::Duration;

@@ -1,0 +1,301 @@
+//! The task that keeps one Server-Sent Events connection (HTML Living Standard §9.2)
+//! open to the auth server's revocation feed, applies what arrives, and reconnects
+//! with `Last-Event-ID` so that nothing is lost across a disconnect: the auth server
+//! resumes after that id, or sends a fresh snapshot when it no longer can.
+//!
+//! ```text
+//! follow
+//!   loop
+//!     ├─ endpoint known?    no → discover_endpoint (metadata; absent → error log, wait)
+//!     ├─ connect            200 text/event-stream, else error (401/403: credentials)
+//!     ├─ read_stream        chunk() until closed, failed, or idle > idle_timeout
+//!     │    └─ per chunk     parse → handle_event (apply, cursor) → contact → observe
+//!     └─ sleep              Backoff::next_delay_jittered (reset once bytes arrive)
+//! ```
+//!
+//! Nothing here blocks the executor, and no token or secret is logged (the
+//! credentials only ever go into the `Authorization` header).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
+use reqwest::{Client, Response, StatusCode, Url};
+use shared_claims::unix_now;
+use tokio::task::JoinHandle;
+
+use super::apply::{apply_event, Applied};
+use super::sse::{SseEvent, SseParser, SseTooLarge};
+use super::Feed;
+use crate::verify::backoff::Backoff;
+use crate::verify::discovery::{discover, endpoint};
+use crate::verify::{ClientCredentials, FetchError};
+
+/// Largest event accepted (a snapshot is one event): about 100 000 revocations.
+const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
+/// How often metadata is read again when it announces no feed.
+const ABSENT_RECHECK: Duration = Duration::from_secs(60);
+
+pub(crate) struct FollowerConfig {
+    /// A client without an overall timeout (the stream is meant to stay open);
+    /// every step is bounded by `idle_timeout` instead.
+    pub client: Client,
+    pub metadata_url: Url,
+    pub credentials: ClientCredentials,
+    pub retry_initial: Duration,
+    pub retry_max: Duration,
+    /// A connection silent this long is dropped and reopened (the auth server sends
+    /// a keepalive comment every 5 s, so a silent one is dead).
+    pub idle_timeout: Duration,
+}
+
+/// Why a connection ended or could not be opened. Never carries a credential.
+#[derive(Debug, thiserror::Error)]
+enum FeedError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(
+        "the revocation feed refused our client (HTTP {0}): check the client id and secret \
+         (RS_CLIENT_ID, RS_CLIENT_SECRET) and that the client holds the `introspect` scope"
+    )]
+    Refused(u16),
+    #[error("the revocation feed did not answer with text/event-stream")]
+    NotEventStream,
+    #[error("nothing received for {0:?}")]
+    Idle(Duration),
+    #[error(transparent)]
+    TooLarge(#[from] SseTooLarge),
+}
+
+impl From<reqwest::Error> for FeedError {
+    fn from(err: reqwest::Error) -> Self {
+        FeedError::Fetch(err.into())
+    }
+}
+
+pub(crate) fn spawn_follower(
+    feed: Arc<Feed>,
+    config: FollowerConfig,
+    runtime: &tokio::runtime::Handle,
+) -> JoinHandle<()> {
+    runtime.spawn(follow(feed, config))
+}
+
+async fn follow(feed: Arc<Feed>, config: FollowerConfig) {
+    let mut backoff = Backoff::new(config.retry_initial, config.retry_max);
+    let mut endpoint: Option<Url> = None;
+    let mut cursor: Option<String> = None;
+    let mut failures: u32 = 0;
+    let mut retry_hint: Option<Duration> = None;
+    loop {
+        let url = match endpoint.clone() {
+            Some(url) => url,
+            None => match discover_endpoint(&feed, &config).await {
+                Ok(url) => {
+                    endpoint = Some(url.clone());
+                    url
+                }
+                Err(err) => {
+                    failures += 1;
+                    report(failures, &err, "cannot discover the revocation feed");
+                    tokio::time::sleep(backoff.next_delay_jittered()).await;
+                    continue;
+                }
+            },
+        };
+        let ended = match connect(&config, &url, cursor.as_deref()).await {
+            Ok(response) => {
+                failures = 0;
+                feed.metrics.feed.set_connected(true);
+                tracing::debug!(resuming = cursor.is_some(), "revocation feed connected");
+                let mut stream = Stream { cursor: &mut cursor, backoff: &mut backoff, retry_hint: &mut retry_hint };
+                let ended = read_stream(&feed, response, &mut stream, config.idle_timeout).await;
+                feed.metrics.feed.set_connected(false);
+                ended
+            }
+            Err(err) => {
+                // The endpoint may have moved: read the metadata again next time.
+                endpoint = None;
+                Err(err)
+            }
+        };
+        // The stream's `retry:` applies when the server closed it, not to our own
+        // timeouts or failures (those follow the backoff alone).
+        let hint = if ended.is_ok() { retry_hint } else { None };
+        match ended {
+            Ok(()) => {
+                failures = 0;
+                tracing::info!("revocation feed closed by the authorization server; reconnecting");
+            }
+            // A quiet connection replaced on schedule: not worth a warning (a peer that
+            // is really gone fails the reconnection, and that is reported).
+            Err(err @ FeedError::Idle(_)) => {
+                tracing::debug!(error = %err, "revocation feed connection idle; reopening")
+            }
+            Err(err) => {
+                failures += 1;
+                report(failures, &err, "revocation feed connection failed");
+            }
+        }
+        feed.metrics.feed.reconnect();
+        tokio::time::sleep(reconnect_delay(&mut backoff, hint, config.retry_max)).await;
+    }
+}
+
+/// Our backoff, but no sooner than the reconnection time the stream asked for with
+/// `retry:` (HTML §9.2.6), itself capped by `retry_max` so that a server hint cannot
+/// push us past the staleness bound.
+fn reconnect_delay(backoff: &mut Backoff, retry_hint: Option<Duration>, retry_max: Duration) -> Duration {
+    let ours = backoff.next_delay_jittered();
+    retry_hint.map_or(ours, |hint| ours.max(hint.min(retry_max)))
+}
+
+/// What a connection updates for the next one.
+struct Stream<'a> {
+    /// The id of the last event handled: sent back as `Last-Event-ID`.
+    cursor: &'a mut Option<String>,
+    /// Reset once bytes arrive: the connection worked.
+    backoff: &'a mut Backoff,
+    /// The stream's `retry:` field, if it sent one.
+    retry_hint: &'a mut Option<Duration>,
+}
+
+/// Logs a failure as a warning the 1st, 2nd, 4th, 8th… time in a row, and at debug
+/// level otherwise: visible, without a line every few seconds during an outage (the
+/// staleness warning says what matters).
+fn report(failures: u32, err: &dyn std::fmt::Display, what: &str) {
+    if failures.is_power_of_two() {
+        tracing::warn!(error = %err, failures, "{what}");
+    } else {
+        tracing::debug!(error = %err, failures, "{what}");
+    }
+}
+
+/// The feed URL from the RFC 8414 metadata (`revocation_feed_endpoint`). When the
+/// metadata has none, says so clearly, once, and waits before looking again: this
+/// auth server cannot push revocations, and local mode stays not ready.
+async fn discover_endpoint(feed: &Feed, config: &FollowerConfig) -> Result<Url, FeedError> {
+    loop {
+        let metadata = tokio::time::timeout(config.idle_timeout, discover(&config.client, &config.metadata_url))
+            .await
+            .map_err(|_| FeedError::Idle(config.idle_timeout))??;
+        match metadata.revocation_feed_endpoint.as_deref() {
+            Some(value) => {
+                if feed.health.is_absent() {
+                    tracing::info!("the authorization server now announces a revocation feed");
+                    feed.health.set_absent(false);
+                }
+                return Ok(endpoint(Some(value), "revocation_feed_endpoint")?);
+            }
+            None => {
+                if !feed.health.is_absent() {
+                    feed.health.set_absent(true);
+                    tracing::error!(
+                        metadata_url = %config.metadata_url,
+                        "the authorization server announces no revocation_feed_endpoint: revocations \
+                         cannot be followed; in local mode this server stays not ready and answers 503"
+                    );
+                }
+                tokio::time::sleep(ABSENT_RECHECK).await;
+            }
+        }
+    }
+}
+
+async fn connect(config: &FollowerConfig, url: &Url, cursor: Option<&str>) -> Result<Response, FeedError> {
+    let mut request = config
+        .client
+        .get(url.clone())
+        .header(AUTHORIZATION, config.credentials.basic_authorization())
+        .header(ACCEPT, "text/event-stream")
+        .header(CACHE_CONTROL, "no-store");
+    // A cursor that cannot be a header value is dropped: we get a snapshot instead.
+    if let Some(value) = cursor.and_then(|cursor| HeaderValue::from_str(cursor).ok()) {
+        request = request.header("last-event-id", value);
+    }
+    let response = tokio::time::timeout(config.idle_timeout, request.send())
+        .await
+        .map_err(|_| FeedError::Idle(config.idle_timeout))??;
+    match response.status() {
+        StatusCode::OK => {}
+        status @ (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => return Err(FeedError::Refused(status.as_u16())),
+        status => return Err(FetchError::Status(status.as_u16()).into()),
+    }
+    let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case("text/event-stream") {
+        return Err(FeedError::NotEventStream);
+    }
+    Ok(response)
+}
+
+/// Reads until the stream ends (`Ok`) or fails. Each chunk's events are applied before
+/// the contact is recorded, so a reconnection that resumes (or re-snapshots) makes the
+/// view trusted again only once the events it carried are in.
+async fn read_stream(
+    feed: &Feed,
+    mut response: Response,
+    stream: &mut Stream<'_>,
+    idle_timeout: Duration,
+) -> Result<(), FeedError> {
+    let mut parser = SseParser::new(MAX_EVENT_BYTES);
+    let mut events = Vec::new();
+    loop {
+        let chunk = match tokio::time::timeout(idle_timeout, response.chunk()).await {
+            Err(_) => return Err(FeedError::Idle(idle_timeout)),
+            Ok(Err(err)) => return Err(err.into()),
+            Ok(Ok(None)) => return Ok(()),
+            Ok(Ok(Some(chunk))) => chunk,
+        };
+        let parsed = parser.push(&chunk, &mut events);
+        let now = unix_now();
+        for event in events.drain(..) {
+            handle_event(feed, &event, stream.cursor, now);
+        }
+        parsed?;
+        feed.health.contact(Instant::now());
+        feed.metrics.feed.contact();
+        feed.observe(Instant::now());
+        stream.backoff.reset();
+        if parser.retry().is_some() {
+            *stream.retry_hint = parser.retry();
+        }
+    }
+}
+
+fn handle_event(feed: &Feed, event: &SseEvent, cursor: &mut Option<String>, now: i64) {
+    let applied = apply_event(&feed.list, event, now);
+    let metrics = &feed.metrics.feed;
+    match applied {
+        Applied::Snapshot { notices, skipped } => {
+            feed.health.mark_synced();
+            metrics.event_applied();
+            tracing::info!(revocations = notices, "revocation feed snapshot applied");
+            if skipped > 0 {
+                tracing::warn!(skipped, "revocation feed snapshot held notices of an unknown shape; skipped");
+            }
+        }
+        Applied::Revocation { key } => {
+            metrics.event_applied();
+            if key {
+                tracing::warn!("revocation feed: a signing key was revoked; tokens signed by it are refused");
+            } else {
+                tracing::debug!("revocation feed: revocation applied");
+            }
+        }
+        Applied::BadSnapshot => {
+            metrics.event_skipped();
+            tracing::warn!("revocation feed: unreadable snapshot skipped; the view is not replaced");
+        }
+        Applied::BadRevocation => {
+            metrics.event_skipped();
+            tracing::warn!(id = %event.last_event_id, "revocation feed: unreadable revocation event skipped");
+        }
+        Applied::Ignored => tracing::debug!(event = %event.event, "revocation feed: unknown event type ignored"),
+    }
+    if applied.advances_cursor() {
+        // An empty id resets the cursor (HTML §9.2.6): the next connection sends none.
+        *cursor = Some(event.last_event_id.clone()).filter(|id| !id.is_empty());
+    }
+    metrics.set_revocations(feed.list.len());
+}

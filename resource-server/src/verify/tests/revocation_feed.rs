@@ -1,0 +1,259 @@
+//! Following the revocation feed of a stand-in auth server over a real socket:
+//! snapshot, live events, resumption with `Last-Event-ID`, key revocation, staleness
+//! and recovery, introspection-cache invalidation, pruning. Every wait polls with a
+//! deadline; no assertion depends on timing beyond "eventually".
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use shared_claims::unix_now;
+
+use super::DEADLINE;
+use crate::test_support::fake_auth::{CLIENT_ID, CLIENT_SECRET};
+use crate::test_support::fake_feed::{FeedConnection, FeedMode};
+use crate::test_support::{claims, jwks, wait_until, FakeAuthServer, TestKey, AUDIENCE};
+use crate::verify::{ClientCredentials, Verifier, VerifyError};
+use crate::Secret;
+
+fn credentials() -> ClientCredentials {
+    ClientCredentials::new(CLIENT_ID, Secret::new(CLIENT_SECRET))
+}
+
+/// Claims with a chosen `jti` and `sid`.
+fn claims_with(jti: &str, sid: &str) -> Value {
+    let mut claims = claims();
+    claims["jti"] = jti.into();
+    claims["sid"] = sid.into();
+    claims
+}
+
+fn notice(mut revocation: Value) -> Value {
+    revocation["expires_at"] = (unix_now() + 300).into();
+    revocation
+}
+
+async fn local_following(auth: &FakeAuthServer, max_staleness: Duration) -> Verifier {
+    let verifier =
+        Verifier::builder(AUDIENCE).revocation_feed(credentials(), max_staleness).local(auth.base_url()).unwrap();
+    wait_until("keys and a live feed", DEADLINE, || verifier.is_ready()).await;
+    verifier
+}
+
+/// Polls an async condition until it holds, failing after [`DEADLINE`].
+async fn eventually<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !condition().await {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn is_revoked(verifier: &Verifier, token: &str) -> bool {
+    matches!(verifier.verify(token).await, Err(VerifyError::Revoked))
+}
+
+#[actix_web::test]
+async fn applies_the_snapshot_then_live_events() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
+    auth.publish(notice(json!({"type": "token", "jti": "before-start"})));
+    let verifier = local_following(&auth, Duration::from_secs(30)).await;
+    assert_eq!(verifier.revocation_feed_live(), Some(true));
+
+    let key = TestKey::shared();
+    let revoked_early = key.access_token(&claims_with("before-start", "s1"));
+    assert_eq!(verifier.verify(&revoked_early).await.unwrap_err(), VerifyError::Revoked);
+    let token = key.access_token(&claims_with("live", "s2"));
+    verifier.verify(&token).await.unwrap();
+    verifier.verify(&token).await.unwrap();
+    assert_eq!(verifier.metrics().cache_hits(), 1);
+
+    auth.publish(notice(json!({"type": "token", "jti": "live"})));
+    eventually("the live revocation", || is_revoked(&verifier, &token)).await;
+    assert!(verifier.metrics().revocation_feed_events() >= 2);
+    assert_eq!(auth.feed_connections()[0], FeedConnection { last_event_id: None, resumed: false });
+    auth.stop().await;
+}
+
+#[actix_web::test]
+async fn reconnects_with_last_event_id_and_resumes() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
+    let verifier = local_following(&auth, Duration::from_secs(30)).await;
+    let key = TestKey::shared();
+    let first = key.access_token(&claims_with("j1", "s1"));
+    let second = key.access_token(&claims_with("j2", "s2"));
+
+    let cursor = auth.publish(notice(json!({"type": "token", "jti": "j1"})));
+    eventually("the first revocation", || is_revoked(&verifier, &first)).await;
+
+    // Cut the stream and keep the follower out while a revocation happens.
+    auth.set_feed_mode(FeedMode::Refuse);
+    auth.drop_feed_connections();
+    auth.publish(notice(json!({"type": "session", "sid": "s2"})));
+    verifier.verify(&second).await.unwrap();
+    auth.set_feed_mode(FeedMode::Live);
+
+    eventually("the revocation missed while disconnected", || is_revoked(&verifier, &second)).await;
+    let connections = auth.feed_connections();
+    assert_eq!(connections.last(), Some(&FeedConnection { last_event_id: Some(cursor), resumed: true }));
+    assert!(verifier.metrics().revocation_feed_reconnects() >= 1);
+    assert!(is_revoked(&verifier, &first).await, "the resumed view still holds earlier revocations");
+    auth.stop().await;
+}
+
+#[actix_web::test]
+async fn a_revoked_key_refuses_its_tokens_even_from_the_cache() {
+    let (one, two) = (TestKey::shared(), TestKey::other());
+    let auth = FakeAuthServer::start_with_feed(jwks(&[one, two])).await;
+    let verifier = local_following(&auth, Duration::from_secs(30)).await;
+    let cached = one.access_token(&claims_with("k1", "s1"));
+    verifier.verify(&cached).await.unwrap();
+    verifier.verify(&cached).await.unwrap();
+    assert_eq!(verifier.metrics().cache_hits(), 1);
+
+    auth.publish(notice(json!({"type": "key", "kid": one.kid()})));
+    eventually("the key revocation", || is_revoked(&verifier, &cached)).await;
+    assert!(is_revoked(&verifier, &one.access_token(&claims_with("k1-fresh", "s1"))).await);
+    verifier.verify(&two.access_token(&claims_with("k2", "s1"))).await.unwrap();
+    auth.stop().await;
+}
+
+#[actix_web::test]
+async fn a_silent_feed_turns_local_mode_unavailable_until_it_is_back() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
+    let verifier = local_following(&auth, Duration::from_secs(1)).await;
+    let token = TestKey::shared().access_token(&claims());
+    verifier.verify(&token).await.unwrap();
+
+    auth.set_feed_mode(FeedMode::Silent);
+    wait_until("the view to turn stale", DEADLINE, || !verifier.is_ready()).await;
+    assert_eq!(verifier.revocation_feed_live(), Some(false));
+    assert!(verifier.not_ready_reason().is_some_and(|why| why.contains("revocation feed")));
+    let err = verifier.verify(&token).await.unwrap_err();
+    assert!(matches!(err, VerifyError::Unavailable(_)), "{err:?}");
+    assert_eq!(err.to_bearer_error().status(), 503);
+
+    auth.set_feed_mode(FeedMode::Live);
+    wait_until("the feed to recover", DEADLINE, || verifier.is_ready()).await;
+    verifier.verify(&token).await.unwrap();
+    let mut metrics = String::new();
+    verifier.metrics().render(&mut metrics);
+    assert!(metrics.contains("rs_revocation_feed_live 1\n"), "{metrics}");
+    auth.stop().await;
+}
+
+#[actix_web::test]
+async fn expired_revocations_are_forgotten() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
+    let verifier = Verifier::builder(AUDIENCE)
+        .leeway_secs(0)
+        .revocation_feed(credentials(), Duration::from_secs(30))
+        .local(auth.base_url())
+        .unwrap();
+    wait_until("keys and a live feed", DEADLINE, || verifier.is_ready()).await;
+    auth.publish(json!({"type": "token", "jti": "short", "expires_at": unix_now() + 1}));
+    auth.publish(notice(json!({"type": "token", "jti": "long"})));
+    let in_force = |count: usize| {
+        let mut metrics = String::new();
+        verifier.metrics().render(&mut metrics);
+        metrics.contains(&format!("rs_revocations_in_force {count}\n"))
+    };
+    wait_until("both revocations", DEADLINE, || in_force(2)).await;
+    wait_until("the expired one to be pruned", DEADLINE, || in_force(1)).await;
+    auth.stop().await;
+}
+
+#[actix_web::test]
+async fn without_a_feed_in_the_metadata_local_mode_is_not_ready() {
+    let auth = FakeAuthServer::start(jwks(&[TestKey::shared()])).await;
+    let verifier = Verifier::builder(AUDIENCE)
+        .revocation_feed(credentials(), Duration::from_secs(30))
+        .local(auth.base_url())
+        .unwrap();
+    let absent = || verifier.not_ready_reason().is_some_and(|why| why.contains("announces no revocation feed"));
+    wait_until("the absent feed to be noticed", DEADLINE, absent).await;
+    wait_until("the key set", DEADLINE, || auth.jwks_fetches() >= 1).await;
+    let err = verifier.verify(&TestKey::shared().access_token(&claims())).await.unwrap_err();
+    assert!(matches!(err, VerifyError::Unavailable(_)), "{err:?}");
+    auth.stop().await;
+}
+
+#[actix_web::test]
+async fn refused_credentials_never_make_the_feed_live() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
+    let wrong = ClientCredentials::new(CLIENT_ID, Secret::new("wrong secret"));
+    let verifier =
+        Verifier::builder(AUDIENCE).revocation_feed(wrong, Duration::from_secs(30)).local(auth.base_url()).unwrap();
+    wait_until("refused attempts", DEADLINE, || verifier.metrics().revocation_feed_reconnects() >= 2).await;
+    assert_eq!(verifier.revocation_feed_live(), Some(false));
+    assert!(!verifier.is_ready());
+    assert!(auth.feed_connections().is_empty(), "every attempt was refused at authentication");
+    auth.stop().await;
+}
+
+fn active_answer(claims: &Value) -> Value {
+    let mut answer = claims.clone();
+    answer["active"] = true.into();
+    answer["token_type"] = "access_token".into();
+    answer
+}
+
+async fn introspection_following(auth: &FakeAuthServer, max_staleness: Duration) -> Verifier {
+    let verifier = Verifier::builder(AUDIENCE)
+        .revocation_feed(credentials(), max_staleness)
+        .introspect(auth.base_url(), credentials())
+        .unwrap();
+    wait_until("discovery and a live feed", DEADLINE, || {
+        verifier.is_ready() && verifier.revocation_feed_live() == Some(true)
+    })
+    .await;
+    verifier
+}
+
+#[actix_web::test]
+async fn a_notice_refuses_a_cached_introspection_answer_at_once() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[])).await;
+    let verifier = introspection_following(&auth, Duration::from_secs(30)).await;
+    auth.answer("opaque", active_answer(&claims_with("intro-1", "s1")));
+    let signed = TestKey::shared().access_token(&claims_with("intro-2", "s2"));
+    auth.answer(&signed, active_answer(&claims_with("intro-2", "s2")));
+    for _ in 0..2 {
+        verifier.verify("opaque").await.unwrap();
+        verifier.verify(&signed).await.unwrap();
+    }
+    assert_eq!(auth.introspections(), 2);
+
+    auth.publish(notice(json!({"type": "session", "sid": "s1"})));
+    eventually("the session revocation", || is_revoked(&verifier, "opaque")).await;
+    auth.publish(notice(json!({"type": "key", "kid": TestKey::shared().kid()})));
+    eventually("the key revocation", || is_revoked(&verifier, &signed)).await;
+    assert_eq!(auth.introspections(), 2, "refused from the cache, without asking again");
+    auth.stop().await;
+}
+
+#[actix_web::test]
+async fn a_stale_feed_makes_introspection_bypass_its_cache() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[])).await;
+    let verifier = introspection_following(&auth, Duration::from_secs(1)).await;
+    auth.answer("t", active_answer(&claims()));
+    verifier.verify("t").await.unwrap();
+    verifier.verify("t").await.unwrap();
+    assert_eq!(auth.introspections(), 1);
+
+    auth.set_feed_mode(FeedMode::Silent);
+    wait_until("the view to turn stale", DEADLINE, || verifier.revocation_feed_live() == Some(false)).await;
+    assert!(verifier.is_ready(), "introspection mode stays ready: the auth server answers");
+    verifier.verify("t").await.unwrap();
+    verifier.verify("t").await.unwrap();
+    assert_eq!(auth.introspections(), 3, "every request introspected while stale");
+
+    auth.set_feed_mode(FeedMode::Live);
+    wait_until("the feed to recover", DEADLINE, || verifier.revocation_feed_live() == Some(true)).await;
+    verifier.verify("t").await.unwrap();
+    assert_eq!(auth.introspections(), 3, "the cache serves again");
+    auth.stop().await;
+}
