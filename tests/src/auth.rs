@@ -25,10 +25,10 @@ impl AuthOptions {
         AuthOptions { redis_url: None, bootstrap: Some(bootstrap::default_toml()), env: BTreeMap::new() }
     }
 
-    /// The given Redis, with a fresh random `AUTH_KEY_ENCRYPTION_KEY` (kept across
-    /// restarts of the same server).
+    /// The given Redis, with a fresh random `AUTH_KEY_ENCRYPTION_KEY`, chosen here so
+    /// that restarts of the server and replicas started from these options share it.
     pub fn redis(redis: &RedisServer) -> Self {
-        AuthOptions { redis_url: Some(redis.url()), ..Self::embedded() }
+        AuthOptions { redis_url: Some(redis.url()), ..Self::embedded() }.env("AUTH_KEY_ENCRYPTION_KEY", random_key())
     }
 
     /// Sets an environment variable, e.g. `("AUTH_ACCESS_TTL", "2")`.
@@ -41,6 +41,11 @@ impl AuthOptions {
     pub fn without_env(mut self, key: &str) -> Self {
         self.env.insert(key.to_owned(), None);
         self
+    }
+
+    /// The value a setting will have, if these options set it.
+    pub fn setting(&self, key: &str) -> Option<String> {
+        self.env.get(key).cloned().flatten()
     }
 
     /// Replaces the bootstrap file; `None` starts without `AUTH_BOOTSTRAP`.
@@ -63,7 +68,6 @@ impl AuthOptions {
         .collect();
         if let Some(url) = &self.redis_url {
             env.insert("REDIS_URL".into(), url.clone());
-            env.insert("AUTH_KEY_ENCRYPTION_KEY".into(), random_key());
         }
         if let Some(toml) = &self.bootstrap {
             let path = dir.join("bootstrap.toml");

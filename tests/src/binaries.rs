@@ -7,6 +7,10 @@
 //! (`target/<profile>/deps/<test>` -> `target/<profile>/`). Each package is built once
 //! per test process, and separately, so the auth-server tests do not depend on the
 //! resource server compiling.
+//!
+//! `E2E_AUTH_SERVER_BIN` / `E2E_RESOURCE_SERVER_BIN`, when set, name a prebuilt binary
+//! to run instead (a release build, a binary from a container image), and nothing is
+//! built for it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,6 +23,10 @@ const PACKAGES: [&str; 2] = ["auth-server", "resource-server"];
 /// The path of a freshly built workspace binary (`"auth-server"` or `"resource-server"`).
 /// Panics with the build output if the build fails.
 pub fn path(name: &str) -> PathBuf {
+    if let Some(prebuilt) = prebuilt(name) {
+        assert!(prebuilt.is_file(), "{} names no file: {}", override_variable(name), prebuilt.display());
+        return prebuilt;
+    }
     static BUILDS: [OnceLock<Result<PathBuf, String>>; PACKAGES.len()] = [OnceLock::new(), OnceLock::new()];
     let index = PACKAGES.iter().position(|package| *package == name).unwrap_or_else(|| panic!("unknown binary {name}"));
     static REPORTED: [AtomicBool; PACKAGES.len()] = [AtomicBool::new(false), AtomicBool::new(false)];
@@ -32,6 +40,15 @@ pub fn path(name: &str) -> PathBuf {
     let binary = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(binary.is_file(), "{} was not built (looked for {})", name, binary.display());
     binary
+}
+
+/// The environment variable naming a prebuilt `name`: `E2E_<NAME>_BIN`.
+fn override_variable(name: &str) -> String {
+    format!("E2E_{}_BIN", name.to_ascii_uppercase().replace('-', "_"))
+}
+
+fn prebuilt(name: &str) -> Option<PathBuf> {
+    std::env::var_os(override_variable(name)).filter(|path| !path.is_empty()).map(PathBuf::from)
 }
 
 /// The directory the test binary's profile writes binaries to.

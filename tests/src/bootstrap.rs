@@ -19,6 +19,10 @@ pub const OPS_SECRET: &str = "ops-secret-0123456789abcdef0123456789";
 /// A confidential service client: `client_credentials`, `documents:read`, `documents-api`.
 pub const SERVICE_A: &str = "service-a";
 pub const SERVICE_A_SECRET: &str = "service-a-secret-0123456789abcdef0123";
+/// A confidential service client whose tokens are for another API (`aud` `other-api`).
+pub const OTHER_SERVICE: &str = "other-service";
+pub const OTHER_SERVICE_SECRET: &str = "other-service-secret-0123456789abcdef";
+pub const OTHER_AUDIENCE: &str = "other-api";
 /// A confidential client whose id and secret change under form-urlencoding, for
 /// `client_secret_basic` (RFC 6749 §2.3.1).
 pub const PARTNER: &str = "partner+app%";
@@ -75,6 +79,13 @@ client_secret = "{SERVICE_A_SECRET}"
 grant_types = ["client_credentials"]
 scopes = ["{READ}"]
 audiences = ["{DOCUMENTS_AUDIENCE}"]
+
+[[clients]]
+client_id = "{OTHER_SERVICE}"
+client_secret = "{OTHER_SERVICE_SECRET}"
+grant_types = ["client_credentials"]
+scopes = ["{READ}"]
+audiences = ["{OTHER_AUDIENCE}"]
 
 [[clients]]
 client_id = "{PARTNER}"

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 pub const TOKEN_PATH: &str = "/oauth2/token";
 pub const INTROSPECTION_PATH: &str = "/oauth2/introspect";
+pub const REVOCATION_PATH: &str = "/oauth2/revoke";
 pub const FORM: &str = "application/x-www-form-urlencoded";
 
 /// How the client authenticates at the token endpoint (RFC 6749 §2.3).
@@ -37,7 +38,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    async fn read(response: reqwest::Response) -> Self {
+    pub(crate) async fn read(response: reqwest::Response) -> Self {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.bytes().await.expect("read a response body").to_vec();
@@ -143,9 +144,19 @@ impl OAuthClient {
         Reply::read(response.unwrap_or_else(|e| panic!("POST {INTROSPECTION_PATH}: {e}"))).await
     }
 
+    /// RFC 7009 revocation of `token`, the client authenticating as at the token endpoint.
+    pub async fn revoke(&self, token: &str, auth: ClientAuth<'_>) -> Reply {
+        self.post_form(REVOCATION_PATH, &[("token", token)], auth).await
+    }
+
     /// A token request with exactly these parameters (repeats allowed) and client
     /// authentication.
     pub async fn token(&self, params: &[(&str, &str)], auth: ClientAuth<'_>) -> Reply {
+        self.post_form(TOKEN_PATH, params, auth).await
+    }
+
+    /// A form `POST` to `path` with these parameters and client authentication.
+    async fn post_form(&self, path: &str, params: &[(&str, &str)], auth: ClientAuth<'_>) -> Reply {
         let mut params = params.to_vec();
         let mut headers = Vec::new();
         match auth {
@@ -155,19 +166,23 @@ impl OAuthClient {
             ClientAuth::Basic(id, secret) => headers.push((AUTHORIZATION.as_str(), basic_authorization(id, secret))),
         }
         let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.post_token_raw(Some(FORM), form_encode(&params).into_bytes(), &headers).await
+        self.post_raw(path, Some(FORM), form_encode(&params).into_bytes(), &headers).await
     }
 
     /// `POST /oauth2/token` with any content type (or none), body and headers.
     pub async fn post_token_raw(&self, content_type: Option<&str>, body: Vec<u8>, headers: &[(&str, &str)]) -> Reply {
-        let mut request = self.http.post(format!("{}{TOKEN_PATH}", self.base_url)).body(body);
+        self.post_raw(TOKEN_PATH, content_type, body, headers).await
+    }
+
+    async fn post_raw(&self, path: &str, content_type: Option<&str>, body: Vec<u8>, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.http.post(format!("{}{path}", self.base_url)).body(body);
         if let Some(content_type) = content_type {
             request = request.header(CONTENT_TYPE, content_type);
         }
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = request.send().await.unwrap_or_else(|e| panic!("POST {TOKEN_PATH}: {e}"));
+        let response = request.send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"));
         Reply::read(response).await
     }
 }

@@ -9,27 +9,42 @@
 //! ResourceServer::start(options)  the same for the resource server
 //! OAuthClient                     token requests (RFC 6749 §4.3, §4.4, §6)
 //! Jwks                            metadata -> jwks_uri -> verify an RS256 JWS by `kid`
+//! ApiClient, Fleet                the demo API of one or several resource servers
+//! AdminClient                     the admin API with an `ops` token
+//! attacks::attack_tokens          RFC 8725 forgeries built from a genuine token
+//! Relay                           a TCP relay to route or cut connections
 //! ```
 //!
 //! Every wait has a deadline and ends with the log of whatever did not come up.
 
+pub mod admin;
+pub mod api;
+pub mod attacks;
 pub mod auth;
 pub mod binaries;
 pub mod bootstrap;
+pub mod challenge;
 pub mod client;
+pub mod fleet;
 pub mod jwks;
 mod managed;
 pub mod poll;
 pub mod ports;
 mod process;
 pub mod redis;
+pub mod relay;
 pub mod resource;
 pub mod stack;
 
+pub use admin::AdminClient;
+pub use api::{ApiClient, Credentials};
 pub use auth::{AuthOptions, AuthServer};
+pub use challenge::Challenge;
 pub use client::{ClientAuth, OAuthClient, Reply};
+pub use fleet::Fleet;
 pub use jwks::{Jwks, VerifiedJws};
 pub use poll::poll_until;
 pub use redis::RedisServer;
+pub use relay::Relay;
 pub use resource::{ResourceOptions, ResourceServer, Verify};
-pub use stack::{AuthStack, Store};
+pub use stack::{ApiStack, AuthStack, Store};

@@ -37,3 +37,20 @@ where
         tokio::time::sleep(INTERVAL).await;
     }
 }
+
+/// Calls `check` until it returns `Ok`, and returns that value; on timeout returns the
+/// last `Err`, so the caller can show what it saw instead.
+pub async fn poll_until_ok<T, E, F, Fut>(timeout: Duration, mut check: F) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        let outcome = check().await;
+        if outcome.is_ok() || Instant::now() >= deadline {
+            return outcome;
+        }
+        tokio::time::sleep(INTERVAL).await;
+    }
+}

@@ -1,7 +1,7 @@
 //! The `resource-server` binary under test.
 
 use crate::managed::ManagedServer;
-use crate::{binaries, bootstrap};
+use crate::{binaries, bootstrap, ApiClient};
 
 const NAME: &str = "resource-server";
 
@@ -12,6 +12,16 @@ pub enum Verify {
     Local,
     /// RFC 7662 introspection for every token.
     Introspect,
+}
+
+impl Verify {
+    /// The `RS_VERIFY` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verify::Local => "local",
+            Verify::Introspect => "introspect",
+        }
+    }
 }
 
 /// How to start a resource server against a given auth server.
@@ -62,10 +72,7 @@ impl ResourceOptions {
     }
 
     fn environment(&self) -> Vec<(String, String)> {
-        let verify = match self.verify {
-            Verify::Local => "local",
-            Verify::Introspect => "introspect",
-        };
+        let verify = self.verify.name();
         let mut env: Vec<(String, String)> = [
             ("RS_BIND", "127.0.0.1:0"),
             ("RS_AUTH_URL", &self.auth_url),
@@ -111,6 +118,11 @@ impl ResourceServer {
 
     pub fn log(&self) -> String {
         self.server.log()
+    }
+
+    /// A client of its demo API.
+    pub fn api(&self) -> ApiClient {
+        ApiClient::new(self.base_url())
     }
 
     /// Kills the process and starts it again on the same address.

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::{AuthOptions, AuthServer, OAuthClient, RedisServer};
+use crate::{ApiClient, AuthOptions, AuthServer, OAuthClient, RedisServer, ResourceOptions, ResourceServer, Verify};
 
 /// Where the auth server keeps its state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +28,8 @@ impl fmt::Display for Store {
 pub struct AuthStack {
     pub auth: AuthServer,
     pub redis: Option<RedisServer>,
+    /// What `auth` was started with: replicas start from the same.
+    options: AuthOptions,
 }
 
 impl AuthStack {
@@ -46,8 +48,23 @@ impl AuthStack {
             Some(redis) => AuthOptions::redis(redis),
             None => AuthOptions::embedded(),
         };
-        let auth = AuthServer::start(configure(options)).await;
-        AuthStack { auth, redis }
+        let options = configure(options);
+        let auth = AuthServer::start(options.clone()).await;
+        AuthStack { auth, redis, options }
+    }
+
+    /// Another auth-server process with the same settings, store (and key-encryption
+    /// key) and issuer as `auth`, on its own port: a replica behind one Redis. Only
+    /// meaningful for [`Store::Redis`]; `configure` may change settings on top.
+    pub async fn start_replica(&self, configure: impl FnOnce(AuthOptions) -> AuthOptions) -> AuthServer {
+        assert!(self.redis.is_some(), "replicas share a Redis store");
+        let options = self.options.clone().env("AUTH_ISSUER", self.issuer());
+        AuthServer::start(configure(options)).await
+    }
+
+    /// The issuer of the tokens: `AUTH_ISSUER` if set, else the server's own URL.
+    pub fn issuer(&self) -> String {
+        self.options.setting("AUTH_ISSUER").unwrap_or_else(|| self.auth.base_url())
     }
 
     /// An OAuth client for this auth server.
@@ -57,5 +74,34 @@ impl AuthStack {
 
     pub fn base_url(&self) -> String {
         self.auth.base_url()
+    }
+}
+
+/// An auth server and one resource server following it: the design's two diagrams,
+/// one per [`Verify`] mode.
+pub struct ApiStack {
+    /// Dropped first: the resource server stops before its auth server.
+    pub resource: ResourceServer,
+    pub stack: AuthStack,
+    /// The auth server's client (token endpoint, revocation).
+    pub client: OAuthClient,
+    /// The resource server's demo API.
+    pub api: ApiClient,
+}
+
+impl ApiStack {
+    /// The default bootstrap on the embedded store and a resource server in `verify` mode.
+    pub async fn start(verify: Verify) -> Self {
+        Self::start_with(Store::Embedded, verify, |options| options).await
+    }
+
+    /// An auth server on `store` configured by `configure`, and a resource server in
+    /// `verify` mode following it.
+    pub async fn start_with(store: Store, verify: Verify, configure: impl FnOnce(AuthOptions) -> AuthOptions) -> Self {
+        let stack = AuthStack::start_with(store, configure).await;
+        let resource = ResourceServer::start(ResourceOptions::new(stack.base_url()).verify(verify)).await;
+        let client = stack.client();
+        let api = resource.api();
+        ApiStack { resource, stack, client, api }
     }
 }

@@ -2,7 +2,9 @@
 //! processes, driven over HTTP. One test binary with modules, so it links once.
 //!
 //! Store-dependent scenarios are written once as `async fn scenario(store: Store)` and
-//! run on both stores by [`on_both_stores!`].
+//! run on both stores by [`on_both_stores!`]; resource-server scenarios are written once
+//! as `async fn scenario(verify: Verify)` and run in both verification modes (the
+//! design's two diagrams) by [`on_both_modes!`].
 
 /// Defines a module `$name` with two tests, `embedded` and `redis`, each running the body
 /// with its `Store`.
@@ -28,12 +30,45 @@ macro_rules! on_both_stores {
     };
 }
 
+/// Defines a module `$name` with two tests, `local` and `introspect`, each running the
+/// body against a resource server in that `Verify` mode.
+macro_rules! on_both_modes {
+    ($(#[$meta:meta])* async fn $name:ident($verify:ident: Verify) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn local() {
+                scenario(Verify::Local).await
+            }
+
+            #[tokio::test]
+            async fn introspect() {
+                scenario(Verify::Introspect).await
+            }
+
+            async fn scenario($verify: Verify) $body
+        }
+    };
+}
+
+mod admin_api;
+mod bearer_attacks;
+mod bearer_expiry;
+mod bearer_status_table;
 mod client_auth;
+mod demo_api;
 mod harness;
 mod logs;
 mod metadata;
 mod refresh_race;
 mod restart;
+mod revocation_causes;
+mod revocation_reconnect;
+mod revocation_replicas;
+mod session_expiry;
 mod startup;
 mod store_contract;
 mod support;

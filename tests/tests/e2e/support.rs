@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 use shared_claims::ScopeSet;
-use tests::Reply;
+use tests::{Challenge, Reply};
 
 /// `Cache-Control` includes `no-store` (RFC 6749 §5.1, §5.2).
 pub fn assert_no_store(reply: &Reply) {
@@ -137,4 +137,64 @@ pub async fn assert_access_token(
 /// The current unix time, to bracket `iat`.
 pub fn now() -> i64 {
     shared_claims::unix_now()
+}
+
+/// What an RFC 6750 §3 refusal must say: the status, the `error` code (`None` for a
+/// request without credentials), and the `scope` of an `insufficient_scope`.
+#[derive(Debug, Clone, Copy)]
+pub struct BearerRefusal<'a> {
+    pub status: u16,
+    pub error: Option<&'a str>,
+    pub scope: Option<&'a str>,
+}
+
+/// 401 with a bare challenge: the request carried no bearer credentials.
+pub const NO_CREDENTIALS: BearerRefusal<'static> = BearerRefusal { status: 401, error: None, scope: None };
+/// 400 `invalid_request`: a malformed `Authorization` header.
+pub const INVALID_REQUEST: BearerRefusal<'static> =
+    BearerRefusal { status: 400, error: Some("invalid_request"), scope: None };
+/// 401 `invalid_token`: any token we must not accept.
+pub const INVALID_TOKEN: BearerRefusal<'static> =
+    BearerRefusal { status: 401, error: Some("invalid_token"), scope: None };
+
+/// 403 `insufficient_scope` naming the scope the route needs.
+pub fn insufficient_scope(scope: &str) -> BearerRefusal<'_> {
+    BearerRefusal { status: 403, error: Some("insufficient_scope"), scope: Some(scope) }
+}
+
+/// The resource server's refusal is exactly the contract's row: the status; a
+/// `WWW-Authenticate: Bearer` challenge with a non-empty `realm`, the `error` code (no
+/// error information at all without credentials, RFC 6750 §3.1) and, for
+/// `insufficient_scope`, `scope`; and a JSON body of exactly `error` and
+/// `error_description` carrying the same code.
+pub fn assert_bearer_refusal(reply: &Reply, expected: BearerRefusal<'_>, what: &str) {
+    assert_eq!(reply.status, expected.status, "{what}: {reply:?}");
+    let header = reply.header("www-authenticate").unwrap_or_else(|| panic!("{what}: no WWW-Authenticate: {reply:?}"));
+    let challenge = Challenge::parse(header).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(challenge.scheme.eq_ignore_ascii_case("bearer"), "{what}: not a Bearer challenge: {header}");
+    assert!(challenge.param("realm").is_some_and(|realm| !realm.is_empty()), "{what}: no realm: {header}");
+    assert_eq!(challenge.param("error"), expected.error, "{what}: error in {header}");
+    assert_eq!(challenge.param("scope"), expected.scope, "{what}: scope in {header}");
+    if expected.error.is_none() {
+        assert_eq!(challenge.param("error_description"), None, "{what}: error information without credentials");
+    }
+
+    assert_json_content_type(reply);
+    let keys: BTreeSet<&str> = reply
+        .json
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: not a JSON object: {reply:?}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, BTreeSet::from(["error", "error_description"]), "{what}: {reply:?}");
+    let error = reply.json["error"].as_str().unwrap_or_else(|| panic!("{what}: no string error: {reply:?}"));
+    match expected.error {
+        Some(code) => assert_eq!(error, code, "{what}: the body's code differs from the header's"),
+        None => assert!(
+            !["invalid_request", "invalid_token", "insufficient_scope"].contains(&error),
+            "{what}: an RFC 6750 error code without credentials: {reply:?}"
+        ),
+    }
+    assert!(reply.json["error_description"].as_str().is_some_and(|d| !d.is_empty()), "{what}: {reply:?}");
 }
