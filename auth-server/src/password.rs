@@ -2,13 +2,13 @@
 //!
 //! Hashing is deliberately slow, so it runs on tokio's blocking pool behind a
 //! semaphore (never on the request executor, never more at once than the CPUs can
-//! take). An unknown user is verified against a dummy hash so that it costs exactly
+//! take), in working memory each hashing thread reuses. An unknown user is verified against a dummy hash so that it costs exactly
 //! what a wrong password costs: timing does not reveal which usernames exist.
 
 use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::Semaphore;
 
 use crate::secret::SecretString;
@@ -68,7 +68,7 @@ impl Passwords {
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let matches = self
             .run(move || match PasswordHash::new(&hash) {
-                Ok(parsed) => argon2().verify_password(password.expose().as_bytes(), &parsed).is_ok(),
+                Ok(parsed) => verify_reusing_memory(&parsed, password.expose().as_bytes()),
                 Err(_) => {
                     // Still spend the time, so a broken record is not a timing oracle.
                     let _ = hash_blocking(password.expose());
@@ -94,6 +94,38 @@ impl Passwords {
         .await
         .map_err(|_| PasswordError::PoolClosed)
     }
+}
+
+thread_local! {
+    /// Argon2's working memory (19 MiB at our parameters), kept by each thread that
+    /// hashes so that a login does not allocate and fault in 19 MiB afresh. Freed when
+    /// the thread ends (tokio retires idle blocking threads after a few seconds).
+    static ARGON2_MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Verifies like `PasswordVerifier::verify_password`, in this thread's reusable
+/// working memory, comparing the result in constant time.
+fn verify_reusing_memory(parsed: &PasswordHash<'_>, password: &[u8]) -> bool {
+    let (Ok(params), Some(expected), Some(salt)) = (Params::try_from(parsed), parsed.hash, parsed.salt) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else { return false };
+    let Ok(version) = parsed.version.map_or(Ok(Version::V0x13), Version::try_from) else { return false };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else { return false };
+    let mut out = [0u8; 64];
+    let Some(out) = out.get_mut(..expected.len()) else { return false };
+    let hashed = ARGON2_MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        memory.resize(params.block_count(), Block::default());
+        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            password,
+            salt,
+            &mut *out,
+            &mut memory[..],
+        )
+    });
+    hashed.is_ok() && crate::crypto::constant_time_eq(out, expected.as_bytes())
 }
 
 /// Whether a bootstrap or admin-supplied string is an Argon2 PHC hash we can verify.
