@@ -63,6 +63,7 @@ mod demo_api;
 mod harness;
 mod logs;
 mod metadata;
+mod off_the_shelf_client;
 mod refresh_race;
 mod restart;
 mod revocation_causes;
