@@ -40,6 +40,9 @@ impl From<reqwest::Error> for FetchError {
 /// configuration change to make on purpose, not to discover by accident.
 pub(crate) fn client(timeout: Duration) -> Result<Client, reqwest::Error> {
     Client::builder()
+        // Shorter than common server keep-alives (actix-web closes idle connections
+        // after 5 s), so a pooled connection is not reused just as the server drops it.
+        .pool_idle_timeout(Duration::from_secs(4))
         .timeout(timeout)
         .connect_timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())

@@ -121,6 +121,7 @@ impl JwksCache {
             return current; // rate-limited
         }
         *last_kid_fetch = Some(Instant::now());
+        self.metrics.key_set_unknown_kid_fetch();
         if let Err(err) = self.fetch().await {
             tracing::warn!(error = %err, "JWK Set refetch for an unknown kid failed");
         }

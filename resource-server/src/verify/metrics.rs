@@ -19,6 +19,7 @@ pub struct VerifierMetrics {
     refused: [AtomicU64; REASONS.len()],
     refused_http: [AtomicU64; HTTP_REASONS.len()],
     key_set_fetches: AtomicU64,
+    key_set_unknown_kid_fetches: AtomicU64,
     key_set_fetch_failures: AtomicU64,
     introspection_calls: AtomicU64,
     introspection_failures: AtomicU64,
@@ -52,6 +53,12 @@ impl VerifierMetrics {
         if !ok {
             self.key_set_fetch_failures.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// A fetch caused by a token naming a `kid` we did not hold (a subset of all
+    /// fetches): with keys published ahead of use, this stays at zero.
+    pub(crate) fn key_set_unknown_kid_fetch(&self) {
+        self.key_set_unknown_kid_fetches.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn introspection_call(&self, ok: bool) {
@@ -99,6 +106,12 @@ impl VerifierMetrics {
             let _ = writeln!(out, "rs_tokens_refused_total{{reason=\"{reason}\"}} {}", load(count));
         }
         counter(out, "rs_key_set_fetches_total", "JWK Set fetches attempted.", load(&self.key_set_fetches));
+        counter(
+            out,
+            "rs_key_set_unknown_kid_fetches_total",
+            "JWK Set fetches caused by a token with an unknown kid.",
+            load(&self.key_set_unknown_kid_fetches),
+        );
         counter(
             out,
             "rs_key_set_fetch_failures_total",

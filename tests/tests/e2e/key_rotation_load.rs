@@ -16,13 +16,13 @@
 //!   newest key has signed a few tokens
 //! then: every token's kid is the key active when it was asked for (or a newer one);
 //!   one token of every key is accepted by both servers; successful JWKS fetches per
-//!   server ≤ 1 + ⌊elapsed / 5 s⌋ (the refresh schedule alone); no `unknown_kid`
-//!   refusal.
+//!   server ≤ 1 + ⌊elapsed / 5 s⌋ (the refresh schedule alone); no fetch and no
+//!   refusal for an unknown `kid`.
 //! ```
 //!
-//! The fetch bound: `rs_key_set_fetches_total` counts scheduled refreshes and
-//! refetches for an unknown `kid` alike (the resource server has no separate counter
-//! for the latter). A scheduled refresh sleeps `max(max-age, 5 s)` after each
+//! `rs_key_set_unknown_kid_fetches_total` must stay at zero: with the key published
+//! ahead of use, no resource server meets a `kid` before its cache holds it. The
+//! overall bound: `rs_key_set_fetches_total` counts every fetch. A scheduled refresh sleeps `max(max-age, 5 s)` after each
 //! successful fetch, so within `elapsed` of the servers' start there are at most
 //! 1 + ⌊elapsed / 5 s⌋ successful scheduled fetches; an unknown-`kid` refetch shows
 //! as one more (unless the schedule happened to run late by most of a period). A
@@ -190,8 +190,8 @@ async fn steady_load_across_two_automatic_rotations_refuses_no_valid_token() {
         apis.iter()
             .zip(&counts)
             .map(|((name, _), c)| format!(
-                "{name} fetches={} failures={} unknown_kid_refusals={}",
-                c.fetches, c.failures, c.unknown_kid_refusals
+                "{name} fetches={} failures={} unknown_kid_fetches={} unknown_kid_refusals={}",
+                c.fetches, c.failures, c.unknown_kid_fetches, c.unknown_kid_refusals
             ))
             .collect::<Vec<_>>()
             .join(", "),
@@ -245,6 +245,7 @@ async fn steady_load_across_two_automatic_rotations_refuses_no_valid_token() {
 
     for ((name, _), count) in apis.iter().zip(&counts) {
         assert_eq!(count.unknown_kid_refusals, 0, "{name} refused tokens for an unknown kid: {report}");
+        assert_eq!(count.unknown_kid_fetches, 0, "{name} met a kid before its JWKS cache held it: {report}");
         assert!(
             count.fetches - count.failures <= bound,
             "{name} fetched the JWKS more often than its refresh schedule (an unknown-kid refetch?): {report}"

@@ -123,6 +123,8 @@ pub struct FetchCounts {
     pub failures: u64,
     /// Tokens refused because their `kid` was unknown even after a refetch.
     pub unknown_kid_refusals: u64,
+    /// Fetches caused by a token naming a `kid` the server did not hold yet.
+    pub unknown_kid_fetches: u64,
 }
 
 /// Reads a resource server's `rs_key_set_fetches_total`, its failures and the
@@ -132,8 +134,11 @@ pub async fn rs_fetch_counts(base_url: &str) -> FetchCounts {
     let fetches = sample(&text, "rs_key_set_fetches_total");
     let failures = sample(&text, "rs_key_set_fetch_failures_total");
     let unknown = labelled_sum(&text, "rs_tokens_refused_total", "reason=\"unknown_kid\"");
-    match (fetches, failures) {
-        (Some(fetches), Some(failures)) => FetchCounts { fetches, failures, unknown_kid_refusals: unknown },
+    let unknown_kid_fetches = sample(&text, "rs_key_set_unknown_kid_fetches_total");
+    match (fetches, failures, unknown_kid_fetches) {
+        (Some(fetches), Some(failures), Some(unknown_kid_fetches)) => {
+            FetchCounts { fetches, failures, unknown_kid_refusals: unknown, unknown_kid_fetches }
+        }
         _ => panic!("no JWKS fetch counters in {base_url}/metrics:\n{text}"),
     }
 }
