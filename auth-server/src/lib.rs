@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod feed;
 pub mod form;
 pub mod grants;
+pub mod hashing_pool;
 pub mod http;
 pub mod introspection;
 pub mod jws;

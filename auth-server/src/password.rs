@@ -1,17 +1,16 @@
 //! User passwords: Argon2id with the OWASP parameters (m = 19456 KiB, t = 2, p = 1).
 //!
-//! Hashing is deliberately slow, so it runs on tokio's blocking pool behind a
-//! semaphore (never on the request executor, never more at once than the CPUs can
-//! take), in working memory each hashing thread reuses. An unknown user is verified against a dummy hash so that it costs exactly
+//! Hashing is deliberately slow, so it runs on a fixed pool of threads
+//! ([`crate::hashing_pool`]): never on the request executor, never more at once than
+//! the CPUs can take, in working memory each thread reuses. An unknown user is verified against a dummy hash so that it costs exactly
 //! what a wrong password costs: timing does not reveal which usernames exist.
 
 use std::sync::Arc;
 
+use crate::hashing_pool::{HashingPool, Memory, PoolError};
+use crate::secret::SecretString;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use tokio::sync::Semaphore;
-
-use crate::secret::SecretString;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
@@ -32,9 +31,9 @@ impl From<PasswordError> for shared_claims::OAuthError {
     }
 }
 
-/// How long a login may wait for a free Argon2 slot before it is turned away with
-/// 503: a flood then costs the attacker, not every queued user.
-const QUEUE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Logins that may wait for a hashing thread, per thread; more are refused with 503.
+/// At ~16 ms per hash, a full queue drains in about half a second.
+const QUEUE_PER_THREAD: usize = 32;
 
 /// OWASP Password Storage Cheat Sheet, Argon2id, second option.
 fn argon2() -> Argon2<'static> {
@@ -44,7 +43,7 @@ fn argon2() -> Argon2<'static> {
 
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    pool: Arc<HashingPool>,
     dummy_hash: Arc<str>,
 }
 
@@ -52,12 +51,15 @@ impl Passwords {
     /// `concurrency`: verifications allowed to run at once.
     pub fn new(concurrency: usize) -> Result<Self, PasswordError> {
         let dummy_hash = hash_blocking(&crate::crypto::random_token(24))?;
-        Ok(Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy_hash: dummy_hash.into() })
+        let threads = concurrency.max(1);
+        let pool =
+            HashingPool::new(threads, threads * QUEUE_PER_THREAD).map_err(|e| PasswordError::Hash(e.to_string()))?;
+        Ok(Self { pool: Arc::new(pool), dummy_hash: dummy_hash.into() })
     }
 
     /// Hashes a new password into a PHC string (`$argon2id$v=19$...`).
     pub async fn hash(&self, password: SecretString) -> Result<String, PasswordError> {
-        self.run(move || hash_blocking(password.expose())).await?
+        self.run(move |_| hash_blocking(password.expose())).await?
     }
 
     /// Checks `password` against `stored` (a PHC string), or against the dummy hash
@@ -67,8 +69,8 @@ impl Passwords {
         let known_user = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let matches = self
-            .run(move || match PasswordHash::new(&hash) {
-                Ok(parsed) => verify_reusing_memory(&parsed, password.expose().as_bytes()),
+            .run(move |memory| match PasswordHash::new(&hash) {
+                Ok(parsed) => verify_reusing_memory(&parsed, password.expose().as_bytes(), memory),
                 Err(_) => {
                     // Still spend the time, so a broken record is not a timing oracle.
                     let _ = hash_blocking(password.expose());
@@ -79,33 +81,20 @@ impl Passwords {
         Ok(known_user && matches)
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, PasswordError> {
-        let permit = tokio::time::timeout(QUEUE_TIMEOUT, self.permits.clone().acquire_owned())
-            .await
-            .map_err(|_| PasswordError::Busy)?
-            .map_err(|_| PasswordError::PoolClosed)?;
-        // The permit moves into the blocking task: if the request is dropped (client
-        // gone), the hash still holds its permit until it has actually finished, so
-        // abandoned logins cannot pile up Argon2 memory beyond the bound.
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work()
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Memory) -> T + Send + 'static,
+    ) -> Result<T, PasswordError> {
+        self.pool.run(work).await.map_err(|err| match err {
+            PoolError::Busy => PasswordError::Busy,
+            PoolError::Closed => PasswordError::PoolClosed,
         })
-        .await
-        .map_err(|_| PasswordError::PoolClosed)
     }
 }
 
-thread_local! {
-    /// Argon2's working memory (19 MiB at our parameters), kept by each thread that
-    /// hashes so that a login does not allocate and fault in 19 MiB afresh. Freed when
-    /// the thread ends (tokio retires idle blocking threads after a few seconds).
-    static ARGON2_MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Verifies like `PasswordVerifier::verify_password`, in this thread's reusable
+/// Verifies like `PasswordVerifier::verify_password`, in the pool thread's reusable
 /// working memory, comparing the result in constant time.
-fn verify_reusing_memory(parsed: &PasswordHash<'_>, password: &[u8]) -> bool {
+fn verify_reusing_memory(parsed: &PasswordHash<'_>, password: &[u8], memory: &mut Memory) -> bool {
     let (Ok(params), Some(expected), Some(salt)) = (Params::try_from(parsed), parsed.hash, parsed.salt) else {
         return false;
     };
@@ -115,16 +104,13 @@ fn verify_reusing_memory(parsed: &PasswordHash<'_>, password: &[u8]) -> bool {
     let Ok(salt) = salt.decode_b64(&mut salt_buf) else { return false };
     let mut out = [0u8; 64];
     let Some(out) = out.get_mut(..expected.len()) else { return false };
-    let hashed = ARGON2_MEMORY.with(|memory| {
-        let mut memory = memory.borrow_mut();
-        memory.resize(params.block_count(), Block::default());
-        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
-            password,
-            salt,
-            &mut *out,
-            &mut memory[..],
-        )
-    });
+    memory.resize(params.block_count(), Block::default());
+    let hashed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password,
+        salt,
+        &mut *out,
+        &mut memory[..],
+    );
     hashed.is_ok() && crate::crypto::constant_time_eq(out, expected.as_bytes())
 }
 
