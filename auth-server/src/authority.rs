@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::client_cache::ClientCache;
 use crate::feed::RevocationFeed;
 use crate::login_throttle::LoginThrottle;
 use crate::password::Passwords;
@@ -17,6 +18,8 @@ pub struct Authority {
     pub passwords: Passwords,
     pub feed: Arc<RevocationFeed>,
     pub login_throttle: LoginThrottle,
+    /// Client records for authentication and the admin API, cached briefly.
+    pub clients: ClientCache,
 }
 
 impl Authority {
@@ -27,7 +30,8 @@ impl Authority {
         feed: Arc<RevocationFeed>,
         login_throttle: LoginThrottle,
     ) -> Arc<Self> {
-        Arc::new(Self { store, tokens, passwords, feed, login_throttle })
+        let clients = ClientCache::new(store.clone());
+        Arc::new(Self { store, tokens, passwords, feed, login_throttle, clients })
     }
 
     /// Records a revocation until `expires_at` and wakes the feed, so subscribed

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod authority;
 pub mod bootstrap;
 pub mod client_auth;
+pub mod client_cache;
 pub mod client_registration;
 pub mod config;
 pub mod crypto;

@@ -14,7 +14,7 @@ use super::AdminError;
 use crate::authority::Authority;
 use crate::client_registration::ClientSpec;
 use crate::secret::SecretString;
-use crate::store::ClientRecord;
+use crate::store::{ClientRecord, ClientStore};
 
 /// Bytes of randomness in a generated client secret (RFC 6749 §10.10; RFC 9700 §4.14).
 const SECRET_BYTES: usize = 32;
@@ -91,7 +91,7 @@ pub async fn create_client(authority: &Authority, new: NewClient) -> Result<Crea
     if authority.store.user(&record.client_id).await?.is_some() {
         return Err(AdminError::conflict(format!("{:?} is already a username", record.client_id)));
     }
-    if !authority.store.insert_client(&record).await? {
+    if !authority.clients.insert_client(&record).await? {
         return Err(AdminError::conflict(format!("client {:?} already exists", record.client_id)));
     }
     tracing::info!(client_id = %record.client_id, "admin: client created");
@@ -106,7 +106,7 @@ pub async fn list_clients(authority: &Authority) -> Result<Vec<ClientView>, Admi
 }
 
 pub async fn delete_client(authority: &Authority, client_id: &str) -> Result<(), AdminError> {
-    if !authority.store.delete_client(client_id).await? {
+    if !authority.clients.delete_client(client_id).await? {
         return Err(AdminError::not_found(format!("no client {client_id:?}")));
     }
     tracing::info!(client_id, "admin: client deleted");

@@ -36,5 +36,5 @@ pub async fn authenticate(
         // RFC 6749 §2.3: one authentication method per request.
         return Err(OAuthError::invalid_request("more than one Authorization header"));
     }
-    ClientCredentials::from_request(authorization, form)?.authenticate(authority.store.as_ref()).await
+    ClientCredentials::from_request(authorization, form)?.authenticate(&authority.clients).await
 }
