@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The benchmark suite in one command (issue 6): builds in release mode, starts every
+# process it measures on 127.0.0.1 (a private redis-server, the auth server, three
+# local-mode resource servers and one in introspection mode, the two ceiling routes,
+# and node oidc-provider as the peer), runs each case for a fixed time, stops all it
+# started, and writes bench/results/latest.{md,json,svg}.
+#
+#   bench/run.sh            full run: BENCH_DURATION seconds per case (default 10)
+#   bench/run.sh --quick    smoke run (~1.5 s per case), written to bench/results/quick/
+#
+# Other knobs: BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (slices per case, the best
+# one counts; default 3), BENCH_THREADS (load-generator threads,
+# default 1), BENCH_KEEP_LOGS=1 (copy the servers' logs to bench/results/logs/).
+set -euo pipefail
+
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+QUICK=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) QUICK=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown argument: $arg" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$ROOT/bench"
+if (( QUICK )); then
+  DURATION="${BENCH_DURATION:-1.5}"; OUT="$BENCH/results/quick"; QUICK_FLAG=(--quick)
+else
+  DURATION="${BENCH_DURATION:-10}"; OUT="$BENCH/results"; QUICK_FLAG=()
+fi
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# --- tools ---------------------------------------------------------------------------
+apt_install() {
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "installing $* (Debian packages)"
+    apt-get install -y -qq "$@" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$@" >/dev/null 2>&1; }
+  fi
+}
+command -v cargo >/dev/null || die "cargo is needed"
+command -v curl >/dev/null || apt_install curl
+command -v openssl >/dev/null || apt_install openssl
+command -v redis-server >/dev/null || apt_install redis-server
+# wrk only cross-checks our own load generator on the empty route; optional.
+command -v wrk >/dev/null || apt_install wrk || true
+for tool in curl openssl redis-server; do command -v "$tool" >/dev/null || die "$tool is needed (apt-get install -y $tool)"; done
+
+load1="$(cut -d' ' -f1 /proc/loadavg)"
+log "load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }' && echo "    (the machine is busy: figures will be noisy; run again when it is quiet)"
+
+# --- build ---------------------------------------------------------------------------
+log "building the servers (release)"
+cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" -p auth-server -p resource-server
+log "building the bench tool (release, bench/target)"
+cargo build --release --quiet --manifest-path "$BENCH/Cargo.toml"
+BIN="$ROOT/target/release"
+TOOL="$BENCH/target/release/bench-tool"
+
+# --- processes -------------------------------------------------------------------------
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")"
+PIDS=()
+cleanup() {
+  local status=$?
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ $status -ne 0 || "${BENCH_KEEP_LOGS:-0}" == 1 ]]; then
+    mkdir -p "$BENCH/results/logs" && cp "$TMP"/*.log "$BENCH/results/logs/" 2>/dev/null || true
+    echo "bench: server logs copied to bench/results/logs/" >&2
+  fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start NAME COMMAND...: runs it in the background with its output in $TMP/NAME.log.
+start() {
+  local name="$1"; shift
+  "$@" >"$TMP/$name.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+}
+
+# listening NAME PID: waits (30 s at most) for `listening on http://ADDR` in its log.
+listening() {
+  local name="$1" pid="$2" url=""
+  for _ in $(seq 1 300); do
+    kill -0 "$pid" 2>/dev/null || { cat "$TMP/$name.log" >&2; die "$name exited during start-up"; }
+    url="$(sed 's/\x1b\[[0-9;]*m//g' "$TMP/$name.log" | grep -o 'listening on http://127\.0\.0\.1:[0-9]*' | head -n1 | sed 's/^listening on //' || true)"
+    [[ -n "$url" ]] && { echo "$url"; return 0; }
+    sleep 0.1
+  done
+  cat "$TMP/$name.log" >&2; die "$name did not report its address within 30 s"
+}
+
+# ready URL NAME: waits (30 s at most) for 200 from URL.
+ready() {
+  for _ in $(seq 1 300); do
+    curl -sf -o /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  die "$2 not ready at $1 within 30 s"
+}
+
+log "starting redis-server, auth server, resource servers, ceiling routes"
+REDIS_PORT="$("$TOOL" free-port)"
+mkdir -p "$TMP/redis"
+start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$TMP/redis"
+REDIS_PID=$LAST_PID
+for _ in $(seq 1 100); do
+  [[ "$( (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" && printf 'PING\r\n' >&3 && head -c 5 <&3) 2>/dev/null || true)" == "+PONG" ]] && break
+  sleep 0.1
+done
+
+KEK="$(openssl rand 32 | base64 | tr '+/' '-_' | tr -d '=\n')"
+start auth env AUTH_BIND=127.0.0.1:0 REDIS_URL="redis://127.0.0.1:$REDIS_PORT" AUTH_KEY_ENCRYPTION_KEY="$KEK" \
+  AUTH_BOOTSTRAP="$BENCH/bootstrap.toml" AUTH_ACCESS_TTL=3600 AUTH_LOGIN_ATTEMPTS_PER_MINUTE=1000000 \
+  "$BIN/auth-server"
+AUTH_PID=$LAST_PID
+AUTH="$(listening auth "$AUTH_PID")"
+ready "$AUTH/readyz" auth
+curl -sf "$AUTH/.well-known/jwks.json" >"$TMP/jwks.json"
+
+RS_ENV=(RS_BIND=127.0.0.1:0 RS_AUTH_URL="$AUTH" RS_AUDIENCE=documents-api RS_CLIENT_ID=documents-api RS_CLIENT_SECRET=documents-api-bench-secret)
+RS_ARGS=()
+for i in 1 2 3; do
+  start "rs-local-$i" env "${RS_ENV[@]}" RS_VERIFY=local "$BIN/resource-server"
+  pid=$LAST_PID; url="$(listening "rs-local-$i" "$pid")"; ready "$url/readyz" "rs-local-$i"
+  RS_ARGS+=(--rs-local "rs-local-$i=$url@$pid")
+done
+start rs-introspect env "${RS_ENV[@]}" RS_VERIFY=introspect "$BIN/resource-server"
+pid=$LAST_PID; url="$(listening rs-introspect "$pid")"; ready "$url/readyz" rs-introspect
+RS_ARGS+=(--rs-introspect "rs-introspect=$url@$pid")
+
+start empty "$TOOL" serve-empty
+EMPTY_PID=$LAST_PID; EMPTY="$(listening empty "$EMPTY_PID")"
+start verify "$TOOL" serve-verify --jwks "$TMP/jwks.json" --issuer "$AUTH" --audience documents-api
+VERIFY_PID=$LAST_PID; VERIFY="$(listening verify "$VERIFY_PID")"
+
+# --- the peer ----------------------------------------------------------------------------
+PEER_ARGS=()
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PEER_ARGS=(--peer-missing "node and npm are not installed")
+else
+  log "installing node oidc-provider@9 into a temp dir (npm registry)"
+  mkdir -p "$TMP/peer"
+  if (cd "$TMP/peer" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --silent oidc-provider@9 >"$TMP/npm.log" 2>&1); then
+    PEER_PORT="$("$TOOL" free-port)"
+    start peer env PEER_PORT="$PEER_PORT" PEER_MODULES="$TMP/peer/node_modules" node "$BENCH/peer/server.mjs"
+    PEER_PID=$LAST_PID; PEER="$(listening peer "$PEER_PID")"
+    PEER_ARGS=(--peer "peer=$PEER@$PEER_PID")
+    echo "    oidc-provider $(node -p "require('$TMP/peer/node_modules/oidc-provider/package.json').version") on node $(node --version)"
+  else
+    PEER_ARGS=(--peer-missing "npm install oidc-provider@9 failed: $(tail -n 3 "$TMP/npm.log" | tr '\n' ' ')")
+  fi
+fi
+
+# --- measure -----------------------------------------------------------------------------
+log "running every case: ${DURATION} s each (plus warm-up)"
+"$TOOL" run --duration "$DURATION" "${QUICK_FLAG[@]}" \
+  --auth "auth=$AUTH@$AUTH_PID" "${RS_ARGS[@]}" \
+  --empty "empty-route=$EMPTY@$EMPTY_PID" --verify "bare-verify=$VERIFY@$VERIFY_PID" \
+  "${PEER_ARGS[@]}" --watch "redis=$REDIS_PID" --out "$OUT"
+log "written: ${OUT#"$ROOT/"}/latest.md, latest.json, latest.svg"

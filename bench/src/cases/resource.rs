@@ -1,0 +1,71 @@
+//! Resource servers: the bare-verify ceiling route, `/api/me` in local mode and in
+//! introspection mode, each with a distinct token per request (the pool taken in
+//! turn: more tokens than the verified-token cache holds, so every request misses)
+//! and with one token repeated (every request after the first hits the cache).
+
+use std::sync::Arc;
+
+use super::token::Pool;
+use super::{fig, Bench, FigureId};
+use crate::oauth;
+use crate::topology::Service;
+use crate::workloads::{Accept, Fixed, Rotating};
+
+pub const VERIFY_DISTINCT: &str = "ceiling_bare_verify_distinct";
+pub const VERIFY_REPEATED: &str = "ceiling_bare_verify_repeated";
+pub const LOCAL_DISTINCT: &str = "rs_local_distinct";
+pub const LOCAL_REPEATED: &str = "rs_local_repeated";
+pub const INTROSPECT_COLD: &str = "rs_introspect_cold";
+pub const INTROSPECT_WARM: &str = "rs_introspect_warm";
+
+pub async fn run(bench: &mut Bench, pool: &Pool) {
+    let verify = bench.topo.verify.clone();
+    let local = bench.topo.rs_local[0].clone();
+    let remote = bench.topo.rs_introspect.clone();
+    let pairs = [
+        (
+            &verify,
+            "/verify",
+            fig(VERIFY_DISTINCT, "ceiling", "bare verify route (library only), distinct tokens"),
+            fig(VERIFY_REPEATED, "ceiling", "bare verify route (library only), one token repeated"),
+        ),
+        (
+            &local,
+            "/api/me",
+            fig(LOCAL_DISTINCT, "resource", "resource server /api/me, local mode, distinct tokens"),
+            fig(LOCAL_REPEATED, "resource", "resource server /api/me, local mode, one token repeated"),
+        ),
+        (
+            &remote,
+            "/api/me",
+            fig(INTROSPECT_COLD, "resource", "resource server /api/me, introspection mode, cold cache"),
+            fig(INTROSPECT_WARM, "resource", "resource server /api/me, introspection mode, warm cache"),
+        ),
+    ];
+    for (service, path, distinct, repeated) in pairs {
+        distinct_and_repeated(bench, service, path, pool, distinct, repeated).await;
+    }
+}
+
+async fn distinct_and_repeated(
+    bench: &mut Bench,
+    service: &Service,
+    path: &str,
+    pool: &Pool,
+    distinct: FigureId,
+    repeated: FigureId,
+) {
+    let Some(first) = pool.tokens.first() else {
+        bench.record(distinct, None, None, 0, "no tokens were minted".into());
+        bench.record(repeated, None, None, 0, "no tokens were minted".into());
+        return;
+    };
+    let requests: Vec<Vec<u8>> = pool.tokens.iter().map(|t| oauth::get_bearer(service.addr, path, t)).collect();
+    let workload = Arc::new(Rotating::new(Arc::new(requests), Accept::Status(200)));
+    let plan = bench.plan(service, bench.settings.connections);
+    bench.measure(distinct, plan, workload.clone()).await;
+    let passes = workload.taken() as f64 / pool.tokens.len() as f64;
+    println!("    ({} tokens, {passes:.1} passes through the pool)", pool.tokens.len());
+    let workload = Arc::new(Fixed::status(oauth::get_bearer(service.addr, path, first), 200));
+    bench.measure(repeated, plan, workload).await;
+}

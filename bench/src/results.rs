@@ -1,0 +1,100 @@
+//! What a run produced, written as `latest.json` and rendered as Markdown and SVG.
+
+use serde::{Deserialize, Serialize};
+
+use crate::machine::Machine;
+use crate::stats::Latency;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Results {
+    pub machine: Machine,
+    pub settings: RunSettings,
+    pub figures: Vec<Figure>,
+    pub propagation: Option<Propagation>,
+    pub memory: Vec<Memory>,
+    pub targets: Vec<Target>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSettings {
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    pub connections: usize,
+    pub generator_threads: usize,
+    pub quick: bool,
+    #[serde(default)]
+    pub rounds: u32,
+}
+
+/// One measured rate (a ceiling or a case). `per_sec` is `None` when the case could
+/// not run; `note` says why.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Figure {
+    pub id: String,
+    pub group: String,
+    pub label: String,
+    pub per_sec: Option<f64>,
+    pub latency: Option<Latency>,
+    pub failed: u64,
+    pub note: String,
+}
+
+/// Revocation propagation to the local-mode resource servers (issue 4, Speed).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Propagation {
+    pub available: bool,
+    pub revocations: usize,
+    pub resource_servers: usize,
+    /// Over every (revocation, resource server) pair.
+    pub each: Option<Latency>,
+    /// Over revocations: until the last of the resource servers refused.
+    pub all: Option<Latency>,
+    pub timeouts: usize,
+    pub note: String,
+}
+
+/// Resident memory of one process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Memory {
+    pub process: String,
+    /// Right after start-up, before any load.
+    pub at_rest_mib: Option<f64>,
+    pub peak_mib: Option<f64>,
+    /// Idle again after every case ran (what the process kept).
+    #[serde(default)]
+    pub after_load_mib: Option<f64>,
+    pub peak_during: String,
+}
+
+/// A target of the issues: `value` against `required`, met or not (`None`: not measured).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Target {
+    pub name: String,
+    pub compared: String,
+    pub value: Option<f64>,
+    pub required: f64,
+    /// `true`: the value must be at least `required`; `false`: below it.
+    pub at_least: bool,
+    pub unit: String,
+    pub met: Option<bool>,
+}
+
+impl Target {
+    pub fn new(name: &str, compared: String, value: Option<f64>, required: f64, at_least: bool, unit: &str) -> Self {
+        let met = value.map(|v| if at_least { v >= required } else { v < required });
+        Self { name: name.into(), compared, value, required, at_least, unit: unit.into(), met }
+    }
+}
+
+impl Results {
+    pub fn figure(&self, id: &str) -> Option<&Figure> {
+        self.figures.iter().find(|f| f.id == id)
+    }
+
+    /// The rate of a figure that measured something (a run where every answer was
+    /// refused has no rate to compare).
+    pub fn rate(&self, id: &str) -> Option<f64> {
+        self.figure(id).and_then(|f| f.per_sec).filter(|r| *r > 0.0)
+    }
+}
