@@ -20,12 +20,17 @@ const CAPACITY: usize = 10_000;
 
 pub struct ClientCache {
     store: SharedStore,
+    ttl: Duration,
     entries: Mutex<HashMap<String, (Instant, ClientRecord)>>,
 }
 
 impl ClientCache {
     pub fn new(store: SharedStore) -> Self {
-        Self { store, entries: Mutex::default() }
+        Self::with_ttl(store, TTL)
+    }
+
+    pub fn with_ttl(store: SharedStore, ttl: Duration) -> Self {
+        Self { store, ttl, entries: Mutex::default() }
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, ClientRecord)>> {
@@ -41,7 +46,7 @@ impl ClientCache {
 impl ClientStore for ClientCache {
     async fn client(&self, client_id: &str) -> StoreResult<Option<ClientRecord>> {
         if let Some((fetched, client)) = self.entries().get(client_id) {
-            if fetched.elapsed() < TTL {
+            if fetched.elapsed() < self.ttl {
                 return Ok(Some(client.clone()));
             }
         }
@@ -101,7 +106,8 @@ mod tests {
     #[tokio::test]
     async fn serves_from_cache_and_forgets_on_local_changes() {
         let store: SharedStore = Arc::new(MemoryStore::new());
-        let cache = ClientCache::new(store.clone());
+        // A TTL no test run reaches, so "within the TTL" holds however slow the machine.
+        let cache = ClientCache::with_ttl(store.clone(), Duration::from_secs(3_600));
         assert_eq!(cache.client("a").await.unwrap(), None);
         cache.insert_client(&client("a", "x")).await.unwrap();
         assert_eq!(cache.client("a").await.unwrap(), Some(client("a", "x")));

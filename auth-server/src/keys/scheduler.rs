@@ -15,6 +15,7 @@
 //! performed by exactly one of them (the compare-and-set winner) and all converge.
 //! [`KeyScheduler::tick`] takes the time as a parameter: tests drive the clock.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,11 +33,18 @@ pub struct KeyScheduler {
     ring: Arc<KeyRing>,
     policy: KeyPolicy,
     wake: Notify,
+    /// Ticks finished by [`Self::run`]: lets a test wait for one instead of sleeping.
+    runs: AtomicU64,
 }
 
 impl KeyScheduler {
     pub fn new(ring: Arc<KeyRing>, policy: KeyPolicy) -> Arc<Self> {
-        Arc::new(Self { ring, policy, wake: Notify::new() })
+        Arc::new(Self { ring, policy, wake: Notify::new(), runs: AtomicU64::new(0) })
+    }
+
+    /// How many ticks [`Self::run`] has finished.
+    pub fn finished_ticks(&self) -> u64 {
+        self.runs.load(Ordering::Acquire)
     }
 
     pub fn policy(&self) -> &KeyPolicy {
@@ -69,6 +77,7 @@ impl KeyScheduler {
             if let Err(err) = self.tick(clock()).await {
                 tracing::warn!(error = %err, "signing key lifecycle: tick failed; keeping the key set in force");
             }
+            self.runs.fetch_add(1, Ordering::Release);
             let _ = tokio::time::timeout(period, self.wake.notified()).await;
         }
     }

@@ -286,8 +286,15 @@ async fn a_key_revoked_on_another_replica_stops_signing_here_when_the_feed_says_
     tokio::spawn(other.scheduler.clone().run(clock));
     tokio::spawn(other.scheduler.clone().follow_revocations(events));
 
-    // Let its first tick (at start) pass, so only the wake-up can explain a reload.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Wait for its first tick (at start) to finish, so only the wake-up can explain a
+    // reload: the next scheduled tick is 30 s away.
+    let first_tick = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while other.scheduler.finished_ticks() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(first_tick.is_ok(), "the scheduler never finished its first tick");
     let old = one.active();
     one.ring.revoke(&old, T0 + 10).await.unwrap().unwrap();
     let revocation = Revocation::Key { kid: old.clone() };
@@ -301,4 +308,13 @@ async fn a_key_revoked_on_another_replica_stops_signing_here_when_the_feed_says_
     .await;
     assert!(changed.is_ok(), "the other replica still signs with the revoked key");
     assert_eq!(other.active(), one.active());
+    // The woken tick did it: the next scheduled one is 30 s away.
+    let woken = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while other.scheduler.finished_ticks() < 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(woken.is_ok(), "the woken tick never finished");
+    assert_eq!(other.scheduler.finished_ticks(), 2, "exactly one tick after the first");
 }
