@@ -12,6 +12,8 @@
 //! | another scheme (`Basic ...`)     | 401, bare challenge: no bearer credentials  |
 //! | `Bearer`, `Bearer   `            | 400 `invalid_request`                       |
 //! | `Bearer a b`, `Bearer a,b`       | 400 `invalid_request`                       |
+//! | `Bearer\tabc`, `Bearer,abc`      | 400 `invalid_request`: bearer, badly separated |
+//! | `Bearerabc`                      | 401, bare challenge: another scheme's name  |
 //! | `Bearer <b64token>`              | the token                                   |
 
 use crate::BearerError;
@@ -34,6 +36,11 @@ pub fn bearer_token(authorization: Option<&[u8]>) -> Result<&str, BearerError> {
         None => (value, ""),
     };
     if !scheme.eq_ignore_ascii_case(SCHEME) {
+        if starts_with_bearer_then_separator(scheme) {
+            // `Bearer\tabc`, `Bearer,abc`: the bearer scheme, badly separated from
+            // its token. Not another scheme (a scheme name cannot hold that character).
+            return Err(BearerError::invalid_request("the bearer scheme must be followed by a space and the token"));
+        }
         // RFC 6750 §3.1: a request without bearer credentials gets a bare challenge.
         return Err(BearerError::missing_token());
     }
@@ -59,6 +66,22 @@ where
         return Err(BearerError::invalid_request("more than one Authorization header"));
     }
     bearer_token(first)
+}
+
+/// `scheme` (the header value up to its first space) is `bearer`, any case, followed by
+/// a character that cannot continue a scheme name (a `tchar`, RFC 9110 §5.6.2): a tab,
+/// a comma, anything else outside the token characters. `Bearerabc` stays another
+/// scheme.
+fn starts_with_bearer_then_separator(scheme: &str) -> bool {
+    let bytes = scheme.as_bytes();
+    bytes.len() > SCHEME.len()
+        && bytes[..SCHEME.len()].eq_ignore_ascii_case(SCHEME.as_bytes())
+        && !is_tchar(bytes[SCHEME.len()])
+}
+
+/// `tchar` of RFC 9110 §5.6.2.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// The `b64token` syntax of RFC 6750 §2.1: the token characters, then optional `=`
@@ -111,6 +134,18 @@ mod tests {
             assert_eq!(kind(Some(header)), Err(BearerErrorKind::InvalidRequest), "{header}");
         }
         assert_eq!(bearer_token(Some(b"Bearer \xff")).map_err(|e| e.kind), Err(BearerErrorKind::InvalidRequest));
+    }
+
+    #[test]
+    fn the_bearer_scheme_followed_by_anything_but_a_space_is_malformed() {
+        for header in ["Bearer\tabc", "Bearer,abc", "bearer\tabc", "BEARER,abc", "Bearer\t", "Bearer;abc", "Bearer=abc"]
+        {
+            assert_eq!(kind(Some(header)), Err(BearerErrorKind::InvalidRequest), "{header:?}");
+        }
+        assert_eq!(bearer_token(Some(b"Bearer\xffabc")).map_err(|e| e.kind), Err(BearerErrorKind::InvalidRequest));
+        for other_scheme in ["Bearerabc", "Bearer-x abc", "Bearer.x abc", "Beare abc"] {
+            assert_eq!(kind(Some(other_scheme)), Err(BearerErrorKind::MissingToken), "{other_scheme:?}");
+        }
     }
 
     #[test]

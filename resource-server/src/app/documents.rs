@@ -4,6 +4,16 @@
 //! The body of a POST is read only after the token and scope were accepted (the
 //! extractor runs first and `Payload` never fails), so an unauthenticated caller
 //! always gets the RFC 6750 answer, never a validation error.
+//!
+//! Documents belong to [`owner_key`]: a user's (`user:<sub>`, tokens with a `sid`) and
+//! a client's own (`client:<sub>`, `client_credentials`) are kept apart even if a
+//! `sub` were shared. The API still shows `owner` as the token's `sub`.
+//!
+//! Store limits: 409 `limit_reached` when the caller has too many documents or too
+//! many bytes (1 MiB of titles and contents per owner), 507 `insufficient_storage`
+//! when the store holds documents for as many owners as it may (10 000): a state of
+//! this server, not of the request or the caller, and one that waiting will not
+//! clear (nothing expires from the demo store), hence not 503.
 
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::http::StatusCode;
@@ -12,8 +22,8 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::document_store::StoreError;
-use super::{ApiError, DocumentStore};
+use super::document_store::{owner_key, StoreError};
+use super::{ApiError, Document, DocumentStore};
 use crate::actix::Scoped;
 use crate::required_scope;
 
@@ -35,7 +45,10 @@ struct NewDocument {
 }
 
 pub(crate) async fn get_documents(token: Scoped<DocumentsRead>, store: web::Data<DocumentStore>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({"documents": store.list(&token.sub)}))
+    // The lock is held only to copy pointers; serialising happens after.
+    let documents = store.list(&owner_key(&token));
+    let documents: Vec<&Document> = documents.iter().map(|document| &**document).collect();
+    HttpResponse::Ok().json(json!({ "documents": documents }))
 }
 
 pub(crate) async fn post_documents(
@@ -50,11 +63,16 @@ pub(crate) async fn post_documents(
         ApiError::invalid_request(format!("the body must be a JSON object {{\"title\", \"content\"}}: {e}"))
     })?;
     validate(&new)?;
-    let document = store.add(&token.sub, new.title, new.content).map_err(|err| match err {
-        StoreError::Full(_) => ApiError::new(StatusCode::CONFLICT, "limit_reached", err.to_string()),
+    let document = store.add(&owner_key(&token), &token.sub, new.title, new.content).map_err(|err| match err {
+        StoreError::Full(_) | StoreError::OverBudget(_) => {
+            ApiError::new(StatusCode::CONFLICT, "limit_reached", err.to_string())
+        }
+        StoreError::TooManyOwners(_) => {
+            ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage", err.to_string())
+        }
         StoreError::Id => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error"),
     })?;
-    Ok(HttpResponse::Created().json(document))
+    Ok(HttpResponse::Created().json(&*document))
 }
 
 fn require_json(req: &HttpRequest) -> Result<(), ApiError> {

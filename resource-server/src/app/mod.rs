@@ -28,7 +28,7 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
 
 pub use api_error::ApiError;
-pub use document_store::{Document, DocumentStore};
+pub use document_store::{owner_key, Document, DocumentStore, StoreError, StoreLimits};
 
 use crate::actix::BearerAuth;
 use crate::settings::{Settings, SettingsError};

@@ -12,7 +12,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
-use super::fake_feed::{FeedConnection, FeedMode, FeedState};
+use super::fake_feed::{FeedConnection, FeedMode, FeedState, SnapshotFault};
 use super::ISSUER;
 
 pub(crate) const CLIENT_ID: &str = "documents api";
@@ -28,6 +28,9 @@ struct State {
     gated: AtomicBool,
     gate: Semaphore,
     base: Mutex<String>,
+    /// Members replacing the metadata's own (a moved or hostile endpoint).
+    metadata_overrides: Mutex<serde_json::Map<String, Value>>,
+    metadata_fetches: AtomicUsize,
     /// `None`: the metadata announces no feed, like an auth server without one.
     feed: Option<Arc<FeedState>>,
 }
@@ -57,6 +60,8 @@ impl FakeAuthServer {
             gated: AtomicBool::new(false),
             gate: Semaphore::new(0),
             base: Mutex::default(),
+            metadata_overrides: Mutex::default(),
+            metadata_fetches: AtomicUsize::new(0),
             feed,
         });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
@@ -90,6 +95,20 @@ impl FakeAuthServer {
         self.state.answers.lock().unwrap().insert(token.to_owned(), answer);
     }
 
+    /// Announces `value` for the metadata member `name` instead of the real one;
+    /// `None` restores it.
+    pub fn override_metadata(&self, name: &str, value: Option<&str>) {
+        let mut overrides = self.state.metadata_overrides.lock().unwrap();
+        match value {
+            Some(value) => overrides.insert(name.to_owned(), value.into()),
+            None => overrides.remove(name),
+        };
+    }
+
+    pub fn metadata_fetches(&self) -> usize {
+        self.state.metadata_fetches.load(Ordering::SeqCst)
+    }
+
     pub fn set_jwks(&self, jwks: Value) {
         *self.state.jwks.lock().unwrap() = jwks;
     }
@@ -121,6 +140,21 @@ impl FakeAuthServer {
         self.feed().publish(notice)
     }
 
+    /// Publishes a notice that open streams receive garbled (see
+    /// [`FeedState::publish_garbled`]); returns its event id.
+    pub fn publish_garbled(&self, notice: Value) -> String {
+        self.feed().publish_garbled(notice)
+    }
+
+    pub fn set_snapshot_fault(&self, fault: SnapshotFault) {
+        self.feed().set_snapshot_fault(fault);
+    }
+
+    /// Answer every connection with a snapshot, even one that could resume.
+    pub fn set_always_snapshot(&self, always: bool) {
+        self.feed().set_always_snapshot(always);
+    }
+
     pub fn set_feed_mode(&self, mode: FeedMode) {
         self.feed().set_mode(mode);
     }
@@ -149,6 +183,10 @@ async fn metadata(state: web::Data<State>) -> HttpResponse {
     });
     if state.feed.is_some() {
         document["revocation_feed_endpoint"] = format!("{base}/revocations").into();
+    }
+    state.metadata_fetches.fetch_add(1, Ordering::SeqCst);
+    for (name, value) in state.metadata_overrides.lock().unwrap().iter() {
+        document[name] = value.clone();
     }
     HttpResponse::Ok().json(document)
 }

@@ -26,6 +26,17 @@ pub(crate) enum FeedMode {
     Refuse,
 }
 
+/// How the snapshots sent are damaged, to see what the follower makes of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SnapshotFault {
+    /// Snapshots as the real feed sends them.
+    None,
+    /// `{"revocations":3}`: not a snapshot at all.
+    Unreadable,
+    /// Every notice, plus one of a shape no reader knows.
+    UnreadableNotice,
+}
+
 /// What one connection asked for and got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FeedConnection {
@@ -46,12 +57,21 @@ struct Inner {
     /// Every event published: (cursor, notice). Cursors are 1, 2, 3…
     log: Vec<(u64, Value)>,
     connections: Vec<FeedConnection>,
+    snapshot_fault: SnapshotFault,
+    /// Send a snapshot even to a connection that could resume (a cursor too old).
+    always_snapshot: bool,
 }
 
 impl Default for FeedState {
     fn default() -> Self {
         let (live, _) = broadcast::channel(256);
-        let inner = Inner { mode: FeedMode::Live, log: Vec::new(), connections: Vec::new() };
+        let inner = Inner {
+            mode: FeedMode::Live,
+            log: Vec::new(),
+            connections: Vec::new(),
+            snapshot_fault: SnapshotFault::None,
+            always_snapshot: false,
+        };
         Self { inner: Mutex::new(inner), live, generation: AtomicU64::new(0) }
     }
 }
@@ -64,6 +84,26 @@ impl FeedState {
         let _ = self.live.send(revocation_event(cursor, &notice).into());
         inner.log.push((cursor, notice));
         cursor.to_string()
+    }
+
+    /// Like [`Self::publish`], but open streams get the event garbled (its data is not
+    /// JSON), as if damaged on the way; a snapshot or a resumption later carries it
+    /// intact.
+    pub fn publish_garbled(&self, notice: Value) -> String {
+        let mut inner = self.inner.lock().unwrap();
+        let cursor = inner.log.len() as u64 + 1;
+        let garbled = format!("id: {cursor}\r\nevent: revocation\r\ndata: {{\"type\":\"tok\r\n\r\n");
+        let _ = self.live.send(garbled.into());
+        inner.log.push((cursor, notice));
+        cursor.to_string()
+    }
+
+    pub fn set_snapshot_fault(&self, fault: SnapshotFault) {
+        self.inner.lock().unwrap().snapshot_fault = fault;
+    }
+
+    pub fn set_always_snapshot(&self, always: bool) {
+        self.inner.lock().unwrap().always_snapshot = always;
     }
 
     pub fn set_mode(&self, mode: FeedMode) {
@@ -92,7 +132,7 @@ impl FeedState {
             }
             // Catch-up and subscription under one lock: no gap, no duplicate.
             let after = last_event_id.as_deref().and_then(|id| id.parse::<u64>().ok());
-            let resumable = after.filter(|after| *after <= inner.log.len() as u64);
+            let resumable = after.filter(|after| *after <= inner.log.len() as u64 && !inner.always_snapshot);
             let mut first = String::from("retry: 50\r\n\r\n");
             match resumable {
                 Some(after) => {
@@ -100,7 +140,7 @@ impl FeedState {
                         first.push_str(&revocation_event(*cursor, notice));
                     }
                 }
-                None => first.push_str(&snapshot_event(&inner.log)),
+                None => first.push_str(&snapshot_event(&inner.log, inner.snapshot_fault)),
             }
             inner.connections.push(FeedConnection { last_event_id, resumed: resumable.is_some() });
             (first, self.live.subscribe())
@@ -165,8 +205,16 @@ fn revocation_event(cursor: u64, notice: &Value) -> String {
     format!("id: {cursor}\r\nevent: revocation\r\ndata: {notice}\r\n\r\n")
 }
 
-fn snapshot_event(log: &[(u64, Value)]) -> String {
-    let notices: Vec<&Value> = log.iter().map(|(_, notice)| notice).collect();
+fn snapshot_event(log: &[(u64, Value)], fault: SnapshotFault) -> String {
+    let mut notices: Vec<Value> = log.iter().map(|(_, notice)| notice.clone()).collect();
     let cursor = log.last().map_or(0, |(cursor, _)| *cursor);
-    format!("id: {cursor}\r\nevent: snapshot\r\ndata: {}\r\n\r\n", json!({ "revocations": notices }))
+    let data = match fault {
+        SnapshotFault::None => json!({ "revocations": notices }),
+        SnapshotFault::Unreadable => json!({ "revocations": 3 }),
+        SnapshotFault::UnreadableNotice => {
+            notices.push(json!({"type": "from-the-future", "expires_at": "soon"}));
+            json!({ "revocations": notices })
+        }
+    };
+    format!("id: {cursor}\r\nevent: snapshot\r\ndata: {data}\r\n\r\n")
 }

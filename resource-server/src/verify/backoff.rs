@@ -20,7 +20,8 @@ impl Backoff {
     /// The wait before the next attempt; grows for the one after.
     pub fn next_delay(&mut self) -> Duration {
         let delay = self.next;
-        self.next = (self.next * 2).min(self.max);
+        // Saturating: a huge `initial` or `max` must not overflow-panic.
+        self.next = self.next.saturating_mul(2).min(self.max);
         delay
     }
 
@@ -58,6 +59,15 @@ mod tests {
         assert_eq!(delays, [100, 200, 350, 350]);
         backoff.reset();
         assert_eq!(backoff.next_delay().as_millis(), 100);
+    }
+
+    #[test]
+    fn huge_delays_saturate_instead_of_overflowing() {
+        let mut backoff = Backoff::new(Duration::MAX / 2 + Duration::from_secs(1), Duration::MAX);
+        backoff.next_delay();
+        assert_eq!(backoff.next_delay(), Duration::MAX);
+        assert_eq!(backoff.next_delay(), Duration::MAX);
+        backoff.next_delay_jittered();
     }
 
     #[test]

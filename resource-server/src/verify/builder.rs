@@ -49,6 +49,7 @@ pub struct VerifierBuilder {
     revocation: Arc<dyn RevocationCheck>,
     refresh: RefreshPolicy,
     introspection_cache_ttl: Duration,
+    introspection_concurrency: usize,
     http_timeout: Duration,
     feed: Option<FeedSettings>,
 }
@@ -59,6 +60,8 @@ impl VerifierBuilder {
     pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
     pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
     pub const DEFAULT_INTROSPECTION_CACHE_TTL: Duration = Duration::from_secs(60);
+    /// Introspection calls in flight at once (per verifier) by default.
+    pub const DEFAULT_INTROSPECTION_CONCURRENCY: usize = 64;
     /// `RS_REVOCATION_MAX_STALENESS`'s default.
     pub const DEFAULT_REVOCATION_MAX_STALENESS: Duration = Duration::from_secs(30);
     /// Longest silence tolerated on an open feed connection before it is reopened:
@@ -81,6 +84,7 @@ impl VerifierBuilder {
             revocation: Arc::new(NeverRevoked),
             refresh: RefreshPolicy::default(),
             introspection_cache_ttl: Self::DEFAULT_INTROSPECTION_CACHE_TTL,
+            introspection_concurrency: Self::DEFAULT_INTROSPECTION_CONCURRENCY,
             http_timeout: Duration::from_secs(5),
             feed: None,
         }
@@ -120,6 +124,16 @@ impl VerifierBuilder {
     /// Longest time an introspection answer is reused (never past the token's `exp`).
     pub fn introspection_cache_ttl(mut self, ttl: Duration) -> Self {
         self.introspection_cache_ttl = ttl;
+        self
+    }
+
+    /// Introspection calls allowed in flight at once. A request whose token would need
+    /// one more gets 503 `temporarily_unavailable` with `Retry-After`, rather than
+    /// waiting in an unbounded queue: random tokens cannot turn into an unbounded
+    /// number of calls to the auth server. Concurrent requests for one token share
+    /// one call. At least 1.
+    pub fn introspection_concurrency(mut self, calls: usize) -> Self {
+        self.introspection_concurrency = calls.max(1);
         self
     }
 
@@ -236,6 +250,7 @@ impl VerifierBuilder {
             leeway_secs: self.leeway_secs,
             max_cache_ttl: self.introspection_cache_ttl,
             cache: TokenCache::new(self.cache_capacity),
+            max_concurrent_calls: self.introspection_concurrency,
             metrics: metrics.clone(),
             feed: feed.as_ref().map(|followed| followed.feed.clone()),
         }));

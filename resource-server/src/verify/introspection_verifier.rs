@@ -6,10 +6,15 @@
 //!   ├─ cache_usable()          following the revocation feed and it is stale? skip the
 //!   │                          cache: only the auth server can vouch for the token now
 //!   ├─ TokenCache::get         answered before, within min(exp, max_cache_ttl) → done
+//!   ├─ precheck_jws            a JWS? alg RS256, no crit, typ at+jwt, or refused here,
+//!   │                          without a call (RFC 8725 §3.1, §3.11); opaque: go on
+//!   ├─ inactive.get            called inactive less than 10 s ago → 401 at once
 //!   ├─ target()                metadata discovered? (spawn_discovery keeps trying) else 503
 //!   ├─ join_inflight(token)    one OnceCell per token being introspected: coalescing
-//!   │    └─ call (only one)    introspect() → into_claims() → ClaimValidator::validate
-//!   │                          → TokenCache::insert
+//!   │    └─ call (only one)    a permit of `calls` (none free → 503 + Retry-After:
+//!   │                          outbound calls are bounded, never queued without end)
+//!   │                          → introspect() → into_claims() → ClaimValidator::validate
+//!   │                          → TokenCache::insert (inactive → inactive.insert)
 //!   └─ InflightGuard::drop     forget the in-flight entry
 //! ```
 //!
@@ -24,15 +29,22 @@ use std::time::Duration;
 
 use reqwest::{Client, Url};
 use shared_claims::{ClaimValidator, ACCESS_TOKEN_TYP};
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 use super::backoff::Backoff;
 use super::discovery::{discover, endpoint};
 use super::feed::Feed;
 use super::introspection::{introspect, Introspected};
-use super::jose_header::{CompactJws, JoseHeader};
-use super::token_cache::{CachedToken, TokenCache};
+use super::jose_header::precheck_jws;
+use super::token_cache::{CachedToken, InactiveUntil, TokenCache};
 use super::{ClientCredentials, VerifierMetrics, VerifyError};
+
+/// How long an inactive answer is reused. Short: a token is not expected to turn
+/// active, but the answer may have been wrong (an auth server restarting).
+const INACTIVE_TTL_SECS: i64 = 10;
+/// Inactive answers remembered at most (exact tokens, each at most the verifier's
+/// token size limit).
+const INACTIVE_CACHE_CAPACITY: usize = 2048;
 
 type Outcome = Result<CachedToken, VerifyError>;
 type InflightMap = Mutex<HashMap<Box<str>, Arc<OnceCell<Outcome>>>>;
@@ -52,7 +64,11 @@ pub(crate) struct IntrospectionVerifier {
     max_cache_ttl: Duration,
     target: RwLock<Option<Arc<Target>>>,
     cache: TokenCache,
+    /// Tokens the auth server called inactive, for [`INACTIVE_TTL_SECS`].
+    inactive: TokenCache<InactiveUntil>,
     inflight: InflightMap,
+    /// Introspection calls in flight at once, at most.
+    calls: Semaphore,
     metrics: Arc<VerifierMetrics>,
     feed: Option<Arc<Feed>>,
 }
@@ -65,6 +81,8 @@ pub(crate) struct IntrospectionConfig {
     pub leeway_secs: i64,
     pub max_cache_ttl: Duration,
     pub cache: TokenCache,
+    /// Introspection calls in flight at once; a request finding none free gets 503.
+    pub max_concurrent_calls: usize,
     pub metrics: Arc<VerifierMetrics>,
     /// The revocation feed followed, if any: while it is stale the cache is bypassed.
     pub feed: Option<Arc<Feed>>,
@@ -81,7 +99,9 @@ impl IntrospectionVerifier {
             max_cache_ttl: config.max_cache_ttl,
             target: RwLock::new(None),
             cache: config.cache,
+            inactive: TokenCache::new(INACTIVE_CACHE_CAPACITY),
             inflight: Mutex::new(HashMap::new()),
+            calls: Semaphore::new(config.max_concurrent_calls.min(Semaphore::MAX_PERMITS)),
             metrics: config.metrics,
             feed: config.feed,
         }
@@ -113,7 +133,12 @@ impl IntrospectionVerifier {
     /// Discovers the issuer and the introspection endpoint once.
     async fn discover(&self) -> Result<(), super::FetchError> {
         let metadata = discover(&self.client, &self.metadata_url).await?;
-        let endpoint = endpoint(metadata.introspection_endpoint.as_deref(), "introspection_endpoint")?;
+        let endpoint = endpoint(
+            metadata.introspection_endpoint.as_deref(),
+            "introspection_endpoint",
+            &self.metadata_url,
+            &metadata.issuer,
+        )?;
         let validator = ClaimValidator::new(metadata.issuer, self.audience.clone()).with_leeway(self.leeway_secs);
         *self.target.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(Target { validator, endpoint }));
         Ok(())
@@ -124,10 +149,15 @@ impl IntrospectionVerifier {
         if let Some(hit) = self.cached(token, now) {
             return Ok((hit, true));
         }
+        // What local mode would refuse from the header alone costs no call.
+        let kid = precheck_jws(token)?;
+        if self.inactive.get(token, now).is_some() {
+            return Err(VerifyError::Inactive);
+        }
         let target =
             self.target().ok_or(VerifyError::Unavailable("the authorization server has not been discovered yet"))?;
         let guard = self.join_inflight(token);
-        let outcome = guard.cell.get_or_init(|| self.call(&target, token, now)).await.clone();
+        let outcome = guard.cell.get_or_init(|| self.call(&target, token, kid, now)).await.clone();
         drop(guard);
         outcome.map(|entry| (entry, false))
     }
@@ -139,15 +169,27 @@ impl IntrospectionVerifier {
     }
 
     /// The one call made for a token, however many requests wait for it.
-    async fn call(&self, target: &Target, token: &str, now: i64) -> Outcome {
+    async fn call(&self, target: &Target, token: &str, kid: Option<String>, now: i64) -> Outcome {
         if let Some(hit) = self.cached(token, now) {
             return Ok(hit); // answered between our cache miss and joining
         }
+        if self.inactive.get(token, now).is_some() {
+            return Err(VerifyError::Inactive);
+        }
+        // Bounded, never queued: a flood of distinct tokens gets 503 (Retry-After)
+        // rather than an unbounded number of calls, or of requests waiting for one.
+        let Ok(_permit) = self.calls.try_acquire() else {
+            tracing::debug!("introspection refused: every call slot is busy");
+            return Err(VerifyError::Unavailable("too many token introspections in progress"));
+        };
         let answer = introspect(&self.client, &target.endpoint, &self.credentials, token).await;
         self.metrics.introspection_call(answer.is_ok());
         let response = match answer {
             Ok(Introspected::Active(response)) => response,
-            Ok(Introspected::Inactive) => return Err(VerifyError::Inactive),
+            Ok(Introspected::Inactive) => {
+                self.inactive.insert(token, InactiveUntil(now.saturating_add(INACTIVE_TTL_SECS)), now);
+                return Err(VerifyError::Inactive);
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "token introspection failed");
                 return Err(VerifyError::Unavailable("the authorization server cannot be reached"));
@@ -158,17 +200,12 @@ impl IntrospectionVerifier {
         target.validator.validate(Some(ACCESS_TOKEN_TYP), &claims, now)?;
         let ttl = i64::try_from(self.max_cache_ttl.as_secs()).unwrap_or(i64::MAX);
         let expires_at = claims.exp.min(now.saturating_add(ttl));
-        let entry = CachedToken { claims: Arc::new(claims), kid: signing_kid(token), expires_at };
+        // The `kid` of a JWS, so that an emergency key revocation reaches cached
+        // answers too; `None` for opaque tokens.
+        let entry = CachedToken { claims: Arc::new(claims), kid: kid.map(Into::into), expires_at };
         self.cache.insert(token, entry.clone(), now);
         Ok(entry)
     }
-}
-
-/// The `kid` of a token that is a JWS of ours, so that an emergency key revocation
-/// reaches cached introspection answers too; `None` for anything else (opaque tokens).
-fn signing_kid(token: &str) -> Option<Arc<str>> {
-    let jws = CompactJws::split(token).ok()?;
-    JoseHeader::parse(jws.header).ok().map(|header| header.kid.into())
 }
 
 /// Membership of one request in the in-flight call for its token. Dropping it (also

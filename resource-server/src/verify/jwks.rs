@@ -4,7 +4,7 @@
 //! spawn_refresher        background: fetch, sleep max-age (clamped), repeat;
 //!                        on failure retry with backoff, keep the last good set
 //! JwksCache::snapshot    request path: the current keys, no I/O, no await
-//! refetch_for_unknown_kid request path, only for a kid we do not know:
+//! key_for_unknown_kid    request path, only for a kid we do not know:
 //!                        queue on one lock (coalescing: one fetch however many wait),
 //!                        skip if someone else refreshed meanwhile,
 //!                        skip if the last kid-driven fetch was < min_refetch_interval
@@ -12,15 +12,51 @@
 //!                        scheduled refreshes do not count, so a key rotated in just
 //!                        after one is still picked up)
 //! ```
+//!
+//! The verdict on a `kid` missing from the key set (see
+//! [`JwksCache::key_for_unknown_kid`]):
+//!
+//! ```text
+//! key set refreshed since the request looked         → look it up there; absent: 401
+//! not rate-limited                                    → fetch now (coalesced):
+//!                                                       the fresh set has it → the key
+//!                                                       absent from it → 401
+//!                                                       fetch failed → 503
+//! rate-limited, kid checked absent by this interval's
+//!   refetch (by it or a request waiting on it)        → 401 at once
+//! rate-limited, a kid never checked                   → wait, lock released, until the
+//!                                                       next refetch is allowed (≤ 5 s),
+//!                                                       then as above: the first to wake
+//!                                                       fetches, the others coalesce
+//! rate-limited again after that one wait, or an
+//!   interval longer than 5 s left                     → 503 + Retry-After: no verdict
+//! ```
+//!
+//! So a flood of random kids still costs at most one fetch per interval, yet cannot
+//! make a genuine new kid arriving in the same interval be refused 401 without any
+//! refresh: it waits (bounded) for the next refetch and is judged by it. Waiting was
+//! chosen over answering 503 at once because a token whose header was damaged
+//! (another `kid`) deserves a verdict (401), and a genuine one should just work;
+//! waiting requests hold no lock and no thread.
 
-use std::sync::{Arc, PoisonError, RwLock, Weak};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use shared_claims::ClaimValidator;
 
 use super::backoff::Backoff;
 use super::http::FetchError;
-use super::{KeySet, KeySource, VerifierMetrics};
+use super::key_set::VerificationKey;
+use super::{KeySet, KeySource, VerifierMetrics, VerifyError};
+
+/// Kids remembered as checked absent since the last kid-driven fetch: enough for the
+/// handful a legitimate client could send, bounded against a flood (beyond it, a
+/// rate-limited kid gets 503 rather than 401, the safe side).
+const MAX_ABSENT_KIDS: usize = 1024;
+/// Longest a request with a never-checked `kid` waits for the next refetch allowed,
+/// when rate-limited. Longer intervals (a custom policy) get 503 at once.
+const MAX_KID_WAIT: Duration = Duration::from_secs(5);
 
 /// When to fetch the key set again.
 #[derive(Debug, Clone)]
@@ -75,6 +111,10 @@ pub(crate) struct JwksCache {
     /// Held for the duration of a fetch: this is what coalesces concurrent fetches.
     /// Guards the time of the last `kid`-driven fetch, which rate-limits them.
     fetching: tokio::sync::Mutex<Option<Instant>>,
+    /// Kids looked up and found absent in a key set fetched after they were first
+    /// met, since the last kid-driven fetch (which clears it). While rate-limited,
+    /// these get 401 and every other unknown kid gets 503.
+    absent_kids: Mutex<HashSet<Box<str>>>,
     metrics: Arc<VerifierMetrics>,
 }
 
@@ -93,6 +133,7 @@ impl JwksCache {
             policy,
             current: RwLock::new(None),
             fetching: tokio::sync::Mutex::new(None),
+            absent_kids: Mutex::new(HashSet::new()),
             metrics,
         }
     }
@@ -110,22 +151,81 @@ impl JwksCache {
     }
 
     /// Called when a token names a `kid` missing from the snapshot of generation
-    /// `seen` (0: there was none). Returns the snapshot to look the `kid` up in.
-    pub async fn refetch_for_unknown_kid(&self, seen: u64) -> Option<Arc<KeySnapshot>> {
-        let mut last_kid_fetch = self.fetching.lock().await;
-        let current = self.snapshot();
-        if current.as_ref().map_or(0, |s| s.generation) != seen {
-            return current; // refreshed while we queued: coalesced
-        }
-        if last_kid_fetch.is_some_and(|at| at.elapsed() < self.policy.min_refetch_interval) {
-            return current; // rate-limited
-        }
+    /// `seen` (0: there was none). Returns the key and the snapshot it is from, or the
+    /// verdict of the module table: [`VerifyError::UnknownKey`] once the `kid` was
+    /// checked against a key set fetched after the request began, else
+    /// [`VerifyError::Unavailable`].
+    pub async fn key_for_unknown_kid(
+        &self,
+        kid: &str,
+        seen: u64,
+    ) -> Result<(Arc<KeySnapshot>, Arc<VerificationKey>), VerifyError> {
+        const NO_KEYS: VerifyError = VerifyError::Unavailable("the signing keys are not available yet");
+        let mut waited = false;
+        let mut last_kid_fetch = loop {
+            let last_kid_fetch = self.fetching.lock().await;
+            let current = self.snapshot();
+            if current.as_ref().map_or(0, |s| s.generation) != seen {
+                // Refreshed while we queued or waited (coalesced), or since we looked:
+                // a key set at least as recent as the token is the judge.
+                return self.look_up(current.ok_or(NO_KEYS)?, kid);
+            }
+            let since = last_kid_fetch.map(|at| at.elapsed());
+            let Some(remaining) = since.and_then(|since| self.policy.min_refetch_interval.checked_sub(since)) else {
+                break last_kid_fetch; // not rate-limited: fetch now
+            };
+            if current.is_none() {
+                return Err(NO_KEYS);
+            }
+            if self.known_absent(kid) {
+                return Err(VerifyError::UnknownKey); // checked by this interval's refetch
+            }
+            if waited || remaining > MAX_KID_WAIT {
+                // Still no fresh set after one wait (the refetch failed), or a policy
+                // too patient to wait for: no verdict, rather than a wrong 401.
+                return Err(VerifyError::Unavailable("the token's signing key is not known yet; retry shortly"));
+            }
+            // Wait for the next refetch allowed, without holding the lock; whoever
+            // wakes first fetches, the others find its key set.
+            drop(last_kid_fetch);
+            tokio::time::sleep(remaining).await;
+            waited = true;
+        };
         *last_kid_fetch = Some(Instant::now());
+        self.absent_kids.lock().unwrap_or_else(PoisonError::into_inner).clear();
         self.metrics.key_set_unknown_kid_fetch();
         if let Err(err) = self.fetch().await {
             tracing::warn!(error = %err, "JWK Set refetch for an unknown kid failed");
+            // No fresh set to judge by: the kid may be one we cannot see yet.
+            let snapshot = self.snapshot().ok_or(NO_KEYS)?;
+            return match snapshot.keys.get(kid).cloned() {
+                Some(key) => Ok((snapshot, key)),
+                None => Err(VerifyError::Unavailable("the signing keys cannot be refreshed now")),
+            };
         }
-        self.snapshot()
+        self.look_up(self.snapshot().ok_or(NO_KEYS)?, kid)
+    }
+
+    /// `kid` in a snapshot fetched after the request began; remembered when absent.
+    fn look_up(
+        &self,
+        snapshot: Arc<KeySnapshot>,
+        kid: &str,
+    ) -> Result<(Arc<KeySnapshot>, Arc<VerificationKey>), VerifyError> {
+        match snapshot.keys.get(kid).cloned() {
+            Some(key) => Ok((snapshot, key)),
+            None => {
+                let mut absent = self.absent_kids.lock().unwrap_or_else(PoisonError::into_inner);
+                if absent.len() < MAX_ABSENT_KIDS {
+                    absent.insert(kid.into());
+                }
+                Err(VerifyError::UnknownKey)
+            }
+        }
+    }
+
+    fn known_absent(&self, kid: &str) -> bool {
+        self.absent_kids.lock().unwrap_or_else(PoisonError::into_inner).contains(kid)
     }
 
     /// A scheduled refresh; returns how long to wait before the next one.

@@ -4,7 +4,8 @@
 //! ```text
 //! HttpKeySource::fetch
 //!   ├─ metadata known?  no → discover()  GET {auth}/.well-known/oauth-authorization-server
-//!   ├─ GET jwks_uri                     (RFC 7517 JWK Set)
+//!   ├─ GET jwks_uri                     (RFC 7517 JWK Set; on the origin of the auth URL
+//!   │                                   or of the issuer, see discovery::endpoint)
 //!   ├─ KeySet::from_jwks_json           (parsed once, here, not per request)
 //!   └─ max_age(Cache-Control)           (when to refresh)
 //! ```
@@ -78,7 +79,8 @@ impl HttpKeySource {
             Some(metadata) => metadata,
             None => {
                 let metadata = discover(&self.client, &self.metadata_url).await?;
-                let jwks_uri = endpoint(metadata.jwks_uri.as_deref(), "jwks_uri")?;
+                let jwks_uri =
+                    endpoint(metadata.jwks_uri.as_deref(), "jwks_uri", &self.metadata_url, &metadata.issuer)?;
                 let found = Arc::new((metadata, jwks_uri));
                 *self.lock() = Some(found.clone());
                 found

@@ -6,9 +6,10 @@
 //!   ├─ TokenCache::get            exact token seen before, still live, key still published → done
 //!   ├─ CompactJws::split          three base64url segments
 //!   ├─ JoseHeader::parse          alg == RS256, no crit, typ at+jwt, kid   (before any crypto)
-//!   ├─ key_for(kid)               snapshot, else JwksCache::refetch_for_unknown_kid
+//!   ├─ key_for(kid)               snapshot, else JwksCache::key_for_unknown_kid (401, or 503
+//!   │                             when rate-limited for a kid never checked)
 //!   ├─ VerificationKey::verify    RSA, over header.payload
-//!   ├─ AccessClaims from payload  only now is the payload parsed
+//!   ├─ AccessClaims from payload  only now is the payload parsed (a JSON object, never an array)
 //!   ├─ ClaimValidator::validate   typ, iss (the metadata's issuer), aud, exp/nbf/iat
 //!   └─ TokenCache::insert         until exp
 //! ```
@@ -19,7 +20,7 @@ use std::sync::Arc;
 
 use shared_claims::AccessClaims;
 
-use super::jose_header::{decode_segment, CompactJws, JoseHeader};
+use super::jose_header::{decode_segment, from_json_object, CompactJws, JoseHeader};
 use super::jwks::{JwksCache, KeySnapshot};
 use super::key_set::VerificationKey;
 use super::token_cache::{CachedToken, TokenCache};
@@ -59,7 +60,7 @@ impl LocalVerifier {
             return Err(VerifyError::Signature);
         }
         let payload = decode_segment(jws.payload)?;
-        let claims: AccessClaims = serde_json::from_slice(&payload).map_err(|_| VerifyError::Malformed)?;
+        let claims: AccessClaims = from_json_object(&payload)?;
         snapshot.validator.validate(Some(&header.typ), &claims, now)?;
         let claims = Arc::new(claims);
         let entry = CachedToken { claims: claims.clone(), kid: Some(header.kid.into()), expires_at: claims.exp };
@@ -78,10 +79,6 @@ impl LocalVerifier {
             }
         }
         let seen = snapshot.as_ref().map_or(0, |s| s.generation);
-        let Some(snapshot) = self.jwks.refetch_for_unknown_kid(seen).await else {
-            return Err(VerifyError::Unavailable("the signing keys are not available yet"));
-        };
-        let key = snapshot.keys.get(kid).cloned().ok_or(VerifyError::UnknownKey)?;
-        Ok((snapshot, key))
+        self.jwks.key_for_unknown_kid(kid, seen).await
     }
 }

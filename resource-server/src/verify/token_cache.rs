@@ -25,41 +25,68 @@ pub(crate) struct CachedToken {
     pub expires_at: i64,
 }
 
-type Generation = HashMap<Box<str>, CachedToken>;
+/// What a cache entry needs: the Unix second from which it is no longer used.
+pub(crate) trait Expiring: Clone {
+    fn expires_at(&self) -> i64;
+}
 
-pub(crate) struct TokenCache {
-    generations: Mutex<Generations>,
+impl Expiring for CachedToken {
+    fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+}
+
+/// The auth server called the token inactive (RFC 7662); remembered until this Unix
+/// second so that the same token presented again costs no call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct InactiveUntil(pub i64);
+
+impl Expiring for InactiveUntil {
+    fn expires_at(&self) -> i64 {
+        self.0
+    }
+}
+
+type Generation<V> = HashMap<Box<str>, V>;
+
+pub(crate) struct TokenCache<V = CachedToken> {
+    generations: Mutex<Generations<V>>,
     /// Entries per generation; the cache holds at most twice this.
     half_capacity: usize,
 }
 
-#[derive(Default)]
-struct Generations {
-    young: Generation,
-    old: Generation,
+struct Generations<V> {
+    young: Generation<V>,
+    old: Generation<V>,
 }
 
-impl TokenCache {
+impl<V> Default for Generations<V> {
+    fn default() -> Self {
+        Self { young: HashMap::new(), old: HashMap::new() }
+    }
+}
+
+impl<V: Expiring> TokenCache<V> {
     /// `capacity` 0 disables caching.
     pub fn new(capacity: usize) -> Self {
         Self { generations: Mutex::new(Generations::default()), half_capacity: capacity / 2 }
     }
 
     /// The entry for exactly this token, if it is still live at `now`.
-    pub fn get(&self, token: &str, now: i64) -> Option<CachedToken> {
+    pub fn get(&self, token: &str, now: i64) -> Option<V> {
         if self.half_capacity == 0 {
             return None;
         }
         let mut generations = self.lock();
         if let Some(entry) = generations.young.get(token) {
-            if now < entry.expires_at {
+            if now < entry.expires_at() {
                 return Some(entry.clone());
             }
             generations.young.remove(token);
             return None;
         }
         let (key, entry) = generations.old.remove_entry(token)?;
-        if now >= entry.expires_at {
+        if now >= entry.expires_at() {
             return None;
         }
         generations.insert(key, entry.clone(), self.half_capacity);
@@ -67,8 +94,8 @@ impl TokenCache {
     }
 
     /// Remembers a verified token. Entries already expired at `now` are not kept.
-    pub fn insert(&self, token: &str, entry: CachedToken, now: i64) {
-        if self.half_capacity == 0 || now >= entry.expires_at {
+    pub fn insert(&self, token: &str, entry: V, now: i64) {
+        if self.half_capacity == 0 || now >= entry.expires_at() {
             return;
         }
         self.lock().insert(token.into(), entry, self.half_capacity);
@@ -80,15 +107,15 @@ impl TokenCache {
         generations.young.len() + generations.old.len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Generations> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Generations<V>> {
         // A panic while holding this lock cannot leave the maps inconsistent in a way
         // that matters (at worst an entry is missing), so a poisoned lock is reused.
         self.generations.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-impl Generations {
-    fn insert(&mut self, key: Box<str>, entry: CachedToken, half_capacity: usize) {
+impl<V> Generations<V> {
+    fn insert(&mut self, key: Box<str>, entry: V, half_capacity: usize) {
         if self.young.len() >= half_capacity && !self.young.contains_key(&key) {
             self.old = std::mem::take(&mut self.young);
         }
@@ -153,8 +180,20 @@ mod tests {
     }
 
     #[test]
+    fn inactive_answers_are_kept_until_their_time() {
+        let cache: TokenCache<InactiveUntil> = TokenCache::new(4);
+        cache.insert("t", InactiveUntil(NOW + 10), NOW);
+        assert_eq!(cache.get("t", NOW + 9), Some(InactiveUntil(NOW + 10)));
+        assert_eq!(cache.get("t", NOW + 10), None);
+        for i in 0..100 {
+            cache.insert(&format!("t{i}"), InactiveUntil(NOW + 10), NOW);
+        }
+        assert!(cache.len() <= 4);
+    }
+
+    #[test]
     fn capacity_zero_disables_the_cache() {
-        let cache = TokenCache::new(0);
+        let cache: TokenCache = TokenCache::new(0);
         cache.insert("t", entry(NOW + 60), NOW);
         assert!(cache.get("t", NOW).is_none());
     }

@@ -8,7 +8,7 @@ use serde_json::json;
 use shared_claims::unix_now;
 
 use super::{bearer, get, post_document, send, service};
-use crate::app::Application;
+use crate::app::{configure, AppState, Application, DocumentStore, StoreLimits};
 use crate::test_support::{claims, claims_for, key_set, TestKey, AUDIENCE, ISSUER};
 use crate::verify::Verifier;
 
@@ -107,4 +107,59 @@ async fn the_application_binds_port_zero_and_serves() {
     let response = reqwest::get(format!("http://{address}/healthz")).await.unwrap();
     assert_eq!(response.status(), 200);
     server.abort();
+}
+
+/// S4: a user's documents and a client's own (a `client_credentials` token: no `sid`,
+/// `sub` = the client id) are kept apart even when the `sub` is the same.
+#[actix_web::test]
+async fn a_client_named_like_a_user_does_not_share_its_documents() {
+    let app = service!();
+    let user = TestKey::shared().access_token(&claims_for("alice", "documents:read documents:write"));
+    let mut client_claims = claims_for("alice", "documents:read documents:write");
+    client_claims.as_object_mut().unwrap().remove("sid");
+    client_claims["client_id"] = "alice".into();
+    let client = TestKey::shared().access_token(&client_claims);
+
+    let created = send(&app, post_document(Some(&user), r#"{"title":"mine","content":"secret"}"#).to_request()).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.body["owner"], "alice");
+    let seen_by_client = send(&app, get("/api/documents", Some(&bearer(&client))).to_request()).await;
+    assert_eq!(seen_by_client.body, json!({"documents": []}), "the client sees none of the user's documents");
+
+    let by_client = send(&app, post_document(Some(&client), r#"{"title":"ours","content":"c"}"#).to_request()).await;
+    assert_eq!(by_client.status, StatusCode::CREATED);
+    assert_eq!(by_client.body["owner"], "alice", "the API still shows the sub");
+    let seen_by_user = send(&app, get("/api/documents", Some(&bearer(&user))).to_request()).await;
+    assert_eq!(seen_by_user.body, json!({"documents": [created.body]}));
+}
+
+fn service_state(limits: StoreLimits) -> AppState {
+    let mut state = AppState::new(crate::test_support::local_verifier());
+    state.documents = actix_web::web::Data::new(DocumentStore::with_limits(limits));
+    state
+}
+
+/// S3: past the byte budget of an owner, 409 `limit_reached`; past the number of
+/// owners, 507 `insufficient_storage`; both with a JSON error.
+#[actix_web::test]
+async fn store_limits_answer_with_clear_errors() {
+    let limits = StoreLimits { max_bytes_per_owner: 100, max_owners: 1, ..StoreLimits::default() };
+    let app = actix_web::test::init_service(actix_web::App::new().configure(configure(service_state(limits)))).await;
+    let alice = TestKey::shared().access_token(&claims_for("alice", "documents:read documents:write"));
+    let bob = TestKey::shared().access_token(&claims_for("bob", "documents:read documents:write"));
+    let body = |content: usize| json!({"title": "t", "content": "c".repeat(content)}).to_string();
+
+    assert_eq!(send(&app, post_document(Some(&alice), &body(90)).to_request()).await.status, StatusCode::CREATED);
+    let over = send(&app, post_document(Some(&alice), &body(10)).to_request()).await;
+    assert_eq!(over.status, StatusCode::CONFLICT, "{}", over.text);
+    assert_eq!(over.body["error"], "limit_reached");
+    assert!(over.body["error_description"].as_str().is_some_and(|d| d.contains("100 bytes")), "{}", over.text);
+    assert_eq!(send(&app, post_document(Some(&alice), &body(8)).to_request()).await.status, StatusCode::CREATED); // 100 bytes
+
+    let full = send(&app, post_document(Some(&bob), &body(1)).to_request()).await;
+    assert_eq!(full.status, StatusCode::INSUFFICIENT_STORAGE, "{}", full.text);
+    assert_eq!(full.body["error"], "insufficient_storage");
+    assert!(full.body["error_description"].is_string());
+    let listed = send(&app, get("/api/documents", Some(&bearer(&alice))).to_request()).await;
+    assert_eq!(listed.body["documents"].as_array().map(Vec::len), Some(2));
 }

@@ -31,7 +31,7 @@ async fn no_credentials_get_a_bare_challenge() {
 #[actix_web::test]
 async fn a_malformed_header_is_invalid_request() {
     let app = service!();
-    for header in ["Bearer", "Bearer ", "Bearer a b", "Bearer a,b", "bearer \"quoted\""] {
+    for header in ["Bearer", "Bearer ", "Bearer a b", "Bearer a,b", "bearer \"quoted\"", "Bearer\tabc", "Bearer,abc"] {
         let reply = send(&app, get("/api/me", Some(header)).to_request()).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{header}");
         let challenge = reply.challenge.unwrap_or_default();

@@ -10,6 +10,10 @@
 //!     ├─ connect            200 text/event-stream, else error (401/403: credentials)
 //!     ├─ read_stream        chunk() until closed, failed, or idle > idle_timeout
 //!     │    └─ per chunk     parse → handle_event (apply, cursor) → contact → observe
+//!     │                     an event that may have lost a revocation (unreadable
+//!     │                     notice or snapshot, snapshot with unreadable notices):
+//!     │                     view unsynced (local mode: 503), cursor cleared, stream
+//!     │                     ended → the next connection gets a fresh snapshot
 //!     └─ sleep              Backoff::next_delay_jittered (reset once bytes arrive)
 //! ```
 //!
@@ -65,6 +69,8 @@ enum FeedError {
     Idle(Duration),
     #[error(transparent)]
     TooLarge(#[from] SseTooLarge),
+    #[error("the revocation feed sent {0}: a revocation may have been lost; resynchronising from a fresh snapshot")]
+    Unreadable(&'static str),
 }
 
 impl From<reqwest::Error> for FeedError {
@@ -185,7 +191,7 @@ async fn discover_endpoint(feed: &Feed, config: &FollowerConfig) -> Result<Url, 
                     tracing::info!("the authorization server now announces a revocation feed");
                     feed.health.set_absent(false);
                 }
-                return Ok(endpoint(Some(value), "revocation_feed_endpoint")?);
+                return Ok(endpoint(Some(value), "revocation_feed_endpoint", &config.metadata_url, &metadata.issuer)?);
             }
             None => {
                 if !feed.health.is_absent() {
@@ -250,30 +256,42 @@ async fn read_stream(
         let parsed = parser.push(&chunk, &mut events);
         let now = unix_now();
         for event in events.drain(..) {
-            handle_event(feed, &event, stream.cursor, now);
+            if let Err(err) = handle_event(feed, &event, stream.cursor, now) {
+                // The rest of this stream comes after the gap: drop it. The next
+                // connection sends no cursor, so the auth server sends a snapshot.
+                feed.observe(Instant::now());
+                return Err(err);
+            }
         }
         parsed?;
         feed.health.contact(Instant::now());
         feed.metrics.feed.contact();
         feed.observe(Instant::now());
-        stream.backoff.reset();
+        // Only a connection that delivered a usable view counts as working: one that
+        // keeps sending an unreadable snapshot is retried with a growing delay.
+        if feed.health.is_synced() {
+            stream.backoff.reset();
+        }
         if parser.retry().is_some() {
             *stream.retry_hint = parser.retry();
         }
     }
 }
 
-fn handle_event(feed: &Feed, event: &SseEvent, cursor: &mut Option<String>, now: i64) {
+/// Applies one event and moves the cursor past it when it was applied in full. An
+/// event that may have lost a revocation (an unreadable notice, an unreadable or
+/// incomplete snapshot) keeps the cursor from moving, clears it (the next connection
+/// gets a fresh snapshot), stops trusting the view, and ends the stream with an error.
+fn handle_event(feed: &Feed, event: &SseEvent, cursor: &mut Option<String>, now: i64) -> Result<(), FeedError> {
     let applied = apply_event(&feed.list, event, now);
     let metrics = &feed.metrics.feed;
-    match applied {
-        Applied::Snapshot { notices, skipped } => {
+    metrics.set_revocations(feed.list.len());
+    let lost = match applied {
+        Applied::Snapshot { notices } => {
             feed.health.mark_synced();
             metrics.event_applied();
             tracing::info!(revocations = notices, "revocation feed snapshot applied");
-            if skipped > 0 {
-                tracing::warn!(skipped, "revocation feed snapshot held notices of an unknown shape; skipped");
-            }
+            None
         }
         Applied::Revocation { key } => {
             metrics.event_applied();
@@ -282,20 +300,111 @@ fn handle_event(feed: &Feed, event: &SseEvent, cursor: &mut Option<String>, now:
             } else {
                 tracing::debug!("revocation feed: revocation applied");
             }
+            None
+        }
+        Applied::PartialSnapshot { notices, skipped } => {
+            metrics.event_skipped();
+            tracing::warn!(
+                revocations = notices,
+                skipped,
+                "revocation feed snapshot held notices we cannot read: the readable ones are added, \
+                 and the view is not trusted until a complete snapshot arrives"
+            );
+            Some("a snapshot with unreadable notices")
         }
         Applied::BadSnapshot => {
             metrics.event_skipped();
-            tracing::warn!("revocation feed: unreadable snapshot skipped; the view is not replaced");
+            tracing::warn!(
+                "revocation feed: unreadable snapshot; the view is not trusted until a readable one arrives"
+            );
+            Some("an unreadable snapshot")
         }
         Applied::BadRevocation => {
             metrics.event_skipped();
-            tracing::warn!(id = %event.last_event_id, "revocation feed: unreadable revocation event skipped");
+            tracing::warn!(
+                id = %event.last_event_id,
+                "revocation feed: unreadable revocation event; the view is not trusted until a fresh snapshot"
+            );
+            Some("an unreadable revocation event")
         }
-        Applied::Ignored => tracing::debug!(event = %event.event, "revocation feed: unknown event type ignored"),
+        Applied::Ignored => {
+            tracing::debug!(event = %event.event, "revocation feed: unknown event type ignored");
+            None
+        }
+    };
+    if applied.loses_revocations() {
+        feed.health.mark_unsynced();
+        *cursor = None;
+        return Err(FeedError::Unreadable(lost.unwrap_or("an unreadable event")));
     }
     if applied.advances_cursor() {
         // An empty id resets the cursor (HTML §9.2.6): the next connection sends none.
         *cursor = Some(event.last_event_id.clone()).filter(|id| !id.is_empty());
     }
-    metrics.set_revocations(feed.list.len());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::VerifierMetrics;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn feed() -> Feed {
+        Feed::new(Duration::from_secs(30), 0, super::super::WhenStale::Refuse, Arc::new(VerifierMetrics::default()))
+    }
+
+    fn event(kind: &str, data: &str, id: &str) -> SseEvent {
+        SseEvent { event: kind.into(), data: data.into(), last_event_id: id.into() }
+    }
+
+    /// A feed that applied a snapshot with cursor 1 and was heard from just now.
+    fn synced() -> (Feed, Option<String>) {
+        let feed = feed();
+        let mut cursor = None;
+        handle_event(&feed, &event("snapshot", r#"{"revocations":[]}"#, "1"), &mut cursor, NOW).unwrap();
+        feed.health.contact(Instant::now());
+        assert!(feed.is_live());
+        assert_eq!(cursor.as_deref(), Some("1"));
+        (feed, cursor)
+    }
+
+    #[test]
+    fn applied_events_move_the_cursor() {
+        let (feed, mut cursor) = synced();
+        let notice = format!(r#"{{"type":"token","jti":"j","expires_at":{}}}"#, NOW + 60);
+        handle_event(&feed, &event("revocation", &notice, "2"), &mut cursor, NOW).unwrap();
+        assert_eq!(cursor.as_deref(), Some("2"));
+        assert!(feed.is_live());
+    }
+
+    #[test]
+    fn an_unreadable_event_clears_the_cursor_and_the_trust() {
+        let bad = [
+            event("revocation", "{not json", "2"),
+            event("revocation", r#"{"type":"token"}"#, "2"),
+            event("snapshot", r#"{"revocations":3}"#, "2"),
+            event("snapshot", r#"{"revocations":[{"type":"future"}]}"#, "2"),
+        ];
+        for bad in bad {
+            let (feed, mut cursor) = synced();
+            let err = handle_event(&feed, &bad, &mut cursor, NOW).unwrap_err();
+            assert!(matches!(err, FeedError::Unreadable(_)), "{bad:?}: {err}");
+            assert_eq!(cursor, None, "{bad:?}: the next connection asks for a snapshot");
+            assert!(!feed.health.is_synced(), "{bad:?}");
+            assert!(!feed.is_live(), "{bad:?}: refused until a fresh snapshot");
+            handle_event(&feed, &event("snapshot", r#"{"revocations":[]}"#, "3"), &mut cursor, NOW).unwrap();
+            assert!(feed.is_live(), "{bad:?}: a readable snapshot restores trust");
+            assert_eq!(cursor.as_deref(), Some("3"));
+        }
+    }
+
+    #[test]
+    fn an_unknown_event_type_is_ignored_without_moving_the_cursor() {
+        let (feed, mut cursor) = synced();
+        handle_event(&feed, &event("future-kind", "{}", "7"), &mut cursor, NOW).unwrap();
+        assert_eq!(cursor.as_deref(), Some("1"));
+        assert!(feed.is_live());
+    }
 }

@@ -60,6 +60,16 @@ impl FeedHealth {
         self.synced.store(true, Ordering::Release);
     }
 
+    /// The view may have lost a revocation (an unreadable event): not trusted again
+    /// until a fresh snapshot is applied, whatever the contact.
+    pub fn mark_unsynced(&self) {
+        self.synced.store(false, Ordering::Release);
+    }
+
+    pub fn is_synced(&self) -> bool {
+        self.synced.load(Ordering::Acquire)
+    }
+
     pub fn set_absent(&self, absent: bool) {
         self.absent.store(absent, Ordering::Release);
     }
@@ -117,6 +127,22 @@ mod tests {
         health.contact(t0 + BOUND + Duration::from_secs(5));
         assert!(health.is_live_at(t0 + BOUND + Duration::from_secs(6)));
         assert_eq!(health.since_contact(t0 + BOUND + Duration::from_secs(6)), Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn unsynced_is_not_live_whatever_the_contact() {
+        let t0 = Instant::now();
+        let health = FeedHealth::new(BOUND, t0);
+        health.mark_synced();
+        health.contact(t0);
+        assert!(health.is_live_at(t0));
+        health.mark_unsynced();
+        assert!(!health.is_synced());
+        health.contact(t0 + Duration::from_secs(1));
+        assert!(!health.is_live_at(t0 + Duration::from_secs(1)), "contact alone does not restore trust");
+        assert_eq!(health.transition(t0), None, "never reported live");
+        health.mark_synced();
+        assert!(health.is_live_at(t0 + Duration::from_secs(1)));
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //!   │                      Last-Event-ID: <cursor> once we have one
 //!   ├─ read chunks         SseParser::push → apply::apply_event → RevocationList
 //!   │                      FeedHealth::contact (any bytes, keepalives included)
+//!   │                      unreadable event → FeedHealth::mark_unsynced, no cursor,
+//!   │                      reconnect for a fresh snapshot
 //!   └─ dropped / idle      reconnect after Backoff (200 ms … 5 s, jittered)
 //! watchdog (background task, every ~max_staleness/4, ≤ 1 s)
 //!   └─ RevocationList::prune, gauges, Feed::observe → one log line per transition
@@ -18,8 +20,11 @@
 //!   FeedRevocations::key_revoked                       the list, whatever the freshness
 //! ```
 //!
-//! What "stale" means is [`health::FeedHealth`]: no snapshot applied yet, or nothing
-//! heard for longer than `RS_REVOCATION_MAX_STALENESS`. Local mode then refuses
+//! What "stale" means is [`health::FeedHealth`]: no snapshot applied yet, nothing
+//! heard for longer than `RS_REVOCATION_MAX_STALENESS`, or an event that may have lost
+//! a revocation (an unreadable notice or snapshot) since the last complete snapshot:
+//! the follower then drops the connection and its cursor, and reconnects for a fresh
+//! snapshot. Local mode then refuses
 //! tokens with 503 `temporarily_unavailable` and reports not ready, rather than accept
 //! tokens that may have been revoked; introspection mode stops using its cache instead
 //! (the auth server answers every request). An auth server that announces no feed
@@ -85,7 +90,8 @@ impl Feed {
             Some("the authorization server announces no revocation feed, so revocations cannot be guaranteed")
         } else if !self.is_live() {
             Some(
-                "the revocation feed is not live (not yet synchronised, or silent for longer than the staleness bound)",
+                "the revocation feed is not live (not yet synchronised, resynchronising after an unreadable event, \
+                 or silent for longer than the staleness bound)",
             )
         } else {
             None
@@ -104,13 +110,13 @@ impl Feed {
             }
             (Transition::BecameStale, WhenStale::Refuse) => tracing::warn!(
                 max_staleness_secs,
-                "revocation feed silent for longer than the staleness bound: \
-                 tokens are refused with 503 until it is back"
+                "revocation feed not live (silent for longer than the staleness bound, or resynchronising \
+                 after an unreadable event): tokens are refused with 503 until it is back"
             ),
             (Transition::BecameStale, WhenStale::Introspect) => tracing::warn!(
                 max_staleness_secs,
-                "revocation feed silent for longer than the staleness bound: \
-                 every token is introspected, without the cache, until it is back"
+                "revocation feed not live (silent for longer than the staleness bound, or resynchronising \
+                 after an unreadable event): every token is introspected, without the cache, until it is back"
             ),
         }
     }

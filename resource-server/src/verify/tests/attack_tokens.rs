@@ -133,3 +133,37 @@ async fn refuses_wrong_claims() {
     fractional["exp"] = json!(now as f64 + 60.5);
     assert_eq!(refused(&verifier, &key.access_token(&fractional)).await, VerifyError::Malformed);
 }
+
+#[actix_web::test]
+async fn refuses_a_crit_header_even_when_null() {
+    let verifier = local_verifier();
+    let key = TestKey::shared();
+    let header = json!({"alg": "RS256", "typ": "at+jwt", "kid": key.kid(), "crit": null});
+    assert_eq!(refused(&verifier, &key.sign(&header, &claims())).await, VerifyError::CriticalHeader);
+}
+
+#[actix_web::test]
+async fn refuses_a_header_or_claims_set_that_is_a_json_array() {
+    let verifier = local_verifier();
+    let key = TestKey::shared();
+    let good = claims();
+    // The claims' values in the order of AccessClaims' fields: a derived struct would
+    // read this array as if it were the object.
+    let as_array = json!([
+        good["iss"],
+        good["sub"],
+        good["aud"],
+        good["exp"],
+        good["iat"],
+        null,
+        good["jti"],
+        good["client_id"],
+        good["scope"],
+        good["sid"],
+    ]);
+    let err = refused(&verifier, &key.sign(&access_header(key.kid()), &as_array)).await;
+    assert_eq!(err, VerifyError::Malformed);
+    let header_array = json!(["RS256", "at+jwt", key.kid()]);
+    assert_eq!(refused(&verifier, &key.sign(&header_array, &good)).await, VerifyError::Malformed);
+    verifier.verify(&key.access_token(&good)).await.unwrap();
+}

@@ -81,11 +81,16 @@ async fn a_flood_of_random_kids_is_rate_limited() {
     let verifier = started(&source, patient_policy()).await;
     let tokens: Vec<String> =
         (0..100).map(|i| TestKey::other().sign(&access_header(&format!("random-{i}")), &claims())).collect();
-    for result in join_all(tokens.iter().map(|t| verifier.verify(t))).await {
-        assert_eq!(result.unwrap_err(), VerifyError::UnknownKey);
+    // Refused either way: 401 for the kids checked against the one refetch, 503 for
+    // those met after it, in the same interval (see the next test).
+    let results = join_all(tokens.iter().map(|t| verifier.verify(t))).await;
+    for result in &results {
+        let err = result.as_ref().unwrap_err();
+        assert!(matches!(err, VerifyError::UnknownKey | VerifyError::Unavailable(_)), "{err:?}");
     }
-    for token in &tokens {
-        assert_eq!(refused(&verifier, token).await, VerifyError::UnknownKey);
+    assert_eq!(results[0].as_ref().unwrap_err(), &VerifyError::UnknownKey, "the first one triggered the refetch");
+    for (token, first) in tokens.iter().zip(&results) {
+        assert_eq!(&refused(&verifier, token).await, first.as_ref().unwrap_err(), "the same answer again");
     }
     assert_eq!(source.fetches(), 2, "at most one refetch per interval");
 }
@@ -127,4 +132,65 @@ async fn without_any_key_set_the_answer_is_unavailable() {
     let err = refused(&verifier, &TestKey::shared().access_token(&claims())).await;
     assert!(matches!(err, VerifyError::Unavailable(_)), "{err:?}");
     assert_eq!(err.to_bearer_error().status(), 503);
+}
+
+/// S6: a flood of random kids spends the one refetch of the interval, but a genuine
+/// new kid arriving in that interval is not refused 401 without a refresh: it waits
+/// (lock released) for the next refetch allowed, which judges it, coalesced with any
+/// other kid waiting meanwhile. A kid already found absent keeps its 401 at once.
+#[actix_web::test]
+async fn a_new_kid_met_while_rate_limited_waits_for_the_next_refetch() {
+    let (one, two) = (TestKey::shared(), TestKey::other());
+    let source =
+        Arc::new(ScriptedSource::new(vec![Some(key_set(&[one])), Some(key_set(&[one])), Some(key_set(&[one, two]))]));
+    let interval = Duration::from_millis(400);
+    let verifier = started(&source, RefreshPolicy { min_refetch_interval: interval, ..patient_policy() }).await;
+    let attack = two.sign(&access_header("random-1"), &claims());
+    assert_eq!(refused(&verifier, &attack).await, VerifyError::UnknownKey, "the first unknown kid: refetch, then 401");
+    let refetched = std::time::Instant::now();
+    assert_eq!(source.fetches(), 2);
+    assert_eq!(refused(&verifier, &attack).await, VerifyError::UnknownKey, "checked absent: 401 at once");
+    assert!(refetched.elapsed() < interval);
+
+    let genuine = two.access_token(&claims());
+    let other_random = two.sign(&access_header("random-2"), &claims());
+    let known = one.access_token(&claims());
+    let known_meanwhile = async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        verifier.verify(&known).await.unwrap();
+        refetched.elapsed()
+    };
+    let (new_kid, random, known_at) =
+        tokio::join!(verifier.verify(&genuine), verifier.verify(&other_random), known_meanwhile);
+    assert!(known_at < interval, "a known kid never waits: nothing holds a lock meanwhile ({known_at:?})");
+    new_kid.unwrap();
+    assert!(refetched.elapsed() >= interval, "waited for the interval: {:?}", refetched.elapsed());
+    assert_eq!(random.unwrap_err(), VerifyError::UnknownKey);
+    assert_eq!(source.fetches(), 3, "one refetch for both waiting kids");
+}
+
+/// With a rate limit longer than a request should wait, a never-checked kid met
+/// within it gets 503 (no verdict), not 401.
+#[actix_web::test]
+async fn a_new_kid_met_within_a_long_rate_limit_is_unavailable() {
+    let (one, two) = (TestKey::shared(), TestKey::other());
+    let source = Arc::new(ScriptedSource::new(vec![Some(key_set(&[one])), Some(key_set(&[one]))]));
+    let verifier = started(&source, patient_policy()).await;
+    let attack = two.sign(&access_header("random-1"), &claims());
+    assert_eq!(refused(&verifier, &attack).await, VerifyError::UnknownKey);
+    let err = refused(&verifier, &two.access_token(&claims())).await;
+    assert!(matches!(err, VerifyError::Unavailable(_)), "{err:?}");
+    assert_eq!(err.to_bearer_error().status(), 503);
+    assert_eq!(refused(&verifier, &attack).await, VerifyError::UnknownKey);
+    assert_eq!(source.fetches(), 2);
+}
+
+#[actix_web::test]
+async fn a_failed_refetch_for_an_unknown_kid_is_unavailable() {
+    let source = Arc::new(ScriptedSource::new(vec![Some(key_set(&[TestKey::shared()])), None]));
+    let verifier = started(&source, patient_policy()).await;
+    let err = refused(&verifier, &TestKey::other().access_token(&claims())).await;
+    assert!(matches!(err, VerifyError::Unavailable(_)), "{err:?}");
+    assert_eq!(source.fetches(), 2);
+    verifier.verify(&TestKey::shared().access_token(&claims())).await.unwrap();
 }

@@ -11,7 +11,7 @@ use shared_claims::unix_now;
 
 use super::DEADLINE;
 use crate::test_support::fake_auth::{CLIENT_ID, CLIENT_SECRET};
-use crate::test_support::fake_feed::{FeedConnection, FeedMode};
+use crate::test_support::fake_feed::{FeedConnection, FeedMode, SnapshotFault};
 use crate::test_support::{claims, jwks, wait_until, FakeAuthServer, TestKey, AUDIENCE};
 use crate::verify::{ClientCredentials, Verifier, VerifyError};
 use crate::Secret;
@@ -103,6 +103,109 @@ async fn reconnects_with_last_event_id_and_resumes() {
     assert!(verifier.metrics().revocation_feed_reconnects() >= 1);
     assert!(is_revoked(&verifier, &first).await, "the resumed view still holds earlier revocations");
     auth.stop().await;
+}
+
+fn unavailable(result: Result<std::sync::Arc<shared_claims::AccessClaims>, VerifyError>) -> bool {
+    matches!(result, Err(VerifyError::Unavailable(_)))
+}
+
+/// M1 (a): a revocation event that arrives unreadable is not skipped past: the view
+/// stops being trusted (503), the cursor is not moved past it, and the follower
+/// reconnects without a cursor; the fresh snapshot carries the revocation.
+#[actix_web::test]
+async fn an_unreadable_revocation_event_is_recovered_from_a_fresh_snapshot() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
+    let verifier = local_following(&auth, Duration::from_secs(30)).await;
+    let key = TestKey::shared();
+    let garbled = key.access_token(&claims_with("garbled", "s1"));
+    let bystander = key.access_token(&claims_with("bystander", "s2"));
+    verifier.verify(&garbled).await.unwrap();
+
+    // Hold the gap open: the snapshots that would close it are unreadable for now.
+    auth.set_snapshot_fault(SnapshotFault::Unreadable);
+    auth.publish_garbled(notice(json!({"type": "token", "jti": "garbled"})));
+    wait_until("the view to be distrusted", DEADLINE, || !verifier.is_ready()).await;
+    assert_eq!(verifier.revocation_feed_live(), Some(false));
+    assert!(unavailable(verifier.verify(&garbled).await), "local mode answers 503, not 200");
+    assert!(unavailable(verifier.verify(&bystander).await));
+    wait_until("a reconnection", DEADLINE, || auth.feed_connections().len() >= 2).await;
+
+    auth.set_snapshot_fault(SnapshotFault::None);
+    eventually("the garbled revocation, from a fresh snapshot", || is_revoked(&verifier, &garbled)).await;
+    verifier.verify(&bystander).await.unwrap();
+    let connections = auth.feed_connections();
+    assert_eq!(connections[0], FeedConnection { last_event_id: None, resumed: false });
+    for connection in &connections[1..] {
+        assert_eq!(connection, &FeedConnection { last_event_id: None, resumed: false }, "{connections:?}");
+    }
+    auth.stop().await;
+}
+
+/// M1 (b): a snapshot holding a notice we cannot read never makes the view trusted;
+/// the follower asks again (without a cursor) until a complete one arrives.
+#[actix_web::test]
+async fn a_snapshot_with_an_unreadable_notice_never_makes_the_feed_live() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
+    auth.publish(notice(json!({"type": "token", "jti": "before-start"})));
+    auth.set_snapshot_fault(SnapshotFault::UnreadableNotice);
+    let verifier = Verifier::builder(AUDIENCE)
+        .revocation_feed(credentials(), Duration::from_secs(30))
+        .local(auth.base_url())
+        .unwrap();
+    wait_until("two incomplete snapshots", DEADLINE, || auth.feed_connections().len() >= 2).await;
+    wait_until("the key set", DEADLINE, || auth.jwks_fetches() >= 1).await;
+    assert_eq!(verifier.revocation_feed_live(), Some(false));
+    assert!(!verifier.is_ready());
+    let key = TestKey::shared();
+    let revoked = key.access_token(&claims_with("before-start", "s1"));
+    let fine = key.access_token(&claims_with("fine", "s2"));
+    assert!(unavailable(verifier.verify(&fine).await));
+    for connection in auth.feed_connections() {
+        assert_eq!(connection, FeedConnection { last_event_id: None, resumed: false });
+    }
+
+    auth.set_snapshot_fault(SnapshotFault::None);
+    wait_until("a complete snapshot", DEADLINE, || verifier.is_ready()).await;
+    assert_eq!(verifier.verify(&revoked).await.unwrap_err(), VerifyError::Revoked);
+    verifier.verify(&fine).await.unwrap();
+    auth.stop().await;
+}
+
+/// M1 (c): an unreadable (or incomplete) snapshot on a connection that resumed does
+/// not leave the old view trusted, nor let later events move the cursor past the gap:
+/// 503 until a complete snapshot, which carries what happened meanwhile.
+#[actix_web::test]
+async fn a_bad_snapshot_on_a_resumed_connection_distrusts_the_view_until_a_good_one() {
+    for fault in [SnapshotFault::Unreadable, SnapshotFault::UnreadableNotice] {
+        let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
+        let verifier = local_following(&auth, Duration::from_secs(30)).await;
+        let key = TestKey::shared();
+        let first = key.access_token(&claims_with("first", "s1"));
+        let during = key.access_token(&claims_with("during", "s2"));
+        let cursor = auth.publish(notice(json!({"type": "token", "jti": "first"})));
+        eventually("the first revocation", || is_revoked(&verifier, &first)).await;
+
+        // The cursor is "too old" now: the next connection gets a (bad) snapshot.
+        auth.set_always_snapshot(true);
+        auth.set_snapshot_fault(fault);
+        auth.drop_feed_connections();
+        wait_until("the view to be distrusted", DEADLINE, || !verifier.is_ready()).await;
+        auth.publish(notice(json!({"type": "token", "jti": "during"})));
+        wait_until("a reconnection without cursor", DEADLINE, || auth.feed_connections().len() >= 3).await;
+        assert!(unavailable(verifier.verify(&during).await), "{fault:?}: not accepted while the view is incomplete");
+        let connections = auth.feed_connections();
+        assert_eq!(connections[1], FeedConnection { last_event_id: Some(cursor), resumed: false }, "{fault:?}");
+        for connection in &connections[2..] {
+            assert_eq!(connection.last_event_id, None, "{fault:?}: {connections:?}");
+        }
+
+        auth.set_snapshot_fault(SnapshotFault::None);
+        auth.set_always_snapshot(false);
+        wait_until("a complete snapshot", DEADLINE, || verifier.is_ready()).await;
+        assert_eq!(verifier.verify(&during).await.unwrap_err(), VerifyError::Revoked, "{fault:?}");
+        assert_eq!(verifier.verify(&first).await.unwrap_err(), VerifyError::Revoked, "{fault:?}");
+        auth.stop().await;
+    }
 }
 
 #[actix_web::test]
