@@ -228,7 +228,8 @@ async fn a_revoked_key_refuses_its_tokens_even_from_the_cache() {
 #[actix_web::test]
 async fn a_silent_feed_turns_local_mode_unavailable_until_it_is_back() {
     let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
-    let verifier = local_following(&auth, Duration::from_secs(1)).await;
+    // 3 s: far above the stand-in's 100 ms keep-alives, so only silence turns it stale.
+    let verifier = local_following(&auth, Duration::from_secs(3)).await;
     let token = TestKey::shared().access_token(&claims());
     verifier.verify(&token).await.unwrap();
 
@@ -258,7 +259,9 @@ async fn expired_revocations_are_forgotten() {
         .local(auth.base_url())
         .unwrap();
     wait_until("keys and a live feed", DEADLINE, || verifier.is_ready()).await;
-    auth.publish(json!({"type": "token", "jti": "short", "expires_at": unix_now() + 1}));
+    // Three seconds: at least two whole seconds in which both are in force, whatever
+    // the sub-second phase of the clock when this runs.
+    auth.publish(json!({"type": "token", "jti": "short", "expires_at": unix_now() + 3}));
     auth.publish(notice(json!({"type": "token", "jti": "long"})));
     let in_force = |count: usize| {
         let mut metrics = String::new();
@@ -341,7 +344,7 @@ async fn a_notice_refuses_a_cached_introspection_answer_at_once() {
 #[actix_web::test]
 async fn a_stale_feed_makes_introspection_bypass_its_cache() {
     let auth = FakeAuthServer::start_with_feed(jwks(&[])).await;
-    let verifier = introspection_following(&auth, Duration::from_secs(1)).await;
+    let verifier = introspection_following(&auth, Duration::from_secs(3)).await;
     auth.answer("t", active_answer(&claims()));
     verifier.verify("t").await.unwrap();
     verifier.verify("t").await.unwrap();
