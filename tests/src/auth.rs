@@ -133,9 +133,20 @@ impl AuthServer {
     }
 
     /// Kills the process and starts it again with the same settings and store, on the
-    /// same address (so the default issuer does not change).
+    /// same address (so the default issuer does not change). Panics, saying so, if
+    /// another process took the port meanwhile: where that can happen, put the server
+    /// behind a `Relay` (`AuthStack::start_relayed`) and use [`Self::restart_on_new_port`].
     pub async fn restart(&mut self) {
         if let Err(why) = self.server.restart().await {
+            panic!("{why}");
+        }
+    }
+
+    /// Kills the process and starts it again with the same settings and store on a free
+    /// port: [`Self::addr`] changes, so the issuer must be set (`AUTH_ISSUER`) to an
+    /// address that stays, a `Relay` re-routed to the new address.
+    pub async fn restart_on_new_port(&mut self) {
+        if let Err(why) = self.server.restart_on_new_port().await {
             panic!("{why}");
         }
     }

@@ -13,6 +13,7 @@
 //! AdminClient                     the admin API with an `ops` token
 //! attacks::attack_tokens          RFC 8725 forgeries built from a genuine token
 //! Relay                           a TCP relay to route or cut connections
+//! heavy::exclusive / heavy::shared keeps the heaviest tests from overlapping
 //! ```
 //!
 //! Every wait has a deadline and ends with the log of whatever did not come up.
@@ -26,6 +27,7 @@ pub mod bootstrap;
 pub mod challenge;
 pub mod client;
 pub mod fleet;
+pub mod heavy;
 pub mod jwks;
 mod managed;
 pub mod poll;

@@ -4,11 +4,17 @@
 //! ```text
 //! ManagedServer::start    ServerProcess::spawn -> wait_bound -> wait_ready
 //! wait_ready              GET /readyz until 200, or the process exits
-//! ManagedServer::restart  stop, then start again on the same address
-//! Drop                    kills the child; prints every run's log if the test is failing
+//! ManagedServer::restart  stop, then start again on the same address (fails saying
+//!                         so if another process took the port meanwhile)
+//! ManagedServer::restart_on_new_port
+//!                         stop, then start again on a free port (behind a `Relay`,
+//!                         whose URL is the issuer, the address clients use is kept)
+//! Drop                    kills the child; says if it had died on its own; prints
+//!                         every run's log if the test is failing
 //! ```
 
-use std::net::SocketAddr;
+use std::io::ErrorKind;
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,8 +23,10 @@ use tempfile::TempDir;
 use crate::poll::try_poll_until;
 use crate::process::{ServerProcess, START_TIMEOUT};
 
-/// How many times a restart retries binding the previous address.
-const RESTART_ATTEMPTS: usize = 3;
+/// What the servers log when their address is held by another socket (`EADDRINUSE`).
+const ADDRESS_IN_USE: &str = "Address already in use";
+/// The bind address of a start on a free port.
+const ANY_PORT: &str = "127.0.0.1:0";
 
 pub(crate) struct ManagedServer {
     name: String,
@@ -117,23 +125,61 @@ impl ManagedServer {
     }
 
     /// Stops the process and starts it again with the same settings on the same address,
-    /// so the issuer (derived from the address) stays the same.
+    /// so URLs clients hold (and the default issuer, derived from the address) stay the
+    /// same. The port is free while the server is down, so another process (a replica
+    /// started on port 0, another test) may take it: then this fails at once saying so,
+    /// rather than retrying what cannot work. A test that needs a stable issuer across
+    /// restarts puts the server behind a `Relay` and uses [`Self::restart_on_new_port`].
     pub(crate) async fn restart(&mut self) -> Result<(), String> {
         self.stop();
-        let bind = (self.bind_var.clone(), self.addr.to_string());
-        self.env.retain(|(key, _)| *key != bind.0);
-        self.env.push(bind);
-        let mut failures = Vec::new();
-        for _ in 0..RESTART_ATTEMPTS {
-            match self.run().await {
-                Ok(()) => return Ok(()),
-                Err(why) => {
-                    self.stop();
-                    failures.push(why);
+        let addr = self.addr;
+        // A listener bound now is dropped at once; `SO_REUSEADDR` (set by std on Unix,
+        // as by the servers) lets the old server's TIME_WAIT connections not count.
+        if let Err(e) = TcpListener::bind(addr) {
+            if e.kind() == ErrorKind::AddrInUse {
+                return Err(self.port_taken(addr, &e.to_string()));
+            }
+        }
+        self.set_bind(addr.to_string());
+        match self.run().await {
+            Ok(()) => Ok(()),
+            Err(why) => {
+                self.stop();
+                if why.contains(ADDRESS_IN_USE) {
+                    Err(self.port_taken(addr, &why))
+                } else {
+                    Err(why)
                 }
             }
         }
-        Err(failures.join("\n"))
+    }
+
+    /// Stops the process and starts it again with the same settings on a free port of
+    /// 127.0.0.1: [`Self::addr`] changes. For a server behind a `Relay`, re-routed by
+    /// the caller.
+    pub(crate) async fn restart_on_new_port(&mut self) -> Result<(), String> {
+        self.stop();
+        self.set_bind(ANY_PORT.to_owned());
+        let outcome = self.run().await;
+        if outcome.is_err() {
+            self.stop();
+        }
+        outcome
+    }
+
+    fn set_bind(&mut self, value: String) {
+        let bind_var = self.bind_var.clone();
+        self.env.retain(|(key, _)| *key != bind_var);
+        self.env.push((bind_var, value));
+    }
+
+    fn port_taken(&self, addr: SocketAddr, detail: &str) -> String {
+        format!(
+            "{} cannot restart on {addr}: port taken by another process while the server was down; a test \
+             that needs a stable address should put the server behind a Relay (its URL as AUTH_ISSUER) and \
+             restart it on a new port. Detail: {detail}",
+            self.name
+        )
     }
 
     pub(crate) fn stop(&mut self) {
@@ -162,6 +208,10 @@ impl ManagedServer {
 
 impl Drop for ManagedServer {
     fn drop(&mut self) {
+        // A server the test did not stop that is gone already died on its own: say how.
+        if let Some(status) = self.process.as_mut().and_then(ServerProcess::exited) {
+            eprintln!("----- {} (run {}) had already exited with {status} -----", self.name, self.logs.len());
+        }
         self.stop();
         if std::thread::panicking() {
             for (run, path) in self.logs.iter().enumerate() {

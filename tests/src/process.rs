@@ -2,6 +2,7 @@
 //!
 //! `ServerProcess::spawn` starts it; `wait_bound` waits for `listening on http://ADDR`;
 //! drop kills it. Starting, readiness and restarts are `crate::managed`'s business.
+//! [`die_with_parent`] makes a child go when the test process does, even on abort.
 
 use std::fs::File;
 use std::net::SocketAddr;
@@ -41,6 +42,7 @@ impl ServerProcess {
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(stderr);
+        die_with_parent(&mut command);
         let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
         ServerProcess { name: name.to_owned(), child, log_path: log_path.to_owned() }
     }
@@ -84,6 +86,45 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// On Linux, makes the kernel send the child SIGKILL when the test process dies
+/// (`PR_SET_PDEATHSIG`): a test binary killed by a timeout, Ctrl-C or an abort, which
+/// runs no `Drop`, leaves no server or redis-server behind. Elsewhere, does nothing.
+///
+/// The signal fires when the *thread* that spawned the child exits, not only the
+/// process. That is safe here: every test is a `#[tokio::test]` on a current-thread
+/// runtime, so children are spawned on the test's own thread, which outlives all of the
+/// test's servers (their `Drop` kills them before the thread ends). The worker threads
+/// of a multi-thread runtime also live as long as the runtime. A child spawned from
+/// `spawn_blocking`, whose threads end after a short idle time, would be killed early:
+/// never start servers there.
+pub(crate) fn die_with_parent(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let parent = libc::pid_t::try_from(std::process::id()).expect("a pid fits pid_t");
+        // SAFETY: the closure runs in the forked child before `exec`, where only
+        // async-signal-safe functions may be called. It makes two raw system calls
+        // (`prctl`, `getppid`) and, on failure, reads `errno` or builds an
+        // `io::Error` from a code: no allocation, no lock, no shared state. `prctl`
+        // takes its argument as an unsigned long, so it is passed as one.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The parent may have died between fork and prctl: then no signal will
+                // come, so refuse to start rather than run unowned.
+                if libc::getppid() != parent {
+                    return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
 }
 
 pub(crate) fn read_log(path: &Path) -> String {

@@ -1,9 +1,13 @@
 //! An auth server on a chosen store, with its private Redis when it needs one: what
-//! the store-dependent tests parametrise over.
+//! the store-dependent tests parametrise over. Started relayed, it stands behind a
+//! [`Relay`] whose URL is the issuer and what clients use, so it can be restarted on a
+//! new port without the issuer changing or another process taking its address.
 
 use std::fmt;
 
-use crate::{ApiClient, AuthOptions, AuthServer, OAuthClient, RedisServer, ResourceOptions, ResourceServer, Verify};
+use crate::{
+    ApiClient, AuthOptions, AuthServer, OAuthClient, RedisServer, Relay, ResourceOptions, ResourceServer, Verify,
+};
 
 /// Where the auth server keeps its state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +34,9 @@ pub struct AuthStack {
     pub redis: Option<RedisServer>,
     /// What `auth` was started with: replicas start from the same.
     options: AuthOptions,
+    /// In front of `auth` when started with [`Self::start_relayed`]: its URL is the
+    /// issuer and the base URL of [`Self::client`].
+    relay: Option<Relay>,
 }
 
 impl AuthStack {
@@ -40,6 +47,22 @@ impl AuthStack {
 
     /// Starts on `store` with the options `configure` makes of the defaults.
     pub async fn start_with(store: Store, configure: impl FnOnce(AuthOptions) -> AuthOptions) -> Self {
+        Self::start_inner(store, configure, None).await
+    }
+
+    /// Like [`Self::start_with`], behind a [`Relay`] whose URL is the issuer
+    /// (`AUTH_ISSUER`) and [`Self::base_url`]: [`Self::restart_auth`] then restarts the
+    /// server on a new port and re-routes, so nothing can take the issuer's address.
+    pub async fn start_relayed(store: Store, configure: impl FnOnce(AuthOptions) -> AuthOptions) -> Self {
+        let relay = Relay::start().await;
+        Self::start_inner(store, configure, Some(relay)).await
+    }
+
+    async fn start_inner(
+        store: Store,
+        configure: impl FnOnce(AuthOptions) -> AuthOptions,
+        relay: Option<Relay>,
+    ) -> Self {
         let redis = match store {
             Store::Embedded => None,
             Store::Redis => Some(RedisServer::start().await),
@@ -48,9 +71,37 @@ impl AuthStack {
             Some(redis) => AuthOptions::redis(redis),
             None => AuthOptions::embedded(),
         };
-        let options = configure(options);
+        let mut options = configure(options);
+        if let Some(relay) = &relay {
+            options = options.env("AUTH_ISSUER", relay.url());
+        }
         let auth = AuthServer::start(options.clone()).await;
-        AuthStack { auth, redis, options }
+        if let Some(relay) = &relay {
+            relay.route_to(auth.addr());
+        }
+        AuthStack { auth, redis, options, relay }
+    }
+
+    /// Restarts the auth server with the same settings and store. Relayed: on a new
+    /// port, the relay then routing to it; otherwise on the same address (which fails,
+    /// saying so, if another process took it meanwhile).
+    pub async fn restart_auth(&mut self) {
+        match &self.relay {
+            Some(relay) => {
+                self.auth.restart_on_new_port().await;
+                relay.route_to(self.auth.addr());
+            }
+            None => self.auth.restart().await,
+        }
+    }
+
+    /// Stops the auth server; relayed, the relay also closes every connection and
+    /// refuses new ones until [`Self::restart_auth`].
+    pub fn stop_auth(&mut self) {
+        self.auth.stop();
+        if let Some(relay) = &self.relay {
+            relay.cut();
+        }
     }
 
     /// Another auth-server process with the same settings, store (and key-encryption
@@ -67,13 +118,18 @@ impl AuthStack {
         self.options.setting("AUTH_ISSUER").unwrap_or_else(|| self.auth.base_url())
     }
 
-    /// An OAuth client for this auth server.
+    /// An OAuth client for this auth server (through the relay, if relayed).
     pub fn client(&self) -> OAuthClient {
-        OAuthClient::new(self.auth.base_url())
+        OAuthClient::new(self.base_url())
     }
 
+    /// Where clients and resource servers reach the auth server: the relay's URL if
+    /// relayed, else the server's own.
     pub fn base_url(&self) -> String {
-        self.auth.base_url()
+        match &self.relay {
+            Some(relay) => relay.url(),
+            None => self.auth.base_url(),
+        }
     }
 }
 

@@ -24,8 +24,9 @@ async fn each_redis_server_is_private() {
     let second = RedisServer::start().await;
     assert_ne!(first.port(), second.port());
     assert_ne!(first.dir(), second.dir());
-    first.command(&["SET", "owner", "first"]).await;
-    assert_eq!(second.command(&["EXISTS", "owner"]).await, ":0\r\n");
+    assert_eq!(first.command(&["SET", "owner", "first"]).await, "+OK\r\n");
+    assert_eq!(first.command(&["EXISTS", "owner"]).await, ":1\r\n", "the first instance holds its key");
+    assert_eq!(second.command(&["EXISTS", "owner"]).await, ":0\r\n", "the second instance does not see it");
 }
 
 #[tokio::test]

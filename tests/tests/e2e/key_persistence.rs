@@ -63,7 +63,9 @@ fn in_state<'a>(keys: &'a [KeyInfo], state: &str) -> &'a KeyInfo {
 
 #[tokio::test]
 async fn a_restart_keeps_every_key_with_its_state_and_tokens_signed_before_it() {
-    let mut stack = AuthStack::start_with(Store::Redis, three_state_timings).await;
+    let _heavy = tests::heavy::shared().await;
+    // Behind a relay whose URL is the issuer: the restart (on a new port) keeps it.
+    let mut stack = AuthStack::start_relayed(Store::Redis, three_state_timings).await;
     let client = stack.client();
     let admin = AdminClient::login(&client).await;
     let first_login = client.token_password(WEB_APP, ALICE, ALICE_PASSWORD, None).await;
@@ -75,7 +77,7 @@ async fn a_restart_keeps_every_key_with_its_state_and_tokens_signed_before_it() 
     let jwks_before = jwks_kids(&Jwks::fetch(&client).await);
     assert_eq!(jwks_before, kid_set(&keys));
 
-    stack.auth.restart().await;
+    stack.restart_auth().await;
 
     let client = stack.client();
     // The admin token from before the restart still opens the admin API: its key is back.
@@ -98,6 +100,7 @@ async fn a_restart_keeps_every_key_with_its_state_and_tokens_signed_before_it() 
 
 #[tokio::test]
 async fn a_key_encryption_key_change_keeps_every_signing_key() {
+    let _heavy = tests::heavy::shared().await;
     let redis = RedisServer::start().await;
     // The issuer stays the relay's URL while one server after another serves it.
     let relay = Relay::start().await;

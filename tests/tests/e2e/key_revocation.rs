@@ -22,6 +22,7 @@ use crate::support::*;
 
 on_both_stores! {
     async fn an_emergency_key_revocation_reaches_every_resource_server(store: Store) {
+        let _heavy = tests::heavy::shared().await;
         let stack = AuthStack::start(store).await;
         let client = stack.client();
         let fleet = Fleet::start(&stack.base_url(), 2, 1).await;

@@ -1,7 +1,37 @@
 //! Tokens, passwords and secrets never reach a log line.
+//!
+//! The scan must see everything the requests logged, at debug level: before scanning,
+//! the log is polled (with a deadline) until it shows the INFO line of the last token
+//! request (the refusal of a reused refresh token, after its reuse warning) and the
+//! DEBUG line of a final refused admin request, which proves debug logging is on.
+
+use std::time::Duration;
 
 use tests::bootstrap::*;
-use tests::{AuthStack, Store};
+use tests::{poll_until, AdminClient, AuthStack, Store};
+
+use crate::support::*;
+
+/// How long the log may take to show the last requests' lines.
+const LOG_DEADLINE: Duration = Duration::from_secs(10);
+/// An account that does not exist: the admin API refuses it with 404, logged at debug.
+const NO_SUCH_USER: &str = "no-such-user-42";
+
+/// Whether `log` holds the lines of the last requests, in order: the reused refresh
+/// token's warning, its INFO refusal, then the DEBUG refusal of the admin request.
+fn holds_the_last_requests(log: &str) -> bool {
+    let lines: Vec<&str> = log.lines().collect();
+    let Some(reuse) = lines.iter().rposition(|l| l.contains("WARN") && l.contains("refresh token reuse")) else {
+        return false;
+    };
+    let Some(refused) = lines[reuse..]
+        .iter()
+        .position(|l| l.contains("INFO") && l.contains("request refused") && l.contains("refresh token reuse"))
+    else {
+        return false;
+    };
+    lines[reuse + refused..].iter().any(|l| l.contains("DEBUG") && l.contains("admin request refused"))
+}
 
 on_both_stores! {
     async fn secrets_and_tokens_never_reach_the_log(store: Store) {
@@ -12,9 +42,20 @@ on_both_stores! {
         let service = client.token_client_credentials(SERVICE_A, SERVICE_A_SECRET, None).await;
         client.token_password(WEB_APP, ALICE, "a-wrong-password-42", None).await;
         client.token_client_credentials(SERVICE_A, "a-wrong-secret-42", None).await;
-        client.token_refresh(WEB_APP, login.refresh_token()).await;
+        // The last token request: a reused refresh token, refused (and its session revoked).
+        let reused = client.token_refresh(WEB_APP, login.refresh_token()).await;
+        assert_oauth_error(&reused, 400, "invalid_grant");
+        // Then one request refused at debug level: an admin request for an unknown user.
+        let admin = AdminClient::login(&client).await;
+        let unknown = admin.sessions(NO_SUCH_USER).await;
+        assert_eq!(unknown.status, 404, "an unknown user: {unknown:?}");
 
-        let log = stack.auth.log();
+        let auth = &stack.auth;
+        let log = poll_until(LOG_DEADLINE, "the log to show the last requests' INFO and DEBUG lines", || async move {
+            let log = auth.log();
+            holds_the_last_requests(&log).then_some(log)
+        })
+        .await;
         let secrets = [
             ALICE_PASSWORD, BOB_PASSWORD, "a-wrong-password-42", SERVICE_A_SECRET, "a-wrong-secret-42",
             OPS_SECRET, DOCUMENTS_API_SECRET, PARTNER_SECRET,

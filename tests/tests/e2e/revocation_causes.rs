@@ -85,6 +85,7 @@ impl Cause {
 }
 
 async fn reaches_every_resource_server(store: Store, cause: Cause) {
+    let _heavy = tests::heavy::shared().await;
     let stack = AuthStack::start(store).await;
     let client = stack.client();
     let fleet = Fleet::start(&stack.base_url(), LOCAL_SERVERS, INTROSPECTION_SERVERS).await;

@@ -33,6 +33,7 @@ async fn await_subscribers(auth: &AuthServer, what: &str) -> u64 {
 
 #[tokio::test]
 async fn a_revocation_at_either_replica_reaches_resource_servers_following_either() {
+    let _heavy = tests::heavy::shared().await;
     let relay = Relay::start().await;
     let stack = AuthStack::start_with(Store::Redis, |o| o.env("AUTH_ISSUER", relay.url())).await;
     let replica = stack.start_replica(|o| o).await;

@@ -36,7 +36,10 @@ async fn a_bad_bootstrap_file_is_rejected_with_file_and_line() {
 async fn the_embedded_store_warns_that_nothing_survives_a_restart() {
     let auth = AuthServer::start(AuthOptions::embedded().bootstrap(None)).await;
     let log = auth.log();
-    assert!(log.lines().any(|line| line.contains("WARN")), "a start-up warning:\n{log}");
+    assert!(
+        log.lines().any(|line| line.contains("WARN") && line.contains("nothing survives a restart")),
+        "a start-up warning that nothing survives a restart:\n{log}"
+    );
 }
 
 #[tokio::test]
