@@ -200,18 +200,10 @@ pub fn form_encode(pairs: &[(&str, &str)]) -> String {
     pairs.join("&")
 }
 
-/// The form-urlencoding of one string (UTF-8 bytes; `*-._` and alphanumerics kept,
-/// space as `+`, everything else `%XX`), as the URL standard defines it.
+/// `application/x-www-form-urlencoded` serialisation of one string (the URL
+/// standard's byte serializer: alphanumerics and `*-._` kept, space as `+`).
 pub fn form_urlencode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(byte as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 #[cfg(test)]

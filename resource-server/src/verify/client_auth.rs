@@ -27,18 +27,10 @@ impl ClientCredentials {
     }
 }
 
-/// `application/x-www-form-urlencoded` byte serialisation (WHATWG URL §5.2): ASCII
-/// alphanumerics and `*-._` as is, space as `+`, every other byte as `%XX`.
+/// `application/x-www-form-urlencoded` serialisation of one string (the URL
+/// standard's byte serializer: alphanumerics and `*-._` kept, space as `+`).
 fn form_urlencode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(byte as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 #[cfg(test)]
