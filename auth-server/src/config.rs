@@ -99,9 +99,4 @@ impl Settings {
             None => format!("http://{bound}"),
         }
     }
-
-    /// Settings for tests and embedding: all defaults, embedded store, port 0.
-    pub fn for_tests() -> Self {
-        Self::parse_from(["auth-server", "--bind", "127.0.0.1:0"])
-    }
 }
