@@ -7,9 +7,10 @@ use crate::client_cache::ClientCache;
 use crate::feed::RevocationFeed;
 use crate::login_throttle::LoginThrottle;
 use crate::password::Passwords;
+use crate::revocation_budget::RevocationBudget;
 use shared_claims::AccessClaims;
 
-use crate::store::{Revocation, SharedStore, StoreResult};
+use crate::store::{Revocation, Session, SharedStore, StoreResult};
 use crate::tokens::Tokens;
 
 pub struct Authority {
@@ -20,6 +21,8 @@ pub struct Authority {
     pub login_throttle: LoginThrottle,
     /// Client records for authentication and the admin API, cached briefly.
     pub clients: ClientCache,
+    /// How many access tokens a session or client may revoke one by one.
+    pub revocation_budget: RevocationBudget,
 }
 
 impl Authority {
@@ -29,16 +32,29 @@ impl Authority {
         passwords: Passwords,
         feed: Arc<RevocationFeed>,
         login_throttle: LoginThrottle,
+        revocation_budget: RevocationBudget,
     ) -> Arc<Self> {
         let clients = ClientCache::new(store.clone());
-        Arc::new(Self { store, tokens, passwords, feed, login_throttle, clients })
+        Arc::new(Self { store, tokens, passwords, feed, login_throttle, clients, revocation_budget })
     }
 
-    /// Records a revocation until `expires_at` and wakes the feed, so subscribed
-    /// resource servers hear of it at once.
+    /// Records a revocation that concerns every resource server (user- and key-level
+    /// ones) until `expires_at`, and wakes the feed.
     pub async fn record_revocation(&self, revocation: &Revocation, expires_at: i64) -> StoreResult<()> {
-        self.store.revoke(revocation, expires_at).await?;
-        self.feed.notify();
+        self.record_revocation_for(revocation, &[], expires_at).await
+    }
+
+    /// Records a revocation of tokens for `audiences` until `expires_at` and wakes
+    /// the feed, so the resource servers serving those audiences hear of it at once.
+    pub async fn record_revocation_for(
+        &self,
+        revocation: &Revocation,
+        audiences: &[String],
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        if self.store.revoke(revocation, audiences, expires_at).await?.is_some() {
+            self.feed.notify();
+        }
         Ok(())
     }
 
@@ -47,18 +63,36 @@ impl Authority {
     }
 
     /// Whether an access token we signed has been revoked since (RFC 7009, session
-    /// end, password change, disabled user).
+    /// end, password change, disabled user, deleted client).
     pub async fn is_revoked(&self, claims: &AccessClaims) -> StoreResult<bool> {
-        self.store.is_revoked(&claims.jti, claims.sid.as_deref(), &claims.sub, claims.iat).await
+        let sid = claims.sid.as_deref();
+        self.store.is_revoked(&claims.jti, sid, &claims.sub, &claims.client_id, claims.iat).await
     }
 
     /// Ends a session early and revokes every access token of it. The revocation
-    /// lives as long as an access token issued now could.
+    /// lives as long as an access token issued now could. The feed shows it to the
+    /// servers of the session's audiences; a session already gone (its audiences
+    /// unknown) is announced to every server.
     pub async fn revoke_session(&self, sid: &str) -> StoreResult<()> {
-        let now = shared_claims::unix_now();
+        match self.store.session(sid).await? {
+            Some(session) => self.revoke_session_of(&session).await,
+            None => self.record_and_delete_session(sid, &[]).await,
+        }
+    }
+
+    /// [`Self::revoke_session`] for a session in hand, whose audiences are known.
+    pub async fn revoke_session_of(&self, session: &Session) -> StoreResult<()> {
+        self.record_and_delete_session(&session.sid, &session.audiences).await
+    }
+
+    /// The revocation is recorded before the session is deleted: should the second
+    /// write fail, the tokens are refused already and the session is still there for
+    /// a retry to find. The other way round, a failure would leave a deleted session
+    /// whose access tokens still work and that no retry can name any more.
+    async fn record_and_delete_session(&self, sid: &str, audiences: &[String]) -> StoreResult<()> {
+        let until = self.tokens.settings().access_expiry(shared_claims::unix_now());
+        self.record_revocation_for(&Revocation::Session { sid: sid.to_owned() }, audiences, until).await?;
         self.store.delete_session(sid).await?;
-        let until = now + self.tokens.settings().access_ttl;
-        self.record_revocation(&Revocation::Session { sid: sid.to_owned() }, until).await?;
         Ok(())
     }
 
@@ -67,9 +101,9 @@ impl Authority {
     pub async fn revoke_user(&self, username: &str, before: i64) -> StoreResult<usize> {
         let sessions = self.store.user_sessions(username).await?;
         for session in &sessions {
-            self.revoke_session(&session.sid).await?;
+            self.revoke_session_of(session).await?;
         }
-        let until = shared_claims::unix_now() + self.tokens.settings().access_ttl;
+        let until = self.tokens.settings().access_expiry(shared_claims::unix_now());
         let revocation = Revocation::User { sub: username.to_owned(), before };
         self.record_revocation(&revocation, until).await?;
         Ok(sessions.len())

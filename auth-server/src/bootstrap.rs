@@ -67,6 +67,10 @@ struct ClientEntry {
     scopes: Vec<String>,
     #[serde(default)]
     audiences: Vec<String>,
+    /// Audiences it serves as a resource server (introspection, revocation feed);
+    /// absent: its own `client_id`.
+    #[serde(default)]
+    serves: Vec<String>,
 }
 
 /// What the file asks for, checked and ready to apply.
@@ -121,11 +125,17 @@ impl Bootstrap {
             if entry.password.is_some() {
                 plain += 1;
             }
-            if store.user(&entry.username).await?.is_some() {
+            // Unknown users must cost what the strongest stored hash costs: the
+            // dummy hash follows hashes stronger than ours.
+            if let Some(existing) = store.user(&entry.username).await? {
+                passwords.observe(&existing.password_hash).await.map_err(|e| BootstrapError::Hash(e.to_string()))?;
                 continue;
             }
             let password_hash = match (entry.password_hash, entry.password) {
-                (Some(hash), _) => hash,
+                (Some(hash), _) => {
+                    passwords.observe(&hash).await.map_err(|e| BootstrapError::Hash(e.to_string()))?;
+                    hash
+                }
                 (None, Some(password)) => {
                     passwords.hash(password).await.map_err(|e| BootstrapError::Hash(e.to_string()))?
                 }
@@ -171,6 +181,7 @@ fn client_record(entry: ClientEntry) -> Result<ClientRecord, String> {
         grant_types: entry.grant_types,
         scopes: entry.scopes,
         audiences: entry.audiences,
+        serves: entry.serves,
     }
     .into_record()
 }

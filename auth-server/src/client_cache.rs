@@ -100,6 +100,8 @@ mod tests {
             grant_types: vec![],
             scopes: shared_claims::ScopeSet::parse(scopes).unwrap(),
             audiences: vec![],
+            serves: vec![],
+            registration: String::new(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The rules a client registration must follow, whoever registers it: the bootstrap
-//! file at start-up or `POST /admin/clients` (the contract: "as in the bootstrap
-//! file"). One function, so the two can never disagree.
+//! file at start-up or `POST /admin/clients` (whose body is shaped like a bootstrap
+//! file entry). One function, so the two can never disagree.
 //!
 //! - `client_id`: see [`crate::validation::check_client_id`].
 //! - `grant_types`: names of grants this server implements (RFC 6749 §4.3, §4.4, §6).
@@ -8,7 +8,8 @@
 //!   (hashed here) or as hex SHA-256.
 //! - `client_credentials` needs a confidential client (RFC 6749 §4.4: the client
 //!   authenticates itself, which a public client cannot).
-//! - `scopes`: RFC 6749 §3.3 tokens; `audiences`: non-empty, printable values.
+//! - `scopes`: RFC 6749 §3.3 tokens; `audiences` (what its tokens are for) and
+//!   `serves` (what it serves as a resource server): non-empty, printable values.
 
 use shared_claims::ScopeSet;
 
@@ -28,6 +29,8 @@ pub struct ClientSpec {
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
     pub audiences: Vec<String>,
+    /// Audiences it serves as a resource server; empty: its own `client_id`.
+    pub serves: Vec<String>,
 }
 
 impl ClientSpec {
@@ -41,9 +44,9 @@ impl ClientSpec {
                 return Err(format!("client {id:?}: unknown grant type {grant:?}"));
             }
         }
-        for audience in &self.audiences {
-            if audience.is_empty() || audience.len() > 255 || audience.chars().any(char::is_control) {
-                return Err(format!("client {id:?}: audiences must be 1 to 255 characters without control characters"));
+        for (field, values) in [("audiences", &self.audiences), ("serves", &self.serves)] {
+            if values.iter().any(|a| a.is_empty() || a.len() > 255 || a.chars().any(char::is_control)) {
+                return Err(format!("client {id:?}: {field} must be 1 to 255 characters without control characters"));
             }
         }
         let secret_sha256 = match (self.public, self.client_secret, self.client_secret_hash) {
@@ -71,6 +74,8 @@ impl ClientSpec {
             grant_types: self.grant_types,
             scopes,
             audiences: self.audiences,
+            serves: self.serves,
+            registration: crate::crypto::random_id(),
         })
     }
 }
@@ -108,6 +113,7 @@ mod tests {
         assert!(err(spec("a:b", true, &[])).contains("client_id"));
         assert!(err(spec("x", false, &["password"])).contains("needs a secret"));
         assert!(err(ClientSpec { audiences: vec![String::new()], ..spec("x", true, &[]) }).contains("audiences"));
+        assert!(err(ClientSpec { serves: vec!["a\nb".into()], ..spec("x", true, &[]) }).contains("serves"));
         assert!(err(ClientSpec { scopes: vec!["a b".into()], ..spec("x", true, &[]) }).contains("scope"));
     }
 }

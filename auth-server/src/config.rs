@@ -1,5 +1,5 @@
 //! Settings, each an environment variable with a default fit for local development
-//! (the contract's table). `--help` lists them all.
+//! (the README's settings table). `--help` lists them all.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,6 +7,12 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use crate::secret::SecretString;
+
+/// The longest access token lifetime accepted, seconds (a day).
+pub const MAX_ACCESS_TTL: i64 = 86_400;
+/// The longest session, idle window or key rotation interval accepted, seconds (a
+/// year). Far below where `now + ttl` could overflow, so token times stay meaningful.
+pub const MAX_LONG_TTL: i64 = 31_536_000;
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "auth-server", version, about = "OAuth 2.0 authorization server (RS256 JWT access tokens)")]
@@ -35,8 +41,9 @@ pub struct Settings {
     pub key_encryption_key_previous: Option<SecretString>,
 
     /// Seconds a signing key stays active before the next one takes over (automatic
-    /// rotation). The next key is published `AUTH_JWKS_MAX_AGE` + 90 s before that.
-    #[arg(long, env = "AUTH_KEY_ROTATION_INTERVAL", default_value_t = 2_592_000, value_parser = clap::value_parser!(i64).range(1..))]
+    /// rotation), at most a year. The next key is published `AUTH_JWKS_MAX_AGE` + 90 s
+    /// before that.
+    #[arg(long, env = "AUTH_KEY_ROTATION_INTERVAL", default_value_t = 2_592_000, value_parser = clap::value_parser!(i64).range(1..=MAX_LONG_TTL))]
     pub key_rotation_interval: i64,
 
     /// Seconds between re-reads of the signing key set on each replica (and lifecycle
@@ -53,22 +60,29 @@ pub struct Settings {
     #[arg(long, env = "AUTH_BOOTSTRAP")]
     pub bootstrap: Option<PathBuf>,
 
-    /// Access token lifetime, seconds.
-    #[arg(long, env = "AUTH_ACCESS_TTL", default_value_t = 300, value_parser = clap::value_parser!(i64).range(1..))]
+    /// Access token lifetime, seconds; at most a day (bearer tokens should be short-lived,
+    /// RFC 6750 §5.3).
+    #[arg(long, env = "AUTH_ACCESS_TTL", default_value_t = 300, value_parser = clap::value_parser!(i64).range(1..=MAX_ACCESS_TTL))]
     pub access_ttl: i64,
 
-    /// A refresh token unused this long expires; each refresh renews the window.
-    #[arg(long, env = "AUTH_REFRESH_IDLE_TTL", default_value_t = 86_400, value_parser = clap::value_parser!(i64).range(1..))]
+    /// A refresh token unused this long expires; each refresh renews the window. At most
+    /// a year; a window longer than `AUTH_REFRESH_MAX_TTL` is cut to it.
+    #[arg(long, env = "AUTH_REFRESH_IDLE_TTL", default_value_t = 86_400, value_parser = clap::value_parser!(i64).range(1..=MAX_LONG_TTL))]
     pub refresh_idle_ttl: i64,
 
-    /// Absolute session lifetime from login; no refresh extends past it.
-    #[arg(long, env = "AUTH_REFRESH_MAX_TTL", default_value_t = 2_592_000, value_parser = clap::value_parser!(i64).range(1..))]
+    /// Absolute session lifetime from login, at most a year; no refresh extends past it.
+    #[arg(long, env = "AUTH_REFRESH_MAX_TTL", default_value_t = 2_592_000, value_parser = clap::value_parser!(i64).range(1..=MAX_LONG_TTL))]
     pub refresh_max_ttl: i64,
 
     /// Seconds after a rotation in which the replaced refresh token yields the same
     /// successor instead of counting as reuse. 0 turns the window off.
     #[arg(long, env = "AUTH_REFRESH_REUSE_GRACE", default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..=300))]
     pub refresh_reuse_grace: i64,
+
+    /// Live sessions one user may hold with one client; a login beyond it ends the
+    /// oldest (a normal session revocation, on the feed).
+    #[arg(long, env = "AUTH_MAX_SESSIONS_PER_USER", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_sessions_per_user: u32,
 
     /// `max-age` of the JWKS response, seconds. A new signing key is published at
     /// least this long (+ 90 s) before it signs.
@@ -80,10 +94,36 @@ pub struct Settings {
     #[arg(long, env = "AUTH_PASSWORD_CONCURRENCY")]
     pub password_concurrency: Option<usize>,
 
-    /// Password-grant attempts allowed per username per minute (per replica), against
-    /// password guessing.
+    /// Failed password-grant attempts allowed per username per minute, against
+    /// password guessing; past it, logins of that username are refused until the
+    /// minute is over. A successful login resets the count. Shared by all replicas
+    /// with Redis.
     #[arg(long, env = "AUTH_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = std::num::NonZeroU32::new(10).expect("non-zero"))]
     pub login_attempts_per_minute: std::num::NonZeroU32,
+
+    /// Access tokens one session may revoke one by one per minute (per replica); past
+    /// it, revoking one of its access tokens revokes the whole session. A client's
+    /// tokens without a session have the same budget per client; past it, 503. Bounds
+    /// the revocations in force, which every resource server holds.
+    #[arg(long, env = "AUTH_REVOCATIONS_PER_MINUTE", default_value_t = std::num::NonZeroU32::new(crate::revocation_budget::REVOCATIONS_PER_MINUTE).expect("non-zero"))]
+    pub revocations_per_minute: std::num::NonZeroU32,
+
+    /// Failed password-grant attempts allowed per client address (IPv6: per /64) per
+    /// minute, whatever usernames they name, against password spraying. Shared by all
+    /// replicas with Redis.
+    #[arg(long, env = "AUTH_LOGIN_ADDRESS_FAILURES_PER_MINUTE", default_value_t = std::num::NonZeroU32::new(100).expect("non-zero"))]
+    pub login_address_failures_per_minute: std::num::NonZeroU32,
+
+    /// Comma-separated addresses or CIDR ranges of proxies whose `X-Forwarded-For`
+    /// names the client, for the per-address login limit. Unset: the socket's peer.
+    #[arg(long, env = "AUTH_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<crate::http::TrustedProxies>,
+
+    /// Revocation feed streams one client may hold open at once (a fleet of resource
+    /// servers sharing one client needs one each, plus a few reconnecting); past it,
+    /// 503 with `Retry-After`.
+    #[arg(long, env = "AUTH_FEED_MAX_STREAMS_PER_CLIENT", default_value_t = crate::stream_slots::DEFAULT_MAX_STREAMS_PER_CLIENT as u16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub feed_max_streams_per_client: u16,
 
     /// Log format: `text` or `json`.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
@@ -97,6 +137,57 @@ impl Settings {
         match &self.issuer {
             Some(issuer) => issuer.trim_end_matches('/').to_owned(),
             None => format!("http://{bound}"),
+        }
+    }
+}
+
+impl Settings {
+    /// Parses the settings from the environment and arguments, or exits with clap's
+    /// message. A value out of its range also gets a line naming the environment
+    /// variable, since that is what operators set (clap's message names the flag).
+    pub fn load() -> Self {
+        Self::try_parse().unwrap_or_else(|err| {
+            if let Some(var) = invalid_env_var(&err) {
+                eprintln!("auth-server: cannot start: {var} is invalid");
+            }
+            err.exit()
+        })
+    }
+}
+
+/// The environment variable of the argument a parse error is about, if it has one.
+fn invalid_env_var(err: &clap::Error) -> Option<String> {
+    let clap::error::ContextValue::String(arg) = err.get(clap::error::ContextKind::InvalidArg)? else {
+        return None;
+    };
+    // Rendered as `--access-ttl <ACCESS_TTL>`.
+    let long = arg.strip_prefix("--")?.split([' ', '=']).next()?;
+    let command = <Settings as clap::CommandFactory>::command();
+    let env = command.get_arguments().find(|a| a.get_long() == Some(long))?.get_env()?;
+    Some(env.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Settings, clap::Error> {
+        Settings::try_parse_from(std::iter::once("auth-server").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn lifetimes_are_bounded() {
+        for (flag, var, max) in [
+            ("--access-ttl", "AUTH_ACCESS_TTL", MAX_ACCESS_TTL),
+            ("--refresh-idle-ttl", "AUTH_REFRESH_IDLE_TTL", MAX_LONG_TTL),
+            ("--refresh-max-ttl", "AUTH_REFRESH_MAX_TTL", MAX_LONG_TTL),
+            ("--key-rotation-interval", "AUTH_KEY_ROTATION_INTERVAL", MAX_LONG_TTL),
+        ] {
+            assert!(parse(&[flag, &max.to_string()]).is_ok(), "{flag} {max}");
+            for bad in [max + 1, i64::MAX, 0] {
+                let err = parse(&[flag, &bad.to_string()]).expect_err(flag);
+                assert_eq!(invalid_env_var(&err).as_deref(), Some(var), "{err}");
+            }
         }
     }
 }

@@ -63,10 +63,12 @@ pub fn authorize_caller(caller: &ClientRecord) -> Result<(), OAuthError> {
 }
 
 /// Whether `caller` may learn about a token for these audiences: only a resource
-/// server the token is meant for (its `client_id`, or one of its registered
-/// audiences). RFC 7662 §2.2: a token the caller may not introspect is inactive to it.
+/// server the token is meant for, i.e. one whose served audiences (by default its own
+/// `client_id`) meet the token's `aud`. The audiences a client *calls* (those of its
+/// own tokens) give it no view of other tokens for them. RFC 7662 §2.2 and §4: a token
+/// the caller may not introspect is inactive to it, and nothing more is said.
 fn may_see(caller: &ClientRecord, audience: &Audience) -> bool {
-    audience.iter().any(|aud| aud == caller.client_id || caller.audiences.iter().any(|a| a == aud))
+    caller.serves_any(audience.iter())
 }
 
 pub async fn introspect(

@@ -7,6 +7,7 @@ use base64::Engine;
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private, Public};
 use openssl::sign::{Signer, Verifier};
+use serde::de::{Deserializer, IgnoredAny};
 use serde::Deserialize;
 
 /// Longest token we are willing to parse; ours are well under 2 KiB.
@@ -39,8 +40,21 @@ pub struct JoseHeader {
     pub kid: Option<String>,
     #[serde(default)]
     pub typ: Option<String>,
-    #[serde(default)]
-    pub crit: Option<serde_json::Value>,
+    /// Whether a `crit` member is present: any value, `null` included, is refused.
+    #[serde(default, deserialize_with = "member_present")]
+    pub crit: bool,
+}
+
+/// `true` for a member that is present, whatever its value; with `#[serde(default)]`
+/// an absent member is `false`.
+fn member_present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(deserializer)?;
+    Ok(true)
+}
+
+/// Whether the first byte after JSON whitespace (RFC 8259 §2) is `{`.
+fn is_json_object(bytes: &[u8]) -> bool {
+    bytes.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) == Some(&b'{')
 }
 
 /// A token split into its parts, header decoded, signature not yet checked.
@@ -62,12 +76,17 @@ impl<'a> UnverifiedJws<'a> {
             return Err(JwsError::Malformed);
         }
         let header_bytes = URL_SAFE_NO_PAD.decode(header_b64).map_err(|_| JwsError::Malformed)?;
+        // RFC 7515 §5.2: the header is a JSON object; a derived struct would also read
+        // a JSON array of its members in order.
+        if !is_json_object(&header_bytes) {
+            return Err(JwsError::Malformed);
+        }
         let header: JoseHeader = serde_json::from_slice(&header_bytes).map_err(|_| JwsError::Malformed)?;
         if header.alg != "RS256" {
             return Err(JwsError::Algorithm);
         }
         // RFC 7515 §4.1.11: an extension we do not understand must be refused.
-        if header.crit.is_some() {
+        if header.crit {
             return Err(JwsError::Critical);
         }
         Ok(Self { header, signing_input, payload_b64, signature_b64 })
@@ -137,6 +156,20 @@ mod tests {
         bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
         let flipped = String::from_utf8(bytes).unwrap();
         assert!(UnverifiedJws::parse(&flipped).unwrap().verify(&public).is_err());
+    }
+
+    #[test]
+    fn refuses_a_null_crit_and_headers_that_are_not_objects() {
+        // Found by fuzzing against the resource server's header checks, which refuse
+        // both: `"crit":null` read as no `crit`, and a JSON array was read as the
+        // header's members in order.
+        let null_crit =
+            format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"at+jwt","kid":"k1","crit":null}"#));
+        assert_eq!(UnverifiedJws::parse(&null_crit).err(), Some(JwsError::Critical));
+        let array = format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode(r#"["RS256","k1","at+jwt"]"#));
+        assert_eq!(UnverifiedJws::parse(&array).err(), Some(JwsError::Malformed));
+        let spaced = format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode(" \r\n\t{\"alg\":\"RS256\"}"));
+        assert!(UnverifiedJws::parse(&spaced).is_ok());
     }
 
     #[test]

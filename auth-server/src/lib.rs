@@ -24,9 +24,12 @@ pub mod keys;
 pub mod login_throttle;
 pub mod password;
 pub mod revocation;
+pub mod revocation_budget;
 pub mod secret;
+pub mod shutdown;
 pub mod startup;
 pub mod store;
+pub mod stream_slots;
 pub mod telemetry;
 #[cfg(test)]
 mod test_support;

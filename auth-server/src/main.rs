@@ -2,12 +2,11 @@ use std::process::ExitCode;
 
 use auth_server::config::Settings;
 use auth_server::startup::Application;
-use clap::Parser;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
     return_large_allocations_to_the_os();
-    let settings = Settings::parse();
+    let settings = Settings::load();
     auth_server::telemetry::init(&settings.log_format);
     let app = match Application::build(settings).await {
         Ok(app) => app,

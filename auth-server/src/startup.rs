@@ -1,13 +1,25 @@
 //! Building the application from settings: bind, open the store, load the keys,
 //! apply the bootstrap file, serve. Shared by `main` and tests.
+//!
+//! ```text
+//! Application::build   bind, store, keys, bootstrap; spawn the feed poller and the
+//!                      key scheduler (owned, stopped by `shutdown`); HttpServer
+//! Application::run     serve until SIGTERM/SIGINT, then:
+//!   stop accepting ─► RevocationFeed::close (streams end) ─► cancel background
+//!   tasks ─► drain in-flight requests (shutdown::DRAIN_TIMEOUT) ─► join the tasks
+//! ```
 
+use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::middleware::from_fn;
 use actix_web::{dev::Server, web, App, HttpServer};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::authority::Authority;
 use crate::bootstrap::Bootstrap;
@@ -18,11 +30,22 @@ use crate::http::{self, AppState};
 use crate::keys::{KeyPolicy, KeyRing, KeyScheduler};
 use crate::login_throttle::LoginThrottle;
 use crate::password::Passwords;
+use crate::revocation_budget::RevocationBudget;
 use crate::store::{KeyEncryptionKey, MemoryStore, RedisStore, SharedStore};
 use crate::tokens::{TokenSettings, Tokens};
 
 /// How often each replica looks for revocations recorded by other replicas.
-const FEED_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
+const FEED_POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Connection limits of the public listener: a client gets this long to send a
+/// request head (then 408), an idle keep-alive connection is closed after
+/// `KEEP_ALIVE`, and each worker holds at most `MAX_CONNECTIONS` connections (more
+/// wait in the listen backlog). Request bodies have their own deadline
+/// ([`crate::http::body_deadline`]).
+const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+const MAX_CONNECTIONS: usize = 10_000;
 
 /// A start-up failure, said plainly: these end the process before it serves.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +75,10 @@ pub enum StartupError {
 pub struct Application {
     addr: SocketAddr,
     server: Server,
+    feed: Arc<RevocationFeed>,
+    /// Tells the background tasks to stop.
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl Application {
@@ -92,48 +119,105 @@ impl Application {
                 refresh_idle_ttl: settings.refresh_idle_ttl,
                 refresh_max_ttl: settings.refresh_max_ttl,
                 refresh_reuse_grace: settings.refresh_reuse_grace,
+                max_sessions_per_user: settings.max_sessions_per_user as usize,
             },
         );
         // Other replicas' revocations are seen within one poll; this replica's at once.
         let feed = RevocationFeed::new(store.clone(), FEED_POLL_INTERVAL);
-        tokio::spawn(feed.clone().run());
+        feed.streams.set_max_per_client(usize::from(settings.feed_max_streams_per_client));
+        let shutdown = CancellationToken::new();
+        let mut tasks = vec![tokio::spawn(feed.clone().run())];
         // Automatic rotation and the periodic reload of the key set; a key revoked
         // on another replica (heard on the feed) stops signing here at once.
         let policy = KeyPolicy::with_timing(
             settings.key_rotation_interval,
             settings.jwks_max_age,
+            tokens.settings().access_ttl,
             tokens.settings().longest_token_lifetime(),
             settings.key_refresh_interval,
             settings.clock_skew,
         );
         let scheduler = KeyScheduler::new(keys_for_scheduler, policy);
-        tokio::spawn(scheduler.clone().follow_revocations(feed.subscribe()));
-        tokio::spawn(scheduler.run(shared_claims::unix_now));
-        let state = web::Data::new(AppState::new(
-            Authority::new(store, tokens, passwords, feed, LoginThrottle::new(settings.login_attempts_per_minute)),
-            settings.jwks_max_age,
-        ));
+        // Follows the feed until it closes; the lifecycle runs until shutdown (a tick
+        // in progress is abandoned: every key change is one atomic compare-and-set).
+        tasks.push(tokio::spawn(scheduler.clone().follow_revocations(feed.subscribe())));
+        let lifecycle = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            lifecycle.run_until_cancelled(scheduler.run(shared_claims::unix_now)).await;
+        }));
+        let served_feed = feed.clone();
+        let throttle =
+            LoginThrottle::new(settings.login_attempts_per_minute, settings.login_address_failures_per_minute);
+        let revocation_budget = RevocationBudget::new(settings.revocations_per_minute);
+        let state = web::Data::new(
+            AppState::new(
+                Authority::new(store, tokens, passwords, feed, throttle, revocation_budget),
+                settings.jwks_max_age,
+            )
+            .with_trusted_proxies(settings.trusted_proxies.clone().unwrap_or_default()),
+        );
         let metrics = web::Data::new(Metrics::new());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(metrics.clone())
+                .wrap(from_fn(http::body_deadline::limit_body_time))
                 .wrap(from_fn(metrics::track))
                 .configure(http::configure)
         })
+        .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+        .keep_alive(KEEP_ALIVE)
+        .max_connections(MAX_CONNECTIONS)
+        // Signals are ours (see `run`): the feed's streams never end by themselves.
+        .disable_signals()
+        .shutdown_timeout(crate::shutdown::DRAIN_TIMEOUT.as_secs())
         .listen(listener)
         .map_err(|source| StartupError::Bind { addr, source })?
         .run();
         tracing::info!(%issuer, "listening on http://{addr}");
-        Ok(Self { addr, server })
+        Ok(Self { addr, server, feed: served_feed, shutdown, tasks })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        self.run_until(crate::shutdown::signal()).await
+    }
+
+    /// Serves until `stop` resolves, then: stops accepting, closes the revocation
+    /// feed's streams (readers reconnect elsewhere), stops the background tasks,
+    /// and waits for in-flight requests at most [`crate::shutdown::DRAIN_TIMEOUT`].
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> std::io::Result<()> {
+        let Self { server, feed, shutdown, tasks, .. } = self;
+        let handle = server.handle();
+        let mut server = std::pin::pin!(server);
+        let result = tokio::select! {
+            // The server ended on its own (a worker failure): still stop the tasks.
+            result = &mut server => result,
+            () = stop => {
+                // Stop accepting first, then end the streams that would otherwise hold
+                // the drain open until its timeout; the server future must be polled
+                // for the stop to proceed.
+                let stopped = handle.stop(true);
+                feed.close();
+                shutdown.cancel();
+                let ((), result) = tokio::join!(stopped, server);
+                result
+            }
+        };
+        // Idempotent: already done when `stop` fired.
+        feed.close();
+        shutdown.cancel();
+        let joined = tokio::time::timeout(crate::shutdown::TASKS_TIMEOUT, futures_util::future::join_all(tasks));
+        if joined.await.is_err() {
+            tracing::warn!("background tasks did not stop in time");
+        }
+        tracing::info!("stopped");
+        result
     }
 }
 

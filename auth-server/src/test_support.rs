@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod faulty_store;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,29 +59,42 @@ impl Reply {
 
 impl TestServer {
     pub async fn new() -> Self {
+        Self::with_store(Arc::new(MemoryStore::new()), |_| {}).await
+    }
+
+    /// A server over `store`, with the fixture's settings as `configure` leaves them.
+    pub async fn with_store(store: SharedStore, configure: impl FnOnce(&mut TokenSettings)) -> Self {
         let now = shared_claims::unix_now();
-        let store: SharedStore = Arc::new(MemoryStore::new());
         let key = FIRST_KEY
             .get_or_try_init(|| generate_record(KeyState::Active, now))
             .await
             .expect("a signing key can be generated")
             .clone();
+        // Recorded as signing already, so that the synchronous `access_token` below
+        // may sign with it (rotations then retire it rather than drop it).
+        let key = SigningKeyRecord { signed_at: Some(now), ..key };
         assert!(store.save_signing_keys(0, &[key]).await.unwrap());
         let keys = Arc::new(KeyRing::load_or_create(store.clone(), now).await.unwrap());
-        let settings = TokenSettings {
+        let mut settings = TokenSettings {
             issuer: ISSUER.into(),
             access_ttl: 300,
             refresh_idle_ttl: 3600,
             refresh_max_ttl: 86_400,
             refresh_reuse_grace: 0,
+            max_sessions_per_user: 50,
         };
+        configure(&mut settings);
         let feed = RevocationFeed::new(store.clone(), Duration::from_secs(1));
         let authority = Authority::new(
             store,
             Tokens::new(keys, settings),
             Passwords::new(1).unwrap(),
             feed,
-            crate::login_throttle::LoginThrottle::new(std::num::NonZeroU32::new(1_000).unwrap()),
+            crate::login_throttle::LoginThrottle::new(
+                std::num::NonZeroU32::new(1_000).unwrap(),
+                std::num::NonZeroU32::new(1_000).unwrap(),
+            ),
+            crate::revocation_budget::RevocationBudget::default(),
         );
         Self { authority }
     }
@@ -101,10 +116,14 @@ impl TestServer {
             audiences: audiences.iter().map(|a| a.to_string()).collect(),
             sid: sid.map(str::to_owned),
         };
-        self.authority.tokens.access_token(&grant, shared_claims::unix_now()).unwrap()
+        // Signs with the active key without recording a first signature (synchronous
+        // for the tests' convenience): the first key is recorded as signing already.
+        let tokens = &self.authority.tokens;
+        let claims = tokens.access_claims(&grant, shared_claims::unix_now());
+        tokens.keys().current().active().sign_access_token(&claims).unwrap()
     }
 
-    /// What the `ops` client of the contract's bootstrap example gets.
+    /// What the `ops` client of the README's bootstrap example gets.
     pub fn admin_token(&self) -> String {
         self.access_token("ops", "ops", "admin", &[], None)
     }
@@ -148,6 +167,8 @@ impl TestServer {
             grant_types: vec!["password".into(), "refresh_token".into()],
             scopes: ScopeSet::parse(scopes).unwrap(),
             audiences: vec!["documents-api".into()],
+            serves: vec![],
+            registration: crate::crypto::random_id(),
         };
         self.authority.store.put_client(&client).await.unwrap();
     }
@@ -182,5 +203,19 @@ impl TestServer {
     pub async fn is_revoked(&self, access_token: &str) -> bool {
         let claims = self.authority.tokens.verify_access_token(access_token, shared_claims::unix_now()).await.unwrap();
         self.authority.is_revoked(&claims).await.unwrap()
+    }
+}
+
+/// Every revocation in force, read page by page as the feed's snapshot reads them.
+pub async fn revocations_in_force(store: &dyn crate::store::Store) -> Vec<crate::store::RevocationEvent> {
+    let mut events = Vec::new();
+    let mut page = None;
+    loop {
+        let read = store.revocation_snapshot_page(page.as_deref(), 1_000).await.expect("snapshot page");
+        events.extend(read.events);
+        match read.next {
+            Some(next) => page = Some(next),
+            None => return events,
+        }
     }
 }

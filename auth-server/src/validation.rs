@@ -11,10 +11,13 @@ pub fn check_client_id(id: &str) -> Result<(), String> {
     }
 }
 
-/// Usernames: 1 to 255 characters, no control characters.
+/// The longest username, in bytes.
+pub const MAX_USERNAME_BYTES: usize = 255;
+
+/// Usernames: 1 to 255 bytes, no control characters.
 pub fn check_username(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 255 || name.chars().any(char::is_control) {
-        Err("username must be 1 to 255 characters without control characters".into())
+    if name.is_empty() || name.len() > MAX_USERNAME_BYTES || name.chars().any(char::is_control) {
+        Err("username must be 1 to 255 bytes without control characters".into())
     } else {
         Ok(())
     }

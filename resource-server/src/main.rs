@@ -2,13 +2,12 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use resource_server::app::Application;
 use resource_server::settings::Settings;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let settings = Settings::parse();
+    let settings = Settings::load();
     resource_server::telemetry::init(settings.log_format);
     let app = match Application::build(&settings) {
         Ok(app) => app,

@@ -1,5 +1,5 @@
-//! Settings of the `resource-server` binary, from the environment (names fixed by the
-//! project contract) or the matching command-line flags.
+//! Settings of the `resource-server` binary, from the environment (names other
+//! programs and deployments rely on) or the matching command-line flags.
 
 use std::time::Duration;
 
@@ -7,6 +7,10 @@ use clap::{Parser, ValueEnum};
 
 use crate::verify::{ClientCredentials, VerifyMode};
 use crate::Secret;
+
+/// The longest `RS_REVOCATION_MAX_STALENESS` accepted, seconds (a day): a revocation
+/// view older than that is not a view.
+pub const MAX_STALENESS_SECS: u64 = 86_400;
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "resource-server", version, about = "Demo API protected by OAuth 2.0 bearer tokens (RFC 6750).")]
@@ -36,11 +40,11 @@ pub struct Settings {
     #[arg(long, env = "RS_CLIENT_SECRET", hide_env_values = true)]
     pub client_secret: Option<Secret>,
 
-    /// Seconds without contact with the revocation feed (keepalives count; the auth
-    /// server sends one every 5 s) after which the revocation view is no longer
-    /// trusted: local mode then answers 503 and `/readyz` says not ready; introspection
-    /// mode stops caching answers.
-    #[arg(long, env = "RS_REVOCATION_MAX_STALENESS", default_value_t = 30)]
+    /// Seconds without contact with the revocation feed (keepalives count; this server
+    /// asks for one every third of this bound, between 1 and 5 s) after which the
+    /// revocation view is no longer trusted: local mode then answers 503 and `/readyz`
+    /// says not ready; introspection mode stops caching answers. From 3 s to a day.
+    #[arg(long, env = "RS_REVOCATION_MAX_STALENESS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_STALENESS_SECS))]
     pub revocation_max_staleness: u64,
 
     /// Log line format; the level comes from `RUST_LOG` (default `info`).
@@ -65,7 +69,10 @@ pub enum LogFormat {
 pub enum SettingsError {
     #[error("RS_VERIFY={mode} needs RS_CLIENT_ID and RS_CLIENT_SECRET ({why})")]
     MissingClientCredentials { mode: &'static str, why: &'static str },
-    #[error("RS_REVOCATION_MAX_STALENESS must be at least 1 second")]
+    #[error(
+        "RS_REVOCATION_MAX_STALENESS must be at least 3 seconds: the revocation feed's keepalive \
+         is at least 1 s, and a quiet healthy feed must not look stale"
+    )]
     StalenessTooShort,
 }
 
@@ -99,14 +106,40 @@ impl Settings {
         self.client_credentials().ok_or(SettingsError::MissingClientCredentials { mode, why })
     }
 
+    /// Parses the settings from the environment and arguments, or exits with clap's
+    /// message. A value out of its range also gets a line naming the environment
+    /// variable, since that is what operators set (clap's message names the flag).
+    pub fn load() -> Self {
+        Self::try_parse().unwrap_or_else(|err| {
+            if let Some(var) = invalid_env_var(&err) {
+                eprintln!("resource-server: cannot start: {var} is invalid");
+            }
+            err.exit()
+        })
+    }
+
     /// Checks combinations clap cannot express.
     pub fn validate(&self) -> Result<(), SettingsError> {
         self.required_client_credentials()?;
-        if self.revocation_max_staleness == 0 {
+        // The feed's keepalive is at least 1 s: a bound under three of them would
+        // turn a quiet, healthy feed stale.
+        if self.revocation_max_staleness() < crate::verify::VerifierBuilder::MIN_REVOCATION_MAX_STALENESS {
             return Err(SettingsError::StalenessTooShort);
         }
         Ok(())
     }
+}
+
+/// The environment variable of the argument a parse error is about, if it has one.
+fn invalid_env_var(err: &clap::Error) -> Option<String> {
+    let clap::error::ContextValue::String(arg) = err.get(clap::error::ContextKind::InvalidArg)? else {
+        return None;
+    };
+    // Rendered as `--revocation-max-staleness <REVOCATION_MAX_STALENESS>`.
+    let long = arg.strip_prefix("--")?.split([' ', '=']).next()?;
+    let command = <Settings as clap::CommandFactory>::command();
+    let env = command.get_arguments().find(|a| a.get_long() == Some(long))?.get_env()?;
+    Some(env.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]
@@ -146,11 +179,27 @@ mod tests {
     }
 
     #[test]
-    fn staleness_must_be_positive() {
-        let settings = parse(&["--client-id", "id", "--client-secret", "s", "--revocation-max-staleness", "0"]);
-        assert_eq!(settings.validate(), Err(SettingsError::StalenessTooShort));
+    fn staleness_must_leave_room_for_keepalives() {
+        for short in ["1", "2"] {
+            let settings = parse(&["--client-id", "id", "--client-secret", "s", "--revocation-max-staleness", short]);
+            assert_eq!(settings.validate(), Err(SettingsError::StalenessTooShort), "{short}");
+        }
+        let settings = parse(&["--client-id", "id", "--client-secret", "s", "--revocation-max-staleness", "3"]);
+        assert_eq!(settings.validate(), Ok(()));
+        assert_eq!(settings.revocation_max_staleness(), Duration::from_secs(3));
+    }
+
+    #[test]
+    fn staleness_is_bounded() {
+        for bad in ["0", "86401", "18446744073709551615"] {
+            let args = ["resource-server", "--revocation-max-staleness", bad];
+            let err = Settings::try_parse_from(args).expect_err(bad);
+            assert_eq!(invalid_env_var(&err).as_deref(), Some("RS_REVOCATION_MAX_STALENESS"), "{err}");
+        }
         let settings = parse(&["--client-id", "id", "--client-secret", "s", "--revocation-max-staleness", "2"]);
         assert_eq!(settings.revocation_max_staleness(), Duration::from_secs(2));
+        let settings = parse(&["--revocation-max-staleness", "86400"]);
+        assert_eq!(settings.revocation_max_staleness(), Duration::from_secs(86_400));
     }
 
     #[test]

@@ -16,6 +16,10 @@ pub enum Revocation {
     /// Every user token of `sub` issued before `before` (password change, disabled
     /// or deleted account). Client tokens are never covered: they carry no `sid`.
     User { sub: String, before: i64 },
+    /// Every token issued to `client_id` before `before`, user and client tokens alike
+    /// (the client was deleted: a client registered again under the same id must not
+    /// inherit its predecessor's tokens).
+    Client { client_id: String, before: i64 },
     /// Every token signed by the key `kid` (emergency key revocation): verifiers drop
     /// the key from their key set. Not claims-based, so [`Revocation::covers`] is false.
     Key { kid: String },
@@ -29,22 +33,24 @@ impl Revocation {
             Revocation::Token { jti } => format!("jti:{jti}"),
             Revocation::Session { sid } => format!("sid:{sid}"),
             Revocation::User { sub, .. } => format!("sub:{sub}"),
+            Revocation::Client { client_id, .. } => format!("client:{client_id}"),
             Revocation::Key { kid } => format!("kid:{kid}"),
         }
     }
 
     /// Whether this revocation covers a token with these claims.
-    pub fn covers(&self, jti: &str, sid: Option<&str>, subject: &str, issued_at: i64) -> bool {
+    pub fn covers(&self, jti: &str, sid: Option<&str>, subject: &str, client_id: &str, issued_at: i64) -> bool {
         match self {
             Revocation::Token { jti: revoked } => revoked == jti,
             Revocation::Session { sid: revoked } => sid == Some(revoked.as_str()),
             Revocation::User { sub, before } => sid.is_some() && sub == subject && issued_at < *before,
+            Revocation::Client { client_id: revoked, before } => revoked == client_id && issued_at < *before,
             Revocation::Key { .. } => false,
         }
     }
 
     pub fn covers_claims(&self, claims: &AccessClaims) -> bool {
-        self.covers(&claims.jti, claims.sid.as_deref(), &claims.sub, claims.iat)
+        self.covers(&claims.jti, claims.sid.as_deref(), &claims.sub, &claims.client_id, claims.iat)
     }
 }
 
@@ -71,14 +77,26 @@ mod tests {
     #[test]
     fn covers_by_jti_session_and_user_cut_off() {
         let token = Revocation::Token { jti: "j".into() };
-        assert!(token.covers("j", None, "a", 1) && !token.covers("k", None, "a", 1));
+        assert!(token.covers("j", None, "a", "c", 1) && !token.covers("k", None, "a", "c", 1));
         let session = Revocation::Session { sid: "s".into() };
-        assert!(session.covers("j", Some("s"), "a", 1) && !session.covers("j", None, "a", 1));
+        assert!(session.covers("j", Some("s"), "a", "c", 1) && !session.covers("j", None, "a", "c", 1));
         let user = Revocation::User { sub: "a".into(), before: 10 };
-        assert!(user.covers("j", Some("s"), "a", 9));
-        assert!(!user.covers("j", Some("s"), "a", 10));
-        assert!(!user.covers("j", Some("s"), "b", 9));
-        assert!(!user.covers("j", None, "a", 9), "client tokens are never covered");
+        assert!(user.covers("j", Some("s"), "a", "c", 9));
+        assert!(!user.covers("j", Some("s"), "a", "c", 10));
+        assert!(!user.covers("j", Some("s"), "b", "c", 9));
+        assert!(!user.covers("j", None, "a", "c", 9), "client tokens are never covered");
+    }
+
+    #[test]
+    fn a_client_revocation_covers_user_and_client_tokens_issued_before_it() {
+        let client = Revocation::Client { client_id: "c".into(), before: 10 };
+        assert!(client.covers("j", Some("s"), "alice", "c", 9), "a user token of the client");
+        assert!(client.covers("j", None, "c", "c", 9), "the client's own token");
+        assert!(!client.covers("j", Some("s"), "alice", "c", 10), "issued after the cut-off");
+        assert!(!client.covers("j", Some("s"), "c", "other", 9), "another client's token");
+        assert_eq!(client.key(), "client:c");
+        let json = serde_json::to_value(RevocationNotice { revocation: client.clone(), expires_at: 5 }).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "client", "client_id": "c", "before": 10, "expires_at": 5}));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //!
 //! The audience check is what keeps a token minted for a resource server (say
 //! `documents-api`) from opening the admin API even if its client were granted
-//! `admin`: the contract gives tokens for the auth server itself only to clients
+//! `admin`: tokens for the auth server itself go only to clients
 //! without `audiences` (such as `ops`), and their `aud` is the issuer.
 
 use shared_claims::{AccessClaims, BearerError};

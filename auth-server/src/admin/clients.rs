@@ -5,16 +5,20 @@
 //! base64url), returned once in the creation answer, and only its SHA-256 is kept.
 //!
 //! Deleting a client stops it at once at the token endpoint (its refresh tokens need
-//! it to authenticate); access tokens already issued to it live out their short
-//! `AUTH_ACCESS_TTL`.
+//! it to authenticate) and revokes every token issued to it (a client revocation on
+//! the feed, so resource servers refuse its access tokens too). Registering the same
+//! `client_id` again makes a new client: sessions of the old one never refresh again
+//! (they name the old registration). A client registered again within a few seconds
+//! of its deletion gets tokens refused until the deletion's cut-off has passed.
 
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::AdminError;
 use crate::authority::Authority;
+use crate::client_cache;
 use crate::client_registration::ClientSpec;
 use crate::secret::SecretString;
-use crate::store::{ClientRecord, ClientStore};
+use crate::store::{ClientRecord, ClientStore, Revocation};
 
 /// Bytes of randomness in a generated client secret (RFC 6749 §10.10; RFC 9700 §4.14).
 const SECRET_BYTES: usize = 32;
@@ -32,6 +36,9 @@ pub struct NewClient {
     pub scopes: Vec<String>,
     #[serde(default)]
     pub audiences: Vec<String>,
+    /// Audiences it serves as a resource server; absent: its own `client_id`.
+    #[serde(default)]
+    pub serves: Vec<String>,
 }
 
 /// A client as the admin API lists it: never a secret or its hash.
@@ -42,6 +49,9 @@ pub struct ClientView {
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
     pub audiences: Vec<String>,
+    /// The audiences it serves as a resource server (its `client_id` unless others
+    /// were registered).
+    pub serves: Vec<String>,
 }
 
 impl From<&ClientRecord> for ClientView {
@@ -52,6 +62,7 @@ impl From<&ClientRecord> for ClientView {
             grant_types: client.grant_types.clone(),
             scopes: client.scopes.iter().map(str::to_owned).collect(),
             audiences: client.audiences.clone(),
+            serves: client.served_audiences().to_vec(),
         }
     }
 }
@@ -83,6 +94,7 @@ pub async fn create_client(authority: &Authority, new: NewClient) -> Result<Crea
         grant_types: new.grant_types,
         scopes: new.scopes,
         audiences: new.audiences,
+        serves: new.serves,
     }
     .into_record()
     .map_err(AdminError::InvalidRequest)?;
@@ -106,9 +118,17 @@ pub async fn list_clients(authority: &Authority) -> Result<Vec<ClientView>, Admi
 }
 
 pub async fn delete_client(authority: &Authority, client_id: &str) -> Result<(), AdminError> {
-    if !authority.clients.delete_client(client_id).await? {
+    if authority.store.client(client_id).await?.is_none() {
         return Err(AdminError::not_found(format!("no client {client_id:?}")));
     }
-    tracing::info!(client_id, "admin: client deleted");
+    // Revoked before it is deleted, so a failed deletion can be retried with nothing
+    // left valid. The cut-off covers this whole second (`iat` is whole seconds) and
+    // the time other replicas may still authenticate the client from their cache.
+    let now = shared_claims::unix_now();
+    let before = now + client_cache::TTL.as_secs() as i64 + 1;
+    let revocation = Revocation::Client { client_id: client_id.to_owned(), before };
+    authority.record_revocation(&revocation, before + authority.tokens.settings().access_ttl).await?;
+    authority.clients.delete_client(client_id).await?;
+    tracing::info!(client_id, "admin: client deleted, every token of it revoked");
     Ok(())
 }

@@ -94,6 +94,9 @@ impl From<KeyError> for AdminError {
         match err {
             KeyError::Store(store) => AdminError::Store(store),
             KeyError::Contended => AdminError::Unavailable(err.to_string()),
+            // A 409: the key set's state forbids the change now; it is allowed again
+            // once the oldest retired key is withdrawn.
+            KeyError::RotationRefused(why) => AdminError::conflict(why.to_string()),
             other => AdminError::Internal(other.to_string()),
         }
     }

@@ -49,10 +49,12 @@ pub async fn list_keys(authority: &Authority) -> Result<Vec<KeyView>, AdminError
 }
 
 /// Rotates now: a published `next` key becomes active (else a fresh one), the active
-/// key retires. When this returns, this replica signs with the new key; the others
-/// within one refresh interval, or at once when a token with the new `kid` reaches
-/// them. Skips the automatic rotation's pre-publication wait by design: resource
-/// servers refetch the JWKS on an unknown `kid` (rate-limited).
+/// key retires (or leaves, when it never signed anything). Refused (409) while the
+/// JWKS already holds the most keys allowed that may still verify live tokens. When
+/// this returns, this replica signs with the new key; the others within one refresh
+/// interval, or at once when a token with the new `kid` reaches them. Skips the
+/// automatic rotation's pre-publication wait by design: resource servers refetch the
+/// JWKS on an unknown `kid` (rate-limited).
 pub async fn rotate_keys(authority: &Authority) -> Result<Vec<KeyView>, AdminError> {
     let records = authority.tokens.keys().rotate(shared_claims::unix_now()).await?;
     Ok(views(&records))

@@ -1,4 +1,4 @@
-//! The admin API's logic (contract: "The admin API"; issue 4, item 3), free of any
+//! The admin API's logic (users, sessions, clients, keys), free of any
 //! web framework: each operation takes the [`Authority`](crate::authority::Authority)
 //! and parsed input and returns a view or an [`AdminError`]. `http::admin` reads
 //! requests, authenticates the caller with [`caller::authorize`] and renders answers.

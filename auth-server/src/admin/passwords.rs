@@ -4,8 +4,8 @@
 //! an upper bound generous enough for passphrases (1024 bytes) that still keeps a
 //! hash request cheap to refuse.
 //!
-//! Setting a password revokes, as the contract says, "every session and access token
-//! of the user issued before it": the new hash and `tokens_valid_after = now` are
+//! Setting a password revokes every session and access token of the user issued
+//! before it: the new hash and `tokens_valid_after = now` are
 //! stored first (so the refresh grant refuses older sessions), then
 //! `revoke_user(username, now)` ends every session and cuts off tokens with
 //! `iat < now`. A login with the new password in the same second gets `iat = now`

@@ -55,7 +55,7 @@ pub async fn revoke_user_sessions(authority: &Authority, username: &str) -> Resu
     find_user(authority, username).await?;
     let sessions = authority.store.user_sessions(username).await?;
     for session in &sessions {
-        authority.revoke_session(&session.sid).await?;
+        authority.revoke_session_of(session).await?;
     }
     tracing::info!(username, sessions = sessions.len(), "admin: sessions revoked");
     Ok(sessions.len())
@@ -63,10 +63,10 @@ pub async fn revoke_user_sessions(authority: &Authority, username: &str) -> Resu
 
 /// Ends one session; 404 when no live session has that id.
 pub async fn revoke_session(authority: &Authority, sid: &str) -> Result<(), AdminError> {
-    if authority.store.session(sid).await?.is_none() {
+    let Some(session) = authority.store.session(sid).await? else {
         return Err(AdminError::not_found("no live session with that sid"));
-    }
-    authority.revoke_session(sid).await?;
+    };
+    authority.revoke_session_of(&session).await?;
     tracing::info!(sid, "admin: session revoked");
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::authority::Authority;
 use crate::store::ClientRecord;
 use crate::tokens::AccessGrant;
 
-pub fn issue(
+pub async fn issue(
     authority: &Authority,
     client: &ClientRecord,
     requested_scope: Option<&str>,
@@ -27,7 +27,7 @@ pub fn issue(
         sid: None,
     };
     let now = shared_claims::unix_now();
-    let access_token = authority.tokens.access_token(&grant, now).map_err(OAuthError::server_error)?;
+    let access_token = authority.tokens.access_token(&grant, now).await?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

@@ -10,10 +10,15 @@
 //! ```
 
 mod client_credentials;
+pub(crate) mod in_doubt;
 mod password;
 mod policy;
 mod refresh_token;
 mod session_tokens;
+#[cfg(test)]
+mod tests;
+
+use std::net::IpAddr;
 
 use serde::Serialize;
 use shared_claims::{ErrorCode, OAuthError, ScopeSet};
@@ -96,10 +101,22 @@ impl TokenRequest {
             form.get(name).ok_or_else(|| OAuthError::invalid_request(format!("{name} is required")))
         };
         let grant = match GrantType::parse(grant_type) {
-            Some(GrantType::Password) => GrantRequest::Password {
-                username: required("username")?.to_owned(),
-                password: SecretString::new(required("password")?),
-            },
+            Some(GrantType::Password) => {
+                let username = required("username")?;
+                // No user can have such a name (`validation::check_username`): refused
+                // as malformed (RFC 6749 §5.2) before any throttle, store or hashing
+                // work, which tells nothing about existing users.
+                if username.len() > crate::validation::MAX_USERNAME_BYTES {
+                    return Err(OAuthError::invalid_request(format!(
+                        "username must be at most {} bytes",
+                        crate::validation::MAX_USERNAME_BYTES
+                    )));
+                }
+                GrantRequest::Password {
+                    username: username.to_owned(),
+                    password: SecretString::new(required("password")?),
+                }
+            }
             Some(GrantType::ClientCredentials) => GrantRequest::ClientCredentials,
             Some(GrantType::RefreshToken) => {
                 GrantRequest::RefreshToken { refresh_token: SecretString::new(required("refresh_token")?) }
@@ -115,11 +132,13 @@ impl TokenRequest {
     }
 }
 
-/// Runs the grant for an authenticated client.
+/// Runs the grant for an authenticated client. `client_address` is the end user's
+/// address as far as it is known, for the per-address login throttle.
 pub async fn issue(
     authority: &Authority,
     client: &ClientRecord,
     request: TokenRequest,
+    client_address: Option<IpAddr>,
 ) -> Result<TokenResponse, OAuthError> {
     let grant_type = request.grant.grant_type();
     if !client.grant_types.iter().any(|g| g == grant_type.as_str()) {
@@ -130,10 +149,11 @@ pub async fn issue(
     }
     match request.grant {
         GrantRequest::Password { username, password } => {
-            password::issue(authority, client, &username, password, request.scope.as_deref(), &request.resources).await
+            let scope = request.scope.as_deref();
+            password::issue(authority, client, &username, password, scope, &request.resources, client_address).await
         }
         GrantRequest::ClientCredentials => {
-            client_credentials::issue(authority, client, request.scope.as_deref(), &request.resources)
+            client_credentials::issue(authority, client, request.scope.as_deref(), &request.resources).await
         }
         GrantRequest::RefreshToken { refresh_token } => {
             refresh_token::issue(authority, client, refresh_token, request.scope.as_deref()).await

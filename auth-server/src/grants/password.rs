@@ -1,8 +1,16 @@
 //! Resource owner password credentials grant (RFC 6749 §4.3): the first-party login.
 //! Creates a session; answers with an access token and the session's refresh token.
-//! RFC 9700 §2.4 says this grant MUST NOT be used; the contract keeps it for
+//! RFC 9700 §2.4 says this grant MUST NOT be used; it is kept, for compatibility, for
 //! first-party apps only, so register it for nothing else, and the server throttles
 //! guessing ([`crate::login_throttle`]).
+//!
+//! ```text
+//! issue ─► policy (client scope, audiences) ─► LoginThrottle::check ─► store.user
+//!       ─► Passwords::verify ─┬─ mismatch: Attempt::failed ─► invalid_grant
+//!                             └─ match: Attempt::succeeded ─► session ─► tokens
+//! ```
+
+use std::net::IpAddr;
 
 use shared_claims::{OAuthError, ScopeSet};
 
@@ -19,22 +27,31 @@ pub async fn issue(
     password: SecretString,
     requested_scope: Option<&str>,
     resources: &[String],
+    client_address: Option<IpAddr>,
 ) -> Result<TokenResponse, OAuthError> {
     // What the client may ask for is checked before the (slow) password check; what
     // the user may have only after it, so that the answer reveals nothing about users.
     let client_scope = policy::grant_scope(requested_scope, &client.scopes)?;
     let audiences = policy::audiences(client, resources)?;
 
-    if !authority.login_throttle.allow(username) {
-        return Err(OAuthError::invalid_grant("too many login attempts for this account; try again later")
-            .with_detail("login throttled"));
-    }
+    let store = authority.store.as_ref();
+    let Some(attempt) = authority.login_throttle.check(store, username, client_address).await? else {
+        return Err(
+            OAuthError::invalid_grant("too many failed login attempts; try again later").with_detail("login throttled")
+        );
+    };
     let user = authority.store.user(username).await?;
     let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
     let matches = authority.passwords.verify(stored_hash, password).await?;
     let user = match user {
-        Some(user) if matches && !user.disabled => user,
-        _ => return Err(OAuthError::invalid_grant("invalid username or password")),
+        Some(user) if matches && !user.disabled => {
+            attempt.succeeded(store).await?;
+            user
+        }
+        _ => {
+            attempt.failed(store).await?;
+            return Err(OAuthError::invalid_grant("invalid username or password"));
+        }
     };
 
     let scope: ScopeSet = match requested_scope {
@@ -48,23 +65,24 @@ pub async fn issue(
     let user_at_check = user;
     let now = shared_claims::unix_now();
     let settings = authority.tokens.settings();
-    let expires_at = now + settings.refresh_max_ttl;
+    let expiry = settings.session_expiry(now);
     let session = Session {
         sid: random_id(),
         username: user_at_check.username.clone(),
         client_id: client.client_id.clone(),
+        client_registration: client.registration.clone(),
         scope: scope.clone(),
         audiences,
         created_at: now,
-        expires_at,
+        expires_at: expiry.expires_at,
         last_used: now,
-        idle_expires_at: (now + settings.refresh_idle_ttl).min(expires_at),
+        idle_expires_at: expiry.idle_expires_at,
         refresh_jti: random_id(),
         refresh_iat: now,
         previous_jti: None,
         rotated_at: None,
     };
-    authority.store.create_session(&session).await?;
+    let over_cap = authority.store.create_session(&session, settings.max_sessions_per_user).await?;
     // A password change or disable that ran while we were hashing must win: its
     // revocation may have listed the user's sessions before this one existed.
     let current = authority.store.user(&session.username).await?;
@@ -75,5 +93,18 @@ pub async fn issue(
         );
     }
     tracing::info!(sid = %session.sid, client_id = %client.client_id, "login");
-    session_tokens::respond(authority, &session, scope, now)
+    end_sessions_over_cap(authority, &over_cap).await;
+    session_tokens::respond(authority, &session, scope, now).await
+}
+
+/// Ends the oldest sessions of a user and client beyond `AUTH_MAX_SESSIONS_PER_USER`,
+/// each a normal session revocation (on the feed). A failure does not fail the login
+/// that is already made: the sessions stay indexed, so the next login names them again.
+async fn end_sessions_over_cap(authority: &Authority, sids: &[String]) {
+    for sid in sids {
+        match authority.revoke_session(sid).await {
+            Ok(()) => tracing::info!(sid = %sid, "session ended: too many sessions for this user and client"),
+            Err(err) => tracing::warn!(sid = %sid, error = %err, "could not end a session over the cap"),
+        }
+    }
 }

@@ -62,6 +62,8 @@ mod tests {
             grant_types: vec![],
             scopes: ScopeSet::new(),
             audiences: vec!["x".into(), "y".into()],
+            serves: vec![],
+            registration: String::new(),
         };
         assert_eq!(audiences(&client, &[]).unwrap(), ["x", "y"]);
         assert_eq!(audiences(&client, &["y".into()]).unwrap(), ["y"]);

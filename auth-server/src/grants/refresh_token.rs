@@ -3,20 +3,23 @@
 //!
 //! ```text
 //! verify_refresh_token (signature, typ, iss, aud, exp) ─► same client? scope?
-//!   ─► user and session still good? ─► sign the successor
-//!   ─► store.rotate_refresh (atomic) ─┬─ Rotated: new refresh + access token
-//!                                                     ├─ Grace:   the same successor again
-//!                                                     ├─ Reused:  session revoked, invalid_grant
-//!                                                     └─ NotFound: invalid_grant (log in again)
+//!   ─► user, session and client registration still good? ─► sign the successor
+//!   ─► store.rotate_refresh (atomic) ─┬─ Rotated:  new refresh + access token
+//!                                     ├─ Grace:    the same successor again
+//!                                     ├─ Reused:   session revoked, invalid_grant
+//!                                     ├─ NotFound: invalid_grant (log in again)
+//!                                     └─ store unavailable: in_doubt::settle
+//!                                          ─┬─ our successor stored: answer it
+//!                                           └─ not stored, or no answer: 503
 //! ```
 
 use shared_claims::OAuthError;
 
-use super::{policy, session_tokens, TokenResponse};
+use super::{in_doubt, policy, session_tokens, TokenResponse};
 use crate::authority::Authority;
 use crate::crypto::random_id;
 use crate::secret::SecretString;
-use crate::store::{decide_rotation, ClientRecord, RotateOutcome, Rotation};
+use crate::store::{decide_rotation, ClientRecord, RotateOutcome, Rotation, StoreError};
 
 const INVALID: &str = "the refresh token is invalid, expired or revoked";
 
@@ -45,8 +48,14 @@ pub async fn issue(
     let Some(session) = authority.store.session(&claims.sid).await? else {
         return Err(OAuthError::invalid_grant(INVALID).with_detail("no live session"));
     };
+    // A client deleted and registered again under the same id is a new client: the
+    // sessions of the old one never come back.
+    if session.client_registration != client.registration {
+        authority.revoke_session_of(&session).await?;
+        return Err(OAuthError::invalid_grant(INVALID).with_detail("session of an earlier registration of the client"));
+    }
     let Some(user) = user.filter(|u| u.tokens_valid_after <= session.created_at) else {
-        authority.revoke_session(&session.sid).await?;
+        authority.revoke_session_of(&session).await?;
         return Err(OAuthError::invalid_grant(INVALID).with_detail("user gone, disabled or password changed"));
     };
     // Allowances may have been cut since login, for the user or the client.
@@ -62,18 +71,34 @@ pub async fn issue(
     // Sign the expected successor now: once the store has rotated, only the answer
     // remains to be sent.
     let prepared = match decide_rotation(&session, &claims.jti, &rotation) {
-        RotateOutcome::Rotated(next) => Some(session_tokens::respond(authority, &next, scope.clone(), now)?),
+        RotateOutcome::Rotated(next) => Some(session_tokens::respond(authority, &next, scope.clone(), now).await?),
         _ => None,
     };
-    match authority.store.rotate_refresh(&claims.sid, &claims.jti, &rotation).await? {
+    let outcome = match authority.store.rotate_refresh(&claims.sid, &claims.jti, &rotation).await {
+        Ok(outcome) => outcome,
+        // The reply was lost, not necessarily the change: answering 503 for a
+        // rotation that happened would send the client back with a used token, which
+        // is reuse and ends the session. Ask the store what it holds now.
+        Err(err @ StoreError::Unavailable(_)) => {
+            match in_doubt::settle(authority.store.as_ref(), &claims.sid, &rotation.new_jti).await {
+                Some(next) => {
+                    tracing::info!(sid = %next.sid, "refresh: rotation confirmed after the store's reply was lost");
+                    RotateOutcome::Rotated(next)
+                }
+                None => return Err(err.into()),
+            }
+        }
+        Err(err) => return Err(err.into()),
+    };
+    match outcome {
         RotateOutcome::Rotated(next) => match prepared {
             Some(response) if next.refresh_jti == rotation.new_jti => Ok(response),
-            _ => session_tokens::respond(authority, &next, scope, now),
+            _ => session_tokens::respond(authority, &next, scope, now).await,
         },
-        RotateOutcome::Grace(current) => session_tokens::respond(authority, &current, scope, now),
+        RotateOutcome::Grace(current) => session_tokens::respond(authority, &current, scope, now).await,
         RotateOutcome::Reused(session) => {
             tracing::warn!(sid = %session.sid, client_id = %client.client_id, "refresh token reuse: session revoked");
-            authority.revoke_session(&session.sid).await?;
+            authority.revoke_session_of(&session).await?;
             Err(OAuthError::invalid_grant(INVALID).with_detail("refresh token reuse"))
         }
         RotateOutcome::NotFound => Err(OAuthError::invalid_grant(INVALID).with_detail("no live session")),

@@ -10,7 +10,7 @@ use crate::tokens::AccessGrant;
 
 /// Mints both tokens. `scope` is what this access token carries, which a refresh
 /// may narrow below the session's scope (RFC 6749 §6).
-pub fn respond(
+pub async fn respond(
     authority: &Authority,
     session: &Session,
     scope: ScopeSet,
@@ -24,8 +24,8 @@ pub fn respond(
         audiences: session.audiences.clone(),
         sid: Some(session.sid.clone()),
     };
-    let access_token = tokens.access_token(&grant, now).map_err(OAuthError::server_error)?;
-    let refresh_token = tokens.refresh_token(session).map_err(OAuthError::server_error)?;
+    let access_token = tokens.access_token(&grant, now).await?;
+    let refresh_token = tokens.refresh_token(session).await?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

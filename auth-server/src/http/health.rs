@@ -1,16 +1,23 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (the store answers too).
 
+use std::time::Duration;
+
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::AppState;
+use crate::store::StoreError;
 
 pub async fn get_healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
+/// `/readyz` answers within this, store or no store: a probe that hangs is no answer.
+const READY_TIMEOUT: Duration = Duration::from_millis(800);
+
 pub async fn get_readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.authority.store.ping().await {
+    let ping = tokio::time::timeout(READY_TIMEOUT, state.authority.store.ping()).await;
+    match ping.unwrap_or_else(|_| Err(StoreError::Unavailable("no answer in time".into()))) {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
         Err(err) => {
             tracing::warn!(error = %err, "not ready: store unreachable");

@@ -1,5 +1,6 @@
 //! `GET /.well-known/jwks.json` (RFC 7517 §5): every key a valid token may be signed
-//! with. Cacheable: resource servers honour `max-age` and refetch on an unknown `kid`.
+//! with. Cacheable: resource servers honour `max-age` and refetch on an unknown `kid`;
+//! each answer is read from the store, so it holds keys other replicas rotated in.
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -7,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use super::AppState;
 
 pub async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {
-    let keys = state.authority.tokens.keys().current();
+    let keys = state.authority.tokens.keys().published().await;
     HttpResponse::Ok()
         .content_type("application/jwk-set+json")
         .insert_header((header::CACHE_CONTROL, format!("public, max-age={}", state.jwks_max_age)))

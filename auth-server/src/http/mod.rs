@@ -2,6 +2,8 @@
 //! One file per endpoint, named after it.
 
 mod admin;
+pub mod body_deadline;
+mod client_address;
 mod client_request;
 mod form_body;
 mod health;
@@ -12,13 +14,21 @@ pub mod metrics;
 mod oauth_response;
 mod revocation_feed;
 mod revoke;
+#[cfg(test)]
+mod tests;
 mod token;
 
 use std::sync::Arc;
 
 use actix_web::web;
 
+pub use client_address::TrustedProxies;
 pub use oauth_response::OAuthResponseError;
+
+/// The admin API's body parsers, reachable from the fuzz targets in `fuzz/`.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use admin::{check_media_type as admin_check_media_type, parse_body as admin_parse_body};
 
 use crate::authority::Authority;
 
@@ -27,11 +37,17 @@ pub struct AppState {
     pub authority: Arc<Authority>,
     pub jwks_max_age: i64,
     pub metadata: metadata::MetadataCache,
+    /// Whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl AppState {
     pub fn new(authority: Arc<Authority>, jwks_max_age: i64) -> Self {
-        Self { authority, jwks_max_age, metadata: Default::default() }
+        Self { authority, jwks_max_age, metadata: Default::default(), trusted_proxies: TrustedProxies::default() }
+    }
+
+    pub fn with_trusted_proxies(self, trusted_proxies: TrustedProxies) -> Self {
+        Self { trusted_proxies, ..self }
     }
 }
 

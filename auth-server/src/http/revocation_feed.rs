@@ -1,11 +1,21 @@
 //! `GET /oauth2/revocations`: the revocation feed as Server-Sent Events (HTML Living
 //! Standard §9.2). Callers authenticate with HTTP Basic as a client holding
-//! `introspect` (resource servers do).
+//! `introspect` (resource servers do), and see only the revocations that concern an
+//! audience they serve (plus user- and key-level ones, which concern every server).
 //!
-//! Events: `snapshot` (every revocation in force; the reader replaces its view) and
-//! `revocation` (one notice), each with an `id` the reader sends back as
-//! `Last-Event-ID` when it reconnects. A comment line every few seconds lets the
-//! reader tell a quiet feed from a dead one.
+//! Events, each `id` being a cursor the reader sends back as `Last-Event-ID` when it
+//! reconnects:
+//!
+//! ```text
+//! snapshot-begin   {}                              the reader starts a new view
+//! snapshot-page    {"revocations":[notice,...]}    at most a bounded number each
+//! snapshot-end     {"revocations":<total>}  id     the view is complete: swap it in
+//! revocation       notice                   id     one revocation
+//! ```
+//!
+//! A comment line every few seconds lets the reader tell a quiet feed from a dead
+//! one; the reader may ask for its period with `?keepalive=<seconds>` (bounded).
+//! Streams per client are capped; past the cap the answer is 503 with `Retry-After`.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -15,20 +25,23 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
-use shared_claims::{OAuthError, RevocationNotice, RevocationSnapshot};
+use shared_claims::{OAuthError, RevocationNotice};
 use tokio::sync::{broadcast, mpsc};
 
 use super::client_request::authenticate;
 use super::metrics::Metrics;
 use super::{AppState, OAuthResponseError};
-use crate::feed::Catchup;
+use crate::feed::{Catchup, RevocationFeed};
 use crate::form::FormParams;
 use crate::introspection;
-use crate::store::RevocationEvent;
+use crate::store::{ClientRecord, RevocationEvent};
 
-/// How often a quiet feed says it is alive; well under the resource servers'
-/// staleness bound (`RS_REVOCATION_MAX_STALENESS`, 30 s by default).
+/// How often a quiet feed says it is alive when the reader asks for nothing; well
+/// under the resource servers' default staleness bound (30 s).
 pub const KEEPALIVE: Duration = Duration::from_secs(5);
+/// The shortest and longest keep-alive a reader may ask for (`?keepalive=`).
+pub const KEEPALIVE_MIN: Duration = Duration::from_secs(1);
+pub const KEEPALIVE_MAX: Duration = Duration::from_secs(30);
 
 pub async fn get_revocations(
     req: HttpRequest,
@@ -38,6 +51,14 @@ pub async fn get_revocations(
     let authority = &state.authority;
     let caller = authenticate(&req, &FormParams::default(), authority).await?;
     introspection::authorize_caller(&caller)?;
+    let keepalive = requested_keepalive(req.query_string())?;
+    let Some(slot) = authority.feed.streams.try_open(&caller.client_id) else {
+        return Err(OAuthError::temporarily_unavailable(format_args!(
+            "client {} holds as many revocation feed streams as it may",
+            caller.client_id
+        ))
+        .into());
+    };
 
     let last_event_id = req.headers().get("last-event-id").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
     let live = authority.feed.subscribe();
@@ -45,9 +66,11 @@ pub async fn get_revocations(
 
     let (sender, receiver) = mpsc::channel::<Bytes>(64);
     let subscribers = metrics.feed_subscribers.clone();
+    let stream = FeedStream { feed: authority.feed.clone(), caller, keepalive, sender };
     tokio::spawn(async move {
+        let _slot = slot;
         subscribers.inc();
-        stream_events(catchup, live, sender).await;
+        stream.run(catchup, live).await;
         subscribers.dec();
     });
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
@@ -60,43 +83,110 @@ pub async fn get_revocations(
         .streaming(body))
 }
 
-async fn stream_events(
-    catchup: Catchup,
-    mut live: broadcast::Receiver<Arc<RevocationEvent>>,
-    sender: mpsc::Sender<Bytes>,
-) {
-    let mut sent = HashSet::new();
-    let first = match catchup {
-        Catchup::Events(events) => {
-            let mut chunk = String::from("retry: 1000\n\n");
-            for event in &events {
-                sent.insert(event.cursor.clone());
-                chunk.push_str(&revocation_event(event));
-            }
-            chunk
+/// The keep-alive period the reader asked for, within our bounds; the default when
+/// it asked for none. A value that is not a number of seconds is refused.
+fn requested_keepalive(query: &str) -> Result<Duration, OAuthError> {
+    let mut keepalive = KEEPALIVE;
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        if name == "keepalive" {
+            let secs: u64 = value
+                .parse()
+                .map_err(|_| OAuthError::invalid_request("keepalive must be a whole number of seconds"))?;
+            keepalive = Duration::from_secs(secs).clamp(KEEPALIVE_MIN, KEEPALIVE_MAX);
         }
-        Catchup::Snapshot(events, cursor) => format!("retry: 1000\n\n{}", snapshot_event(&events, &cursor)),
-    };
-    if sender.send(Bytes::from(first)).await.is_err() {
-        return;
     }
-    let mut keepalive = tokio::time::interval(KEEPALIVE);
-    keepalive.tick().await;
-    loop {
-        let chunk = tokio::select! {
-            received = live.recv() => match received {
-                Ok(event) if sent.remove(&event.cursor) => continue,
-                Ok(event) => revocation_event(&event),
-                // Too slow to keep up, or shutting down: close; the reader
-                // reconnects with its cursor and loses nothing.
-                Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return,
-            },
-            _ = keepalive.tick() => ": keepalive\n\n".to_owned(),
-            _ = sender.closed() => return,
-        };
-        if sender.send(Bytes::from(chunk)).await.is_err() {
+    Ok(keepalive)
+}
+
+/// One subscriber's stream.
+struct FeedStream {
+    feed: Arc<RevocationFeed>,
+    caller: ClientRecord,
+    keepalive: Duration,
+    sender: mpsc::Sender<Bytes>,
+}
+
+impl FeedStream {
+    async fn run(self, catchup: Catchup, mut live: broadcast::Receiver<Arc<RevocationEvent>>) {
+        let mut sent = HashSet::new();
+        if !self.send("retry: 1000\n\n".to_owned()).await {
             return;
         }
+        match catchup {
+            Catchup::Events(events) => {
+                let mut chunk = String::new();
+                for event in &events {
+                    sent.insert(event.cursor.clone());
+                    if event.visible_to(&self.caller) {
+                        chunk.push_str(&revocation_event(event));
+                    }
+                }
+                if !chunk.is_empty() && !self.send(chunk).await {
+                    return;
+                }
+            }
+            Catchup::Snapshot { cursor } => {
+                if !self.send_snapshot(&cursor).await {
+                    return;
+                }
+            }
+        }
+        let mut keepalive = tokio::time::interval(self.keepalive);
+        keepalive.tick().await;
+        loop {
+            let chunk = tokio::select! {
+                received = live.recv() => match received {
+                    Ok(event) if sent.remove(&event.cursor) => continue,
+                    Ok(event) if !event.visible_to(&self.caller) => continue,
+                    Ok(event) => revocation_event(&event),
+                    // Too slow to keep up, or shutting down: close; the reader
+                    // reconnects with its cursor and loses nothing.
+                    Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return,
+                },
+                _ = keepalive.tick() => ": keepalive\n\n".to_owned(),
+                _ = self.sender.closed() => return,
+            };
+            if !self.send(chunk).await {
+                return;
+            }
+        }
+    }
+
+    /// Sends the snapshot page by page. A store failure midway ends the stream: the
+    /// reader, lacking `snapshot-end`, keeps nothing of it and reconnects.
+    async fn send_snapshot(&self, cursor: &str) -> bool {
+        if !self.send("event: snapshot-begin\ndata: {}\n\n".to_owned()).await {
+            return false;
+        }
+        let mut page = None;
+        let mut total = 0usize;
+        loop {
+            let read = match self.feed.snapshot_page(page.as_deref()).await {
+                Ok(read) => read,
+                Err(err) => {
+                    tracing::warn!(error = %err, "revocation feed: snapshot read failed; closing the stream");
+                    return false;
+                }
+            };
+            let notices: Vec<RevocationNotice> =
+                read.events.iter().filter(|e| e.visible_to(&self.caller)).map(notice).collect();
+            if !notices.is_empty() {
+                total += notices.len();
+                let data = serde_json::json!({ "revocations": notices });
+                if !self.send(format!("event: snapshot-page\ndata: {data}\n\n")).await {
+                    return false;
+                }
+            }
+            match read.next {
+                Some(next) => page = Some(next),
+                None => break,
+            }
+        }
+        self.send(format!("id: {cursor}\nevent: snapshot-end\ndata: {{\"revocations\":{total}}}\n\n")).await
+    }
+
+    async fn send(&self, chunk: String) -> bool {
+        self.sender.send(Bytes::from(chunk)).await.is_ok()
     }
 }
 
@@ -107,10 +197,4 @@ fn notice(event: &RevocationEvent) -> RevocationNotice {
 fn revocation_event(event: &RevocationEvent) -> String {
     let data = serde_json::to_string(&notice(event)).unwrap_or_default();
     format!("id: {}\nevent: revocation\ndata: {data}\n\n", event.cursor)
-}
-
-fn snapshot_event(events: &[RevocationEvent], cursor: &str) -> String {
-    let snapshot = RevocationSnapshot { revocations: events.iter().map(notice).collect() };
-    let data = serde_json::to_string(&snapshot).unwrap_or_default();
-    format!("id: {cursor}\nevent: snapshot\ndata: {data}\n\n")
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::client_address::client_address;
 use super::client_request::authenticate;
 use super::form_body::read_form;
 use super::metrics::{GrantLabels, Metrics};
@@ -24,7 +25,8 @@ pub async fn post_token(
     let grant_type = request.grant.grant_type().as_str();
     let authority = &state.authority;
     let client = authenticate(&req, &form, authority).await?;
-    let response = grants::issue(authority, &client, request).await?;
+    let address = client_address(&req, &state.trusted_proxies);
+    let response = grants::issue(authority, &client, request, address).await?;
     metrics.tokens_issued.get_or_create(&GrantLabels { grant_type }).inc();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -2,31 +2,57 @@
 //! what (if anything) should change. No I/O, no clock of its own, no framework;
 //! [`super::KeyRing`] applies the answer with the store's compare-and-set.
 //!
-//! States ([`KeyState`]) and their invariants (the contract: "Rotation publishes the
-//! next key in the JWKS before it signs anything and keeps a retired key in the JWKS
-//! until every token it signed has expired"):
+//! States ([`KeyState`]) and their invariants (the next key is in the JWKS before it
+//! signs anything; a retired key stays there until every access token it signed has
+//! expired):
 //!
-//! | state     | in the JWKS | signs | leaves when                                      |
-//! |-----------|-------------|-------|--------------------------------------------------|
-//! | `next`    | yes         | no    | promoted, once published for [`KeyPolicy::publish_lead`] and the active key is due |
-//! | `active`  | yes         | yes   | retired by that promotion (exactly one active key) |
-//! | `retired` | yes         | no    | removed [`KeyPolicy::retention`] after `retired_at` |
+//! | state       | in the JWKS | verifies          | signs | leaves when                          |
+//! |-------------|-------------|-------------------|-------|--------------------------------------|
+//! | `next`      | yes         | nothing yet       | no    | promoted, once published for [`KeyPolicy::publish_lead`] and the active key is due |
+//! | `active`    | yes         | access, refresh   | yes   | retired by that promotion (exactly one active key); removed at once instead when it never signed anything |
+//! | `retired`   | yes         | access, refresh   | no    | withdrawn [`KeyPolicy::retention`] after `retired_at` (its access tokens have expired) |
+//! | `withdrawn` | no          | refresh (here only) | no  | removed [`KeyPolicy::keep`] after `retired_at` (its refresh tokens have expired) |
 //!
-//! The timeline with the defaults (interval I = 30 d, lead L = 390 s, retention
-//! R = 30 d + 90 s):
+//! Resource servers verify access tokens only, so a key is published only as long
+//! as an access token it signed can live; refresh tokens are verified by the auth
+//! server alone, against its own (possibly longer) key set. The JWKS lists the
+//! active key first, then `next` keys, then retired keys, most recently retired
+//! first: a verifier that keeps only the first N keys of a JWKS (ours keep 64) keeps
+//! the ones new tokens need.
+//!
+//! The timeline with the defaults (interval I = 30 d, lead L = 390 s, access tokens
+//! 300 s so retention R = 390 s, refresh tokens 1 d so keep K = 1 d + 90 s):
 //!
 //! ```text
-//! time ─►  a            a+I-L          a+I                          a+I+R
-//! key A    active ──────────────────────┤ retired ──────────────────────┤ removed
-//! key B                  next ──────────┤ active ─────────────────────────────── …
-//! key C                                                  next (at a+2I-L) ┤ active …
+//! time ─►  a            a+I-L          a+I          a+I+R          a+I+K
+//! key A    active ──────────────────────┤ retired ────┤ withdrawn ───┤ removed
+//! key B                  next ──────────┤ active ─────────────────────────── …
 //! ```
+//!
+//! Bounds (why rotations cannot grow the set without limit):
+//! - a key that never signed anything (see [`plan_first_signature`]) leaves the set
+//!   as soon as it is superseded: a storm of manual rotations with no token issued
+//!   in between leaves one key, not one per rotation;
+//! - at most [`MAX_PUBLISHED_KEYS`] keys are published: a manual rotation that would
+//!   publish one more is refused ([`RotationRefused`]), and the automatic lifecycle
+//!   waits with its next key (the active key signs a little longer);
+//! - at most [`MAX_KEPT_KEYS`] keys are kept: beyond, the oldest withdrawn keys go
+//!   (sessions whose refresh token one of them signed must log in again).
 //!
 //! Emergency revocation and manual rotation are also planned here
 //! ([`plan_revocation`], [`plan_rotation`]); they skip the pre-publication wait by
 //! design (resource servers refetch the JWKS on an unknown `kid`, rate-limited).
 
 use crate::store::{KeyState, SigningKeyRecord};
+
+/// Most keys published at once. Resource servers keep the first 64 keys of a JWKS
+/// (in the order published); a quarter of that leaves room for third-party
+/// verifiers with smaller limits.
+pub const MAX_PUBLISHED_KEYS: usize = 16;
+
+/// Most keys kept at once (published or withdrawn): every replica parses and, with
+/// Redis, decrypts each of them whenever the set changes.
+pub const MAX_KEPT_KEYS: usize = 64;
 
 /// Clock skew tolerated between the auth server's replicas and resource servers.
 pub const CLOCK_SKEW: i64 = 60;
@@ -45,19 +71,36 @@ pub struct KeyPolicy {
     /// (`AUTH_JWKS_MAX_AGE`) + [`REFRESH_INTERVAL`] + [`CLOCK_SKEW`], so a resource
     /// server honouring `Cache-Control` holds it before the first token it signs.
     pub publish_lead: i64,
-    /// How long a retired key stays published: the longest lifetime of a token it
-    /// could have signed + [`REFRESH_INTERVAL`] + [`CLOCK_SKEW`].
+    /// How long a retired key stays published: the access-token lifetime +
+    /// [`REFRESH_INTERVAL`] + [`CLOCK_SKEW`]. The last access token it signed was
+    /// signed at most one refresh interval after `retired_at` (a replica that had not
+    /// reloaded yet) and lives the access-token lifetime; the skew covers the clocks
+    /// of the replica that stamped `retired_at`, the one that signed and the
+    /// verifier. The JWKS `max-age` adds nothing here: a cache can only hold a key
+    /// *longer* than the JWKS lists it, never lack one the JWKS still lists once it
+    /// held it, and every cache filled while the key signed holds it. (`max-age`
+    /// matters before a key signs: [`Self::publish_lead`].)
     pub retention: i64,
+    /// How long a retired key is kept to verify refresh tokens: the longest token
+    /// lifetime + [`REFRESH_INTERVAL`] + [`CLOCK_SKEW`], at least [`Self::retention`].
+    pub keep: i64,
     /// How often each replica re-reads the set and ticks ([`REFRESH_INTERVAL`]).
     pub refresh_interval: i64,
 }
 
 impl KeyPolicy {
-    /// The policy for a rotation interval, the JWKS `max-age` and the longest token
-    /// lifetime (`max(AUTH_ACCESS_TTL, AUTH_REFRESH_MAX_TTL)`: refresh tokens are JWS
-    /// too, and a refresh token's `exp` is at most its session's absolute end).
-    pub fn new(rotation_interval: i64, jwks_max_age: i64, longest_token_lifetime: i64) -> Self {
-        Self::with_timing(rotation_interval, jwks_max_age, longest_token_lifetime, REFRESH_INTERVAL, CLOCK_SKEW)
+    /// The policy for a rotation interval, the JWKS `max-age`, the access-token
+    /// lifetime and the longest token lifetime (refresh tokens are JWS too, verified
+    /// by the auth server only).
+    pub fn new(rotation_interval: i64, jwks_max_age: i64, access_ttl: i64, longest_token_lifetime: i64) -> Self {
+        Self::with_timing(
+            rotation_interval,
+            jwks_max_age,
+            access_ttl,
+            longest_token_lifetime,
+            REFRESH_INTERVAL,
+            CLOCK_SKEW,
+        )
     }
 
     /// Like [`Self::new`] with another refresh interval and clock skew: for
@@ -65,16 +108,19 @@ impl KeyPolicy {
     pub fn with_timing(
         rotation_interval: i64,
         jwks_max_age: i64,
+        access_ttl: i64,
         longest_token_lifetime: i64,
         refresh_interval: i64,
         clock_skew: i64,
     ) -> Self {
         let refresh_interval = refresh_interval.max(1);
         let margin = refresh_interval.saturating_add(clock_skew.max(0));
+        let retention = access_ttl.max(0).saturating_add(margin);
         Self {
             rotation_interval: rotation_interval.max(1),
             publish_lead: jwks_max_age.max(0).saturating_add(margin),
-            retention: longest_token_lifetime.max(0).saturating_add(margin),
+            retention,
+            keep: longest_token_lifetime.max(0).saturating_add(margin).max(retention),
             refresh_interval,
         }
     }
@@ -106,8 +152,15 @@ pub enum Transition {
     Activate { successor: Successor, retire: Option<String> },
     /// A fresh key is published as `next`.
     PublishNext,
-    /// Retired keys whose every token has expired leave the set.
+    /// Retired keys whose every access token has expired leave the JWKS; they are
+    /// kept (withdrawn) while refresh tokens they signed may be presented.
+    Withdraw { kids: Vec<String> },
+    /// Retired or withdrawn keys whose every token has expired leave the set (or the
+    /// oldest withdrawn keys beyond [`MAX_KEPT_KEYS`]).
     Remove { kids: Vec<String> },
+    /// The active key `kid` may sign from now on: recorded before its first token
+    /// leaves the server, so a key without it provably signed nothing.
+    FirstSignature { kid: String },
     /// Emergency: `kid` leaves the set now; when it was active, `successor` takes
     /// over in the same change.
     Revoke { kid: String, successor: Option<Successor> },
@@ -146,24 +199,80 @@ pub fn plan(keys: &[SigningKeyRecord], now: i64, policy: &KeyPolicy) -> Option<T
                 });
             }
         }
-        // At `due - lead`, or at once when the interval is shorter than the lead.
-        None if now >= due.saturating_sub(policy.publish_lead) => return Some(Transition::PublishNext),
+        // At `due - lead`, or at once when the interval is shorter than the lead;
+        // while the JWKS is full, later (the active key signs a little longer).
+        None if now >= due.saturating_sub(policy.publish_lead) && published(keys) < MAX_PUBLISHED_KEYS => {
+            return Some(Transition::PublishNext)
+        }
         None => {}
     }
-    let expired: Vec<String> = keys
+    let since_retired =
+        |k: &SigningKeyRecord, period: i64| k.retired_at.is_some_and(|at| now >= at.saturating_add(period));
+    let mut removed: Vec<&SigningKeyRecord> = keys
         .iter()
-        .filter(|k| k.state == KeyState::Retired)
-        .filter(|k| k.retired_at.is_some_and(|at| now >= at.saturating_add(policy.retention)))
+        .filter(|k| matches!(k.state, KeyState::Retired | KeyState::Withdrawn) && since_retired(k, policy.keep))
+        .collect();
+    // Over the bound: the oldest withdrawn keys go too.
+    let mut withdrawn: Vec<&SigningKeyRecord> =
+        keys.iter().filter(|k| k.state == KeyState::Withdrawn && !since_retired(k, policy.keep)).collect();
+    withdrawn.sort_by(|a, b| (a.retired_at, &a.kid).cmp(&(b.retired_at, &b.kid)));
+    let excess = keys.len().saturating_sub(removed.len()).saturating_sub(MAX_KEPT_KEYS);
+    removed.extend(withdrawn.into_iter().take(excess));
+    if !removed.is_empty() {
+        return Some(Transition::Remove { kids: removed.into_iter().map(|k| k.kid.clone()).collect() });
+    }
+    let withdrawn: Vec<String> = keys
+        .iter()
+        .filter(|k| k.state == KeyState::Retired && since_retired(k, policy.retention))
         .map(|k| k.kid.clone())
         .collect();
-    (!expired.is_empty()).then_some(Transition::Remove { kids: expired })
+    (!withdrawn.is_empty()).then_some(Transition::Withdraw { kids: withdrawn })
+}
+
+/// Why a manual rotation was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{published} signing keys are published, the most allowed ({MAX_PUBLISHED_KEYS}): the retired ones may still \
+     verify live access tokens, and resource servers keep a bounded number of keys; retry once the oldest \
+     retired key is withdrawn (its access tokens have expired), or revoke a key"
+)]
+pub struct RotationRefused {
+    pub published: usize,
+}
+
+/// The keys in the JWKS: `next`, `active` and `retired`.
+pub fn published(keys: &[SigningKeyRecord]) -> usize {
+    keys.iter().filter(|k| is_published(k.state)).count()
+}
+
+/// Whether a key in `state` is listed in the JWKS.
+pub fn is_published(state: KeyState) -> bool {
+    state != KeyState::Withdrawn
+}
+
+/// Recording that the active key `kid` signs: `None` when it is no longer the
+/// active key (the caller re-reads the set and signs with the one that is) or was
+/// already recorded.
+pub fn plan_first_signature(keys: &[SigningKeyRecord], kid: &str) -> Option<Transition> {
+    keys.iter()
+        .any(|k| k.kid == kid && k.state == KeyState::Active && k.signed_at.is_none())
+        .then(|| Transition::FirstSignature { kid: kid.to_owned() })
 }
 
 /// Manual rotation (`POST /admin/keys/rotate`): the oldest `next` key becomes active
-/// at once, else a fresh key; the active key retires. Skips the pre-publication wait.
-pub fn plan_rotation(keys: &[SigningKeyRecord]) -> Transition {
-    let retire = keys.iter().find(|k| k.state == KeyState::Active).map(|k| k.kid.clone());
-    Transition::Activate { successor: successor(keys, None), retire }
+/// at once, else a fresh key; the active key retires (or leaves, when it never
+/// signed). Skips the pre-publication wait. Refused when it would publish more than
+/// [`MAX_PUBLISHED_KEYS`] keys: a fresh key while the active one, which signed,
+/// stays published as retired.
+pub fn plan_rotation(keys: &[SigningKeyRecord]) -> Result<Transition, RotationRefused> {
+    let active = keys.iter().find(|k| k.state == KeyState::Active);
+    let successor = successor(keys, None);
+    let grows = successor == Successor::Fresh && active.is_some_and(|k| k.signed_at.is_some());
+    let published = published(keys);
+    if grows && published >= MAX_PUBLISHED_KEYS {
+        return Err(RotationRefused { published });
+    }
+    Ok(Transition::Activate { successor, retire: active.map(|k| k.kid.clone()) })
 }
 
 /// Emergency revocation of `kid`, or `None` when no such key is in the set. An
@@ -191,7 +300,7 @@ pub fn apply(
             for key in keys.iter_mut() {
                 if retire.contains(&key.kid) {
                     retire_key(key, now);
-                } else if stamp.contains(&key.kid) && key.state == KeyState::Retired {
+                } else if stamp.contains(&key.kid) && matches!(key.state, KeyState::Retired | KeyState::Withdrawn) {
                     key.retired_at = Some(now);
                 }
             }
@@ -201,6 +310,8 @@ pub fn apply(
                 keys.iter_mut().filter(|k| &k.kid == retire && k.state == KeyState::Active).for_each(|k| {
                     retire_key(k, now);
                 });
+                // No token can need a key that never signed: it leaves at once.
+                keys.retain(|k| !(&k.kid == retire && k.state == KeyState::Retired && k.signed_at.is_none()));
             }
             activate(&mut keys, successor, now, fresh);
         }
@@ -210,10 +321,23 @@ pub fn apply(
                 fresh.created_at = now;
                 fresh.activated_at = None;
                 fresh.retired_at = None;
+                fresh.signed_at = None;
                 keys.push(fresh);
             }
         }
-        Transition::Remove { kids } => keys.retain(|k| !(k.state == KeyState::Retired && kids.contains(&k.kid))),
+        Transition::Withdraw { kids } => {
+            keys.iter_mut().filter(|k| k.state == KeyState::Retired && kids.contains(&k.kid)).for_each(|k| {
+                k.state = KeyState::Withdrawn;
+            });
+        }
+        Transition::Remove { kids } => {
+            keys.retain(|k| !(matches!(k.state, KeyState::Retired | KeyState::Withdrawn) && kids.contains(&k.kid)))
+        }
+        Transition::FirstSignature { kid } => {
+            keys.iter_mut().filter(|k| &k.kid == kid && k.state == KeyState::Active).for_each(|k| {
+                k.signed_at.get_or_insert(now);
+            });
+        }
         Transition::Revoke { kid, successor } => {
             keys.retain(|k| &k.kid != kid);
             if let Some(successor) = successor {
@@ -239,8 +363,11 @@ fn plan_repair(keys: &[SigningKeyRecord]) -> Option<Transition> {
     let mut active: Vec<&SigningKeyRecord> = keys.iter().filter(|k| k.state == KeyState::Active).collect();
     active.sort_by_key(|k| (k.activated_at.unwrap_or(k.created_at), k.created_at));
     let retire: Vec<String> = active.iter().rev().skip(1).map(|k| k.kid.clone()).collect();
-    let stamp: Vec<String> =
-        keys.iter().filter(|k| k.state == KeyState::Retired && k.retired_at.is_none()).map(|k| k.kid.clone()).collect();
+    let stamp: Vec<String> = keys
+        .iter()
+        .filter(|k| matches!(k.state, KeyState::Retired | KeyState::Withdrawn) && k.retired_at.is_none())
+        .map(|k| k.kid.clone())
+        .collect();
     (!retire.is_empty() || !stamp.is_empty()).then_some(Transition::Repair { retire, stamp })
 }
 
@@ -274,6 +401,7 @@ fn activate(keys: &mut Vec<SigningKeyRecord>, successor: &Successor, now: i64, f
                 fresh.created_at = now;
                 fresh.activated_at = Some(now);
                 fresh.retired_at = None;
+                fresh.signed_at = None;
                 keys.push(fresh);
             }
         }

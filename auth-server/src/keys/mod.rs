@@ -1,8 +1,8 @@
 //! Signing keys: the set the server signs and verifies with, kept in the store,
 //! created on first start, published as a JWKS (RFC 7517), and rotated through the
-//! states *next* → *active* → *retired* (the contract: "Rotation publishes the next
-//! key in the JWKS before it signs anything and keeps a retired key in the JWKS until
-//! every token it signed has expired. Tokens survive a restart and a rotation.").
+//! states *next* → *active* → *retired* → *withdrawn*: the next key is in the JWKS
+//! before it signs anything, a retired key stays there until every access token it
+//! signed has expired, and tokens survive a restart and a rotation.
 //!
 //! | concept                                         | module            |
 //! |-------------------------------------------------|-------------------|
@@ -13,6 +13,7 @@
 //! | automatic rotation: the background tick         | [`scheduler`]     |
 //! | manual rotation, emergency revocation           | `rotation`, `revocation` |
 //! | reload on an unknown `kid`, rate-limited        | `refetch`         |
+//! | the JWKS, read from the store per request (coalesced) | `published` |
 //!
 //! Every replica holds the parsed key set in memory ([`KeyRing::current`]) and
 //! re-reads the store on each tick (cheap when the version is unchanged: nothing is
@@ -32,6 +33,7 @@
 
 mod key_set;
 pub mod lifecycle;
+mod published;
 mod refetch;
 mod revocation;
 mod rotation;
@@ -65,6 +67,8 @@ pub enum KeyError {
     Generation(String),
     #[error("the key set kept changing under us; giving up")]
     Contended,
+    #[error(transparent)]
+    RotationRefused(#[from] lifecycle::RotationRefused),
 }
 
 /// This replica's view of the signing keys: the parsed set in force (swapped whole
@@ -73,6 +77,10 @@ pub struct KeyRing {
     store: SharedStore,
     current: RwLock<Arc<KeySet>>,
     refetch: refetch::RefetchGate,
+    publish: published::PublishGate,
+    /// Serialises recording a key's first signature, so that the requests arriving
+    /// together after a rotation make one store change, not one each.
+    first_signature: tokio::sync::Mutex<()>,
 }
 
 /// A change that was saved: what it was and the key set it produced.
@@ -91,9 +99,16 @@ impl KeyRing {
             let (version, records) = store.signing_keys().await?;
             if records.iter().any(|r| r.state == KeyState::Active) {
                 let set = KeySet::from_records(version, &records)?;
-                return Ok(Self { store, current: RwLock::new(Arc::new(set)), refetch: refetch::RefetchGate::new() });
+                return Ok(Self {
+                    store,
+                    current: RwLock::new(Arc::new(set)),
+                    refetch: refetch::RefetchGate::new(),
+                    publish: published::PublishGate::new(),
+                    first_signature: tokio::sync::Mutex::new(()),
+                });
             }
-            let transition = lifecycle::plan_rotation(&records);
+            // No active key, so nothing published grows: never refused.
+            let transition = lifecycle::plan_rotation(&records)?;
             let fresh = match transition.needs_fresh_key() {
                 true => Some(generate_record(KeyState::Active, now).await?),
                 false => None,
@@ -109,6 +124,31 @@ impl KeyRing {
     /// The key set in force now: sign with `active()`, verify with `key(kid)`.
     pub fn current(&self) -> Arc<KeySet> {
         self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The key set to sign with at `now`: its active key is recorded in the store as
+    /// one that signs ([`lifecycle::plan_first_signature`]) before this returns, so
+    /// a rotation never drops a key a token was signed with, while a key that never
+    /// signed can be dropped the moment it is superseded. Costs a store change once
+    /// per key; afterwards no I/O.
+    pub async fn signing_set(&self, now: i64) -> Result<Arc<KeySet>, KeyError> {
+        let current = self.current();
+        if current.active_may_sign() {
+            return Ok(current);
+        }
+        let _one_at_a_time = self.first_signature.lock().await;
+        for _ in 0..ATTEMPTS {
+            let current = self.current();
+            if current.active_may_sign() {
+                return Ok(current);
+            }
+            let kid = current.active().kid.clone();
+            // Saved: installed here. Nothing to do (another replica recorded it, or
+            // the key is no longer active): the set read is installed. Either way
+            // the set in force is the one to look at again.
+            self.change(now, |keys| lifecycle::plan_first_signature(keys, &kid)).await?;
+        }
+        Err(KeyError::Contended)
     }
 
     /// Re-reads the store; returns whether the set changed. A set that cannot be
@@ -186,5 +226,6 @@ pub async fn generate_record(state: KeyState, now: i64) -> Result<SigningKeyReco
         created_at: now,
         activated_at: (state == KeyState::Active).then_some(now),
         retired_at: None,
+        signed_at: None,
     })
 }

@@ -12,7 +12,7 @@ use super::KeyError;
 use crate::jws::{self, JwsError};
 use crate::store::{KeyState, SigningKeyRecord};
 
-/// RFC 8725 §3.5 and the contract: RSA keys of at least 2048 bits.
+/// RFC 7518 §3.3 and RFC 8725 §3.5: RSA keys of at least 2048 bits.
 const KEY_BITS: u32 = 2048;
 
 pub struct SigningKey {

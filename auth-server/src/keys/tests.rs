@@ -2,7 +2,8 @@
 //! tests: every `now` is a parameter, nothing sleeps to make time pass.
 //!
 //! Numbers: rotation interval 1000 s, JWKS max-age 10 s (lead 100 s), access tokens
-//! 300 s, sessions 600 s (retention 690 s). The first key is activated at T0.
+//! 300 s (published 390 s after retirement), sessions 600 s (kept 690 s). The first
+//! key is activated at T0.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,13 +24,14 @@ const ACCESS_TTL: i64 = 300;
 const SESSION_TTL: i64 = 600;
 const INTERVAL: i64 = 1_000;
 const LEAD: i64 = 100;
+const PUBLISHED: i64 = 390;
 const RETENTION: i64 = 690;
 
 static FIRST_KEY: OnceCell<SigningKeyRecord> = OnceCell::const_new();
 
 fn policy() -> KeyPolicy {
-    let policy = KeyPolicy::new(INTERVAL, 10, SESSION_TTL);
-    assert_eq!((policy.publish_lead, policy.retention), (LEAD, RETENTION));
+    let policy = KeyPolicy::new(INTERVAL, 10, ACCESS_TTL, SESSION_TTL);
+    assert_eq!((policy.publish_lead, policy.retention, policy.keep), (LEAD, PUBLISHED, RETENTION));
     policy
 }
 
@@ -57,12 +59,13 @@ impl Replica {
             refresh_idle_ttl: SESSION_TTL,
             refresh_max_ttl: SESSION_TTL,
             refresh_reuse_grace: 0,
+            max_sessions_per_user: 50,
         };
         let scheduler = KeyScheduler::new(ring.clone(), policy());
         Self { tokens: Tokens::new(ring.clone(), settings), ring, scheduler }
     }
 
-    fn token(&self, now: i64) -> String {
+    async fn token(&self, now: i64) -> String {
         let grant = AccessGrant {
             subject: "alice".into(),
             client_id: "web-app".into(),
@@ -70,7 +73,7 @@ impl Replica {
             audiences: vec!["documents-api".into()],
             sid: Some("s1".into()),
         };
-        self.tokens.access_token(&grant, now).unwrap()
+        self.tokens.access_token(&grant, now).await.unwrap()
     }
 
     async fn verify(&self, token: &str, now: i64) -> Result<(), TokenError> {
@@ -113,7 +116,7 @@ async fn the_jwks_holds_exactly_the_right_keys_in_each_phase() {
     let b = replica.jwks().into_iter().find(|k| *k != a).unwrap();
     assert_eq!(replica.jwks(), [a.clone(), b.clone()]);
     assert_eq!(replica.active(), a);
-    let last_of_a = replica.token(T0 + INTERVAL - 1);
+    let last_of_a = replica.token(T0 + INTERVAL - 1).await;
     assert_eq!(kid_of(&last_of_a), a, "a next key signs nothing");
 
     // Due: B signs, A retired and still published.
@@ -122,15 +125,22 @@ async fn the_jwks_holds_exactly_the_right_keys_in_each_phase() {
     assert!(matches!(promoted.as_slice(), [Transition::Activate { .. }]), "{promoted:?}");
     assert_eq!(replica.active(), b);
     assert_eq!(states(&store).await, [(a.clone(), KeyState::Retired), (b.clone(), KeyState::Active)]);
-    assert_eq!(kid_of(&replica.token(T0 + INTERVAL)), b, "tokens signed after carry the new kid");
+    assert_eq!(kid_of(&replica.token(T0 + INTERVAL).await), b, "tokens signed after carry the new kid");
 
-    // A's last token lives until T0 + INTERVAL - 1 + 300: A stays published past it.
+    // A's last token lives until T0 + INTERVAL - 1 + 300: A stays published past it,
+    // listed after the active key.
     replica.verify(&last_of_a, T0 + INTERVAL - 1 + ACCESS_TTL - 1).await.unwrap();
+    let withdrawal = T0 + INTERVAL + PUBLISHED;
+    assert_eq!(replica.scheduler.tick(withdrawal - 1).await.unwrap(), []);
+    assert_eq!(replica.jwks(), [b.clone(), a.clone()]);
+    assert_eq!(replica.scheduler.tick(withdrawal).await.unwrap(), [Transition::Withdraw { kids: vec![a.clone()] }]);
+    assert_eq!(replica.jwks(), std::slice::from_ref(&b));
+    // Kept, unpublished, while refresh tokens it signed may live; then removed.
+    assert_eq!(states(&store).await, [(a.clone(), KeyState::Withdrawn), (b.clone(), KeyState::Active)]);
     let removal = T0 + INTERVAL + RETENTION;
     assert_eq!(replica.scheduler.tick(removal - 1).await.unwrap(), []);
-    assert_eq!(replica.jwks(), [a.clone(), b.clone()]);
     assert_eq!(replica.scheduler.tick(removal).await.unwrap(), [Transition::Remove { kids: vec![a.clone()] }]);
-    assert_eq!(replica.jwks(), std::slice::from_ref(&b));
+    assert_eq!(states(&store).await, [(b.clone(), KeyState::Active)]);
 
     // The next rotation starts over.
     assert_eq!(replica.scheduler.tick(T0 + 2 * INTERVAL - LEAD).await.unwrap(), [Transition::PublishNext]);
@@ -142,9 +152,9 @@ async fn the_jwks_holds_exactly_the_right_keys_in_each_phase() {
 async fn a_token_signed_before_a_rotation_verifies_after_it() {
     let store = store().await;
     let replica = Replica::start(&store, T0).await;
-    let before = replica.token(T0 + 10);
+    let before = replica.token(T0 + 10).await;
     replica.ring.rotate(T0 + 20).await.unwrap();
-    let after = replica.token(T0 + 20);
+    let after = replica.token(T0 + 20).await;
     assert_ne!(kid_of(&before), kid_of(&after));
     replica.verify(&before, T0 + 21).await.unwrap();
     replica.verify(&after, T0 + 21).await.unwrap();
@@ -157,6 +167,7 @@ async fn manual_rotation_promotes_a_waiting_next_key() {
     let replica = Replica::start(&store, T0).await;
     replica.scheduler.tick(T0 + INTERVAL - LEAD).await.unwrap();
     let next = replica.jwks()[1].clone();
+    replica.token(T0 + INTERVAL - LEAD).await;
     let keys = replica.ring.rotate(T0 + INTERVAL - LEAD + 1).await.unwrap();
     assert_eq!(keys.len(), 2, "no key generated: the waiting one was promoted");
     assert_eq!(replica.active(), next);
@@ -193,7 +204,7 @@ async fn a_replica_that_missed_a_rotation_reloads_on_the_unknown_kid_rate_limite
 
     // ...so right after, a real rotation elsewhere is not fetched again for 5 s.
     one.ring.rotate(T0 + 101).await.unwrap();
-    let fresh = one.token(T0 + 101);
+    let fresh = one.token(T0 + 101).await;
     assert_eq!(lagging.verify(&fresh, T0 + 101).await, Err(TokenError::Jws(JwsError::UnknownKey)));
     lagging.verify(&fresh, T0 + 100 + refetch::REFETCH_MIN_INTERVAL).await.unwrap();
     assert_eq!(lagging.active(), one.active(), "the reload also moved its signing key");
@@ -205,7 +216,7 @@ async fn unknown_kid_reloads_are_coalesced() {
     let one = Replica::start(&store, T0).await;
     let lagging = Arc::new(Replica::start(&store, T0).await);
     one.ring.rotate(T0 + 1).await.unwrap();
-    let token = one.token(T0 + 1);
+    let token = one.token(T0 + 1).await;
     let checks = (0..8).map(|_| {
         let (lagging, token) = (lagging.clone(), token.clone());
         tokio::spawn(async move { lagging.verify(&token, T0 + 2).await })
@@ -220,14 +231,14 @@ async fn emergency_revocation_removes_the_key_at_once_and_a_successor_signs() {
     let store = store().await;
     let replica = Replica::start(&store, T0).await;
     let old = replica.active();
-    let token = replica.token(T0 + 1);
+    let token = replica.token(T0 + 1).await;
 
     let keys = replica.ring.revoke(&old, T0 + 2).await.unwrap().unwrap();
     assert_eq!(keys.len(), 1);
     assert!(!replica.jwks().contains(&old), "gone from the JWKS at once");
     assert_ne!(replica.active(), old);
     assert_eq!(replica.verify(&token, T0 + 3).await, Err(TokenError::Jws(JwsError::UnknownKey)));
-    assert_eq!(kid_of(&replica.token(T0 + 3)), replica.active());
+    assert_eq!(kid_of(&replica.token(T0 + 3).await), replica.active());
     assert_eq!(replica.ring.revoke(&old, T0 + 4).await.unwrap(), None, "already gone");
     assert_eq!(replica.ring.revoke("unknown", T0 + 4).await.unwrap(), None);
 }
@@ -237,6 +248,7 @@ async fn revoking_a_next_or_retired_key_keeps_the_active_one() {
     let store = store().await;
     let replica = Replica::start(&store, T0).await;
     let a = replica.active();
+    replica.token(T0 + 1).await;
     replica.scheduler.tick(T0 + INTERVAL - LEAD).await.unwrap();
     replica.scheduler.tick(T0 + INTERVAL).await.unwrap();
     let b = replica.active();
@@ -256,7 +268,7 @@ async fn a_restart_keeps_every_state() {
     assert_eq!(states(&store).await, next_phase, "loading changed nothing");
     assert_eq!((restarted.active(), restarted.jwks()), (replica.active(), replica.jwks()));
 
-    let token = restarted.token(T0 + INTERVAL - 1);
+    let token = restarted.token(T0 + INTERVAL - 1).await;
     restarted.scheduler.tick(T0 + INTERVAL).await.unwrap();
     let again = Replica::start(&store, T0 + INTERVAL + 1).await;
     assert_eq!(states(&store).await, [(a.clone(), KeyState::Retired), (again.active(), KeyState::Active)]);
@@ -298,7 +310,9 @@ async fn a_key_revoked_on_another_replica_stops_signing_here_when_the_feed_says_
     let old = one.active();
     one.ring.revoke(&old, T0 + 10).await.unwrap().unwrap();
     let revocation = Revocation::Key { kid: old.clone() };
-    sender.send(Arc::new(RevocationEvent { cursor: "1".into(), revocation, expires_at: T0 + 1_000 })).unwrap();
+    sender
+        .send(Arc::new(RevocationEvent { cursor: "1".into(), revocation, expires_at: T0 + 1_000, audiences: vec![] }))
+        .unwrap();
     // Woken at once rather than after the 30 s refresh interval.
     let changed = tokio::time::timeout(std::time::Duration::from_secs(10), async {
         while other.active() == old {
@@ -317,4 +331,90 @@ async fn a_key_revoked_on_another_replica_stops_signing_here_when_the_feed_says_
     .await;
     assert!(woken.is_ok(), "the woken tick never finished");
     assert_eq!(other.scheduler.finished_ticks(), 2, "exactly one tick after the first");
+}
+
+#[tokio::test]
+async fn a_key_that_never_signed_leaves_when_superseded_and_its_replicas_sign_with_the_successor() {
+    let store = store().await;
+    let one = Replica::start(&store, T0).await;
+    let two = Replica::start(&store, T0).await;
+    let unused = one.active();
+    // Two rotates before anyone signed: the unused key leaves at once.
+    let keys = two.ring.rotate(T0 + 1).await.unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let successor = two.active();
+    assert_ne!(successor, unused);
+    // One still holds the unused key in memory, yet signs nothing with it: recording
+    // its first signature finds it gone, so one signs with the successor.
+    assert_eq!(one.active(), unused);
+    let token = one.token(T0 + 2).await;
+    assert_eq!(kid_of(&token), successor);
+    let (_, records) = store.signing_keys().await.unwrap();
+    assert_eq!(records.iter().map(|k| (k.kid.clone(), k.signed_at)).collect::<Vec<_>>(), [(successor, Some(T0 + 2))]);
+    // Recorded once: later tokens need no store change.
+    let version = store.signing_keys().await.unwrap().0;
+    two.token(T0 + 3).await;
+    one.token(T0 + 3).await;
+    assert_eq!(store.signing_keys().await.unwrap().0, version);
+}
+
+#[tokio::test]
+async fn a_withdrawn_key_verifies_refresh_tokens_only() {
+    use crate::tokens::RefreshClaims;
+    let store = store().await;
+    let replica = Replica::start(&store, T0).await;
+    replica.token(T0).await;
+    let a = replica.ring.current();
+    // Signed by A directly, to outlive A's publication: an access token (as if the
+    // lifetime had been longer) and a refresh token of a 600 s session.
+    let mut access = replica.tokens.access_claims(
+        &AccessGrant {
+            subject: "alice".into(),
+            client_id: "web-app".into(),
+            scope: ScopeSet::parse("documents:read").unwrap(),
+            audiences: vec!["documents-api".into()],
+            sid: None,
+        },
+        T0,
+    );
+    access.exp = T0 + 10 * INTERVAL;
+    let access = a.active().sign_access_token(&access).unwrap();
+    let refresh = RefreshClaims {
+        iss: "http://auth.test".into(),
+        sub: "alice".into(),
+        aud: "http://auth.test".into(),
+        exp: T0 + SESSION_TTL,
+        iat: T0,
+        jti: "j1".into(),
+        client_id: "web-app".into(),
+        sid: "s1".into(),
+        scope: ScopeSet::parse("documents:read").unwrap(),
+    };
+    let refresh = a.active().sign_refresh_token(&refresh).unwrap();
+
+    replica.ring.rotate(T0 + 1).await.unwrap();
+    replica.verify(&access, T0 + 2).await.unwrap();
+    assert_eq!(replica.scheduler.tick(T0 + 1 + PUBLISHED).await.unwrap().len(), 1, "withdrawn");
+    let now = T0 + 1 + PUBLISHED;
+    assert_eq!(replica.verify(&access, now).await, Err(TokenError::Jws(JwsError::UnknownKey)), "unpublished");
+    replica.tokens.verify_refresh_token(&refresh, now).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_replica_publishes_a_key_another_replica_rotated_in_before_its_next_tick() {
+    let store = store().await;
+    let rotating = Replica::start(&store, T0).await;
+    let lagging = Replica::start(&store, T0).await;
+    rotating.ring.rotate(T0 + 20).await.unwrap();
+    let token = rotating.token(T0 + 20).await;
+    // A resource server meeting this token's kid refetches the JWKS, and a balancer may
+    // send that request to the replica that has not ticked since the rotation.
+    let published = lagging.ring.published().await;
+    let kids: Vec<String> = serde_json::from_str::<serde_json::Value>(published.jwks_json()).unwrap()["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(kids.contains(&kid_of(&token)), "the JWKS must hold the kid of every token issued: {kids:?}");
 }

@@ -10,6 +10,7 @@
 //! Only `assert!`-family macros and what the crate already depends on, so the suite
 //! can be public and called from other crates.
 
+mod failures;
 mod revocations;
 mod sessions;
 
@@ -33,12 +34,20 @@ pub async fn run_all<S: Store + ?Sized>(store: &S) {
     sessions::absolute_cap(store, &run).await;
     sessions::delete_session(store, &run).await;
     sessions::user_sessions(store, &run).await;
+    sessions::session_cap(store, &run).await;
+    sessions::session_cap_skips_ended_sessions(store, &run).await;
     sessions::concurrent_rotation(store, &run, 0).await;
     sessions::concurrent_rotation(store, &run, 60).await;
     revocations::is_revoked_by_each_kind(store, &run).await;
+    revocations::is_revoked_by_client(store, &run).await;
     revocations::expired_revocations_are_forgotten(store, &run).await;
     revocations::feed_resumes_from_a_cursor(store, &run).await;
+    revocations::repeated_revocations_append_once(store, &run).await;
     revocations::unknown_cursors_need_a_snapshot(store).await;
+    revocations::snapshots_page_through_everything_with_audiences(store, &run).await;
+    failures::counts_and_clears(store, &run).await;
+    failures::concurrent_failures_all_count(store, &run).await;
+    failures::window_is_fixed_from_the_first_failure(store, &run).await;
 }
 
 /// Ids unique to one run of the suite.
@@ -115,6 +124,8 @@ async fn clients<S: Store + ?Sized>(store: &S, run: &Run) {
         grant_types: vec!["password".into(), "refresh_token".into()],
         scopes: scopes("documents:read documents:write"),
         audiences: vec!["documents-api".into()],
+        serves: vec![],
+        registration: run.id("registration"),
     };
     let service = ClientRecord {
         client_id: run.id("client-b-service"),
@@ -122,6 +133,8 @@ async fn clients<S: Store + ?Sized>(store: &S, run: &Run) {
         grant_types: vec!["client_credentials".into()],
         scopes: scopes("introspect"),
         audiences: vec![],
+        serves: vec![],
+        registration: String::new(),
     };
     let ours = |list: Vec<ClientRecord>| -> Vec<ClientRecord> {
         list.into_iter().filter(|c| run.owns(&c.client_id)).collect()
@@ -159,6 +172,7 @@ fn signing_key(run: &Run, name: &str, state: KeyState, now: i64) -> SigningKeyRe
         created_at: now - 100,
         activated_at: (state != KeyState::Next).then_some(now - 50),
         retired_at: (state == KeyState::Retired).then_some(now - 10),
+        signed_at: (state != KeyState::Next).then_some(now - 40),
     }
 }
 

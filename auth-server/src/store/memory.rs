@@ -2,11 +2,12 @@
 //! restart. The default when `REDIS_URL` is unset, so a newcomer can run the server
 //! with no infrastructure.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use self::failures::Failures;
 use super::records::decide_rotation;
 use super::{
     ClientRecord, ClientStore, Health, KeyStore, RevocationEvent, RotateOutcome, Rotation, Session, SessionStore,
@@ -17,17 +18,21 @@ use super::{
 /// snapshot instead.
 const FEED_LENGTH: usize = 10_000;
 
+mod failures;
 mod revocations;
 
 pub struct MemoryStore {
     state: Mutex<State>,
+    /// Apart from `state`, so that a spray of failed logins does not contend with
+    /// sessions and revocations.
+    failures: Mutex<Failures>,
     /// Distinguishes this process's feed cursors from a previous run's.
     epoch: String,
 }
 
 impl Default for MemoryStore {
     fn default() -> Self {
-        Self { state: Mutex::default(), epoch: crate::crypto::random_token(6) }
+        Self { state: Mutex::default(), failures: Mutex::default(), epoch: crate::crypto::random_token(6) }
     }
 }
 
@@ -38,10 +43,17 @@ struct State {
     keys: (u64, Vec<SigningKeyRecord>),
     sessions: HashMap<String, Session>,
     sessions_by_user: HashMap<String, HashSet<String>>,
-    revocations: HashMap<String, RevocationEvent>,
+    /// Ordered by revocation key, so a snapshot can be read in pages.
+    revocations: BTreeMap<String, RevocationEvent>,
     feed: VecDeque<(u64, RevocationEvent)>,
     feed_seq: u64,
     creates_since_sweep: u32,
+    /// Each session's place in the order of creation, for "oldest first" among
+    /// sessions that end in the same second.
+    session_order: HashMap<String, u64>,
+    sessions_created: u64,
+    /// When expired revocations were last dropped (a full pass, so at most once a second).
+    revocations_swept_at: i64,
 }
 
 impl MemoryStore {
@@ -54,6 +66,11 @@ impl MemoryStore {
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    // Poisoning is harmless here for the same reason: each update is one map change.
+    fn failure_counts(&self) -> std::sync::MutexGuard<'_, Failures> {
+        self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// Every this many new sessions, expired sessions of all users are dropped, so memory
@@ -61,6 +78,15 @@ impl MemoryStore {
 const SWEEP_EVERY: u32 = 1_024;
 
 impl State {
+    /// Drops revocations past their life; a pass over all of them, so at most once
+    /// per second rather than on every revoke. Readers check expiry themselves.
+    fn forget_expired_revocations(&mut self, now: i64) {
+        if now > self.revocations_swept_at {
+            self.revocations_swept_at = now;
+            self.revocations.retain(|_, e| e.expires_at > now);
+        }
+    }
+
     fn sweep(&mut self, now: i64) {
         let expired: Vec<String> = self.sessions.values().filter(|s| !s.is_live(now)).map(|s| s.sid.clone()).collect();
         for sid in expired {
@@ -71,6 +97,7 @@ impl State {
 
     fn remove_session(&mut self, sid: &str) -> Option<Session> {
         let session = self.sessions.remove(sid)?;
+        self.session_order.remove(sid);
         if let Some(sids) = self.sessions_by_user.get_mut(&session.username) {
             sids.remove(sid);
             if sids.is_empty() {
@@ -78,6 +105,24 @@ impl State {
             }
         }
         Some(session)
+    }
+
+    /// The user's other sessions with `new`'s client beyond the newest `max`, those
+    /// that end first (the same order as Redis: by `expires_at`, then by id).
+    fn over_cap(&self, new: &Session, max: usize) -> Vec<String> {
+        let mut others: Vec<&Session> = self
+            .sessions_by_user
+            .get(&new.username)
+            .into_iter()
+            .flatten()
+            .filter(|sid| **sid != new.sid)
+            .filter_map(|sid| self.sessions.get(sid))
+            .filter(|s| s.client_id == new.client_id)
+            .collect();
+        let excess = (others.len() + 1).saturating_sub(max);
+        let order = |s: &Session| self.session_order.get(&s.sid).copied().unwrap_or(0);
+        others.sort_by_key(|s| (s.expires_at, order(s)));
+        others.into_iter().take(excess).map(|s| s.sid.clone()).collect()
     }
 
     /// Drops expired sessions of one user; keeps memory bounded by live sessions
@@ -171,17 +216,21 @@ impl KeyStore for MemoryStore {
 
 #[async_trait]
 impl SessionStore for MemoryStore {
-    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+    async fn create_session(&self, session: &Session, max_per_client: usize) -> StoreResult<Vec<String>> {
+        let now = shared_claims::unix_now();
         let mut state = self.state();
-        state.prune_user_sessions(&session.username, session.created_at);
+        state.prune_user_sessions(&session.username, now);
         state.creates_since_sweep += 1;
         if state.creates_since_sweep >= SWEEP_EVERY {
             state.creates_since_sweep = 0;
-            state.sweep(session.created_at);
+            state.sweep(now);
         }
         state.sessions_by_user.entry(session.username.clone()).or_default().insert(session.sid.clone());
         state.sessions.insert(session.sid.clone(), session.clone());
-        Ok(())
+        state.sessions_created += 1;
+        let created = state.sessions_created;
+        state.session_order.insert(session.sid.clone(), created);
+        Ok(state.over_cap(session, max_per_client))
     }
 
     async fn session(&self, sid: &str) -> StoreResult<Option<Session>> {
@@ -199,7 +248,11 @@ impl SessionStore for MemoryStore {
             RotateOutcome::Rotated(next) => {
                 state.sessions.insert(sid.to_owned(), next.clone());
             }
-            RotateOutcome::Reused(_) | RotateOutcome::NotFound => {
+            RotateOutcome::Reused(session) => {
+                let locked = session.locked();
+                state.sessions.insert(sid.to_owned(), locked);
+            }
+            RotateOutcome::NotFound => {
                 state.remove_session(sid);
             }
             RotateOutcome::Grace(_) => {}

@@ -18,7 +18,7 @@ pub use self::memory::MemoryStore;
 pub(crate) use self::records::decide_rotation;
 pub use self::records::{
     ClientRecord, FeedPage, KeyState, Revocation, RevocationEvent, RotateOutcome, Rotation, Session, SigningKeyRecord,
-    UserRecord,
+    SnapshotPage, UserRecord,
 };
 pub use self::redis::{KeyEncryptionKey, RedisStore};
 
@@ -79,8 +79,12 @@ pub trait KeyStore: Send + Sync {
 /// Login sessions and the rotation of their refresh tokens.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Stores a new session; it expires at its `idle_expires_at`.
-    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+    /// Stores a new session (it expires at its `idle_expires_at`) and names the
+    /// user's sessions with the same client beyond the newest `max_per_client`: the
+    /// ones that end first (every session lives the same `AUTH_REFRESH_MAX_TTL`, so
+    /// the oldest logins), never the new one. The store only names them; the caller
+    /// revokes them, so each revocation reaches the feed.
+    async fn create_session(&self, session: &Session, max_per_client: usize) -> StoreResult<Vec<String>>;
     /// The live session, or `None` when unknown or past its idle or absolute expiry.
     async fn session(&self, sid: &str) -> StoreResult<Option<Session>>;
     /// The atomic step of the refresh grant; see [`RotateOutcome`].
@@ -95,16 +99,56 @@ pub trait SessionStore: Send + Sync {
 /// feed that resource servers follow (resumable by cursor).
 #[async_trait]
 pub trait RevocationStore: Send + Sync {
-    /// Records `revocation` until `expires_at` and appends it to the feed.
-    async fn revoke(&self, revocation: &Revocation, expires_at: i64) -> StoreResult<RevocationEvent>;
+    /// Records `revocation` until `expires_at` and appends it to the feed. `audiences`:
+    /// those of the tokens it covers, empty when it concerns every resource server.
+    /// `None` when a revocation of the same thing covering at least as much (as long,
+    /// and for a user or client an equal or later cut-off) is already in force: nothing
+    /// is appended, so repeating a revocation cannot flood the feed.
+    async fn revoke(
+        &self,
+        revocation: &Revocation,
+        audiences: &[String],
+        expires_at: i64,
+    ) -> StoreResult<Option<RevocationEvent>>;
     /// Whether a token with these claims is revoked by any revocation in force:
-    /// its `jti`, its session, or its subject's "everything issued before".
-    async fn is_revoked(&self, jti: &str, sid: Option<&str>, subject: &str, issued_at: i64) -> StoreResult<bool>;
+    /// its `jti`, its session, its subject's or its client's "everything issued before".
+    async fn is_revoked(
+        &self,
+        jti: &str,
+        sid: Option<&str>,
+        subject: &str,
+        client_id: &str,
+        issued_at: i64,
+    ) -> StoreResult<bool>;
     /// Feed events after `cursor` (oldest first, at most `limit`), or `Gap` when the
-    /// feed no longer reaches back that far and the reader must take a snapshot.
+    /// feed no longer reaches back that far, or `cursor` is not one this store wrote
+    /// (malformed, out of range: it is untrusted input), and the reader must take a
+    /// snapshot.
     async fn revocations_since(&self, cursor: &str, limit: usize) -> StoreResult<FeedPage>;
-    /// Every revocation in force, and the cursor to follow the feed from.
-    async fn revocation_snapshot(&self) -> StoreResult<(Vec<RevocationEvent>, String)>;
+    /// The cursor of the latest feed event. A snapshot whose pages are read after this
+    /// call, followed by the feed from this cursor, misses nothing (it may repeat a
+    /// revocation, which readers apply idempotently).
+    async fn revocation_feed_head(&self) -> StoreResult<String>;
+    /// One page of the revocations in force: start with `page = None`, then pass the
+    /// returned `next` until it is `None`. About `limit` revocations per page (a hint
+    /// for Redis), so no read is unbounded however many are in force. A revocation
+    /// present for the whole walk is returned at least once.
+    async fn revocation_snapshot_page(&self, page: Option<&str>, limit: usize) -> StoreResult<SnapshotPage>;
+}
+
+/// Counters of failed attempts, each kept for a fixed window that its first failure
+/// starts: the state of brute-force throttling, so that every replica sharing a store
+/// shares the budgets. Keys are opaque names chosen by the caller.
+#[async_trait]
+pub trait FailureStore: Send + Sync {
+    /// Failures counted under `key` in its current window; 0 when none or expired.
+    async fn failures(&self, key: &str) -> StoreResult<u64>;
+    /// Counts one more failure under `key` and returns the new count. The first
+    /// failure opens the window: the count is forgotten `window_secs` (at least 1)
+    /// after it, however many follow.
+    async fn record_failure(&self, key: &str, window_secs: u64) -> StoreResult<u64>;
+    /// Forgets the failures counted under `key`.
+    async fn clear_failures(&self, key: &str) -> StoreResult<()>;
 }
 
 /// Liveness of the backing store, for `/readyz`.
@@ -114,7 +158,7 @@ pub trait Health: Send + Sync {
 }
 
 /// Everything the server keeps, as one object the application holds.
-pub trait Store: UserStore + ClientStore + KeyStore + SessionStore + RevocationStore + Health {}
-impl<T: UserStore + ClientStore + KeyStore + SessionStore + RevocationStore + Health> Store for T {}
+pub trait Store: UserStore + ClientStore + KeyStore + SessionStore + RevocationStore + FailureStore + Health {}
+impl<T: UserStore + ClientStore + KeyStore + SessionStore + RevocationStore + FailureStore + Health> Store for T {}
 
 pub type SharedStore = Arc<dyn Store>;

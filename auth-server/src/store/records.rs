@@ -29,8 +29,37 @@ pub struct ClientRecord {
     /// Grant type names as in RFC 6749 (`password`, `refresh_token`, ...).
     pub grant_types: Vec<String>,
     pub scopes: ScopeSet,
-    /// Audiences of the tokens issued to this client; empty means the issuer itself.
+    /// Audiences of the tokens issued to this client (the APIs it calls); empty means
+    /// the issuer itself.
     pub audiences: Vec<String>,
+    /// Audiences this client serves as a resource server: introspection and the
+    /// revocation feed show it only tokens meant for these. Empty means its own
+    /// `client_id` (see [`ClientRecord::served_audiences`]).
+    #[serde(default)]
+    pub serves: Vec<String>,
+    /// Random, one per registration of this `client_id` (empty in records older than
+    /// the field). Sessions remember it, so those of an earlier, deleted registration
+    /// under the same id never refresh.
+    #[serde(default)]
+    pub registration: String,
+}
+
+impl ClientRecord {
+    /// The audiences this client serves: `serves`, or its own `client_id` when none
+    /// were registered.
+    pub fn served_audiences(&self) -> &[String] {
+        if self.serves.is_empty() {
+            std::slice::from_ref(&self.client_id)
+        } else {
+            &self.serves
+        }
+    }
+
+    /// Whether any of `audiences` is one this client serves.
+    pub fn serves_any<'a>(&self, mut audiences: impl Iterator<Item = &'a str>) -> bool {
+        let served = self.served_audiences();
+        audiences.any(|aud| served.iter().any(|s| s == aud))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,8 +69,12 @@ pub enum KeyState {
     Next,
     /// Signs. Exactly one key is active.
     Active,
-    /// Published, signs nothing, removed once every token it signed has expired.
+    /// Published, signs nothing: an access token it signed may still be live.
     Retired,
+    /// No longer published (every access token it signed has expired) but kept to
+    /// verify the refresh tokens it signed, which only the auth server accepts;
+    /// removed once those have expired too.
+    Withdrawn,
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +88,10 @@ pub struct SigningKeyRecord {
     pub activated_at: Option<i64>,
     #[serde(default)]
     pub retired_at: Option<i64>,
+    /// When a replica was first cleared to sign with it (saved before that first
+    /// token left the server); `None`: it never signed anything.
+    #[serde(default)]
+    pub signed_at: Option<i64>,
 }
 
 impl std::fmt::Debug for SigningKeyRecord {
@@ -65,6 +102,7 @@ impl std::fmt::Debug for SigningKeyRecord {
             .field("created_at", &self.created_at)
             .field("activated_at", &self.activated_at)
             .field("retired_at", &self.retired_at)
+            .field("signed_at", &self.signed_at)
             .finish_non_exhaustive()
     }
 }
@@ -75,6 +113,9 @@ pub struct Session {
     pub sid: String,
     pub username: String,
     pub client_id: String,
+    /// [`ClientRecord::registration`] at login.
+    #[serde(default)]
+    pub client_registration: String,
     pub scope: ScopeSet,
     pub audiences: Vec<String>,
     pub created_at: i64,
@@ -97,15 +138,47 @@ impl Session {
     pub fn is_live(&self, now: i64) -> bool {
         now < self.idle_expires_at && now < self.expires_at
     }
+
+    /// The session as reuse detection leaves it: no token of it refreshes any more
+    /// (its expected `jti` is empty, which no token carries, and the grace window is
+    /// closed), so every later attempt is
+    /// reuse again, until the caller has recorded its revocation and deleted it.
+    pub fn locked(&self) -> Session {
+        Session { refresh_jti: String::new(), previous_jti: None, rotated_at: None, ..self.clone() }
+    }
 }
 
 /// A revocation in the feed: `cursor` orders events; `expires_at` is when every
-/// token it affects has expired and it can be forgotten.
+/// token it affects has expired and it can be forgotten; `audiences` are those of
+/// the tokens it covers, where known (a token's `aud`, a session's audiences), so the
+/// feed shows it only to resource servers serving one of them. Empty: every
+/// subscriber (user- and key-level revocations, records written before audiences
+/// were kept).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevocationEvent {
     pub cursor: String,
     pub revocation: Revocation,
     pub expires_at: i64,
+    #[serde(default)]
+    pub audiences: Vec<String>,
+}
+
+impl RevocationEvent {
+    /// Whether a subscriber serving `client` may see this event.
+    pub fn visible_to(&self, client: &ClientRecord) -> bool {
+        self.audiences.is_empty() || client.serves_any(self.audiences.iter().map(String::as_str))
+    }
+}
+
+/// One bounded page of the revocations in force (see
+/// `RevocationStore::revocation_snapshot_page`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotPage {
+    /// Revocations in force; their `cursor` is empty (a snapshot is positioned by the
+    /// feed head read before its first page).
+    pub events: Vec<RevocationEvent>,
+    /// Where the next page starts; `None` after the last page.
+    pub next: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +207,10 @@ pub enum RotateOutcome {
     /// The presented token was just replaced, within the grace window: the session
     /// is unchanged and its current token is the successor to hand out again.
     Grace(Session),
-    /// The presented token had already been used: the session is gone.
+    /// The presented token had already been used. The session is [`Session::locked`]
+    /// (the snapshot here is from before): the caller records its revocation, then
+    /// deletes it. Deleting it here already would lose the revocation for good
+    /// should recording it fail.
     Reused(Session),
     /// No live session of that id.
     NotFound,
@@ -147,7 +223,7 @@ pub(crate) fn decide_rotation(session: &Session, presented_jti: &str, rotation: 
     if !session.is_live(now) {
         return RotateOutcome::NotFound;
     }
-    if session.refresh_jti == presented_jti {
+    if session.refresh_jti == presented_jti && !presented_jti.is_empty() {
         let mut next = session.clone();
         next.previous_jti = Some(presented_jti.to_owned());
         next.rotated_at = Some(now);

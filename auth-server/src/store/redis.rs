@@ -4,8 +4,8 @@
 //! - One [`ConnectionManager`] (a multiplexed connection that reconnects by itself)
 //!   is shared by all requests; cloning the store clones a handle, not a connection.
 //! - Key layout and hash tags: [`keys`]. No `KEYS` command is ever used.
-//! - Multi-step changes are Lua scripts ([`scripts`]): the refresh rotation and the
-//!   signing-key compare-and-set.
+//! - Multi-step changes are Lua scripts ([`scripts`]): the refresh rotation, the
+//!   signing-key compare-and-set and the failure counters of the login throttle.
 //! - Records expire with their tokens: a session at its idle end, a user's session
 //!   index with its last session. Users, clients and keys live until deleted.
 //! - Private signing keys are encrypted at rest ([`key_encryption`]).
@@ -13,6 +13,7 @@
 //! Errors: a failed connection or command is [`StoreError::Unavailable`]; a record
 //! that does not parse is [`StoreError::Corrupt`] (reported without its content).
 
+mod failures;
 mod key_encryption;
 mod keys;
 mod revocations;
@@ -36,10 +37,17 @@ use super::{ClientRecord, ClientStore, Health, StoreError, StoreResult, UserReco
 
 pub use self::key_encryption::KeyEncryptionKey;
 
-/// How long one command may take before the store counts as unavailable; short,
-/// so `/readyz` and requests fail fast instead of piling up behind a dead server.
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
-const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long one command may take before the store counts as unavailable, and how long
+/// one connection attempt may take. Short, so that while Redis is unreachable every
+/// store call fails within about a second (callers answer 503 with `Retry-After`)
+/// instead of requests piling up behind it; Redis answers in well under a
+/// millisecond when it is there.
+const RESPONSE_TIMEOUT: Duration = Duration::from_millis(700);
+const CONNECTION_TIMEOUT: Duration = Duration::from_millis(300);
+/// One connection attempt per reconnection, no retries: the connection manager's
+/// retries (with exponential backoff) happen while callers wait on them, for seconds.
+/// The next call after a failed attempt tries again.
+const CONNECTION_RETRIES: usize = 0;
 
 /// The Redis implementation of every store trait. Cheap to clone.
 #[derive(Clone)]
@@ -64,7 +72,8 @@ impl RedisStore {
             .map_err(|e| StoreError::Unavailable(format!("REDIS_URL is not a valid Redis URL ({:?})", e.kind())))?;
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
-            .set_connection_timeout(Some(CONNECTION_TIMEOUT));
+            .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+            .set_number_of_retries(CONNECTION_RETRIES);
         let connection = ConnectionManager::new_with_config(client, config).await.map_err(unavailable)?;
         Ok(Self {
             inner: Arc::new(Inner {

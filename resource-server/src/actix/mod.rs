@@ -5,7 +5,9 @@
 //! ```no_run
 //! use actix_web::{web, App, HttpServer};
 //! use resource_server::actix::{BearerAuth, BearerClaims, Scoped};
-//! use resource_server::{required_scope, verify::Verifier};
+//! use resource_server::verify::{ClientCredentials, Verifier};
+//! use resource_server::{required_scope, Secret};
+//! use std::time::Duration;
 //!
 //! required_scope!(ReadReports = "reports:read");
 //!
@@ -18,7 +20,12 @@
 //! }
 //!
 //! # async fn run() -> std::io::Result<()> {
-//! let verifier = Verifier::builder("reports-api").local("http://127.0.0.1:8080").unwrap();
+//! // The resource server's own client (scope `introspect`) follows revocations.
+//! let credentials = ClientCredentials::new("reports-api", Secret::new("a-long-random-secret"));
+//! let verifier = Verifier::builder("reports-api")
+//!     .revocation_feed(credentials, Duration::from_secs(30))
+//!     .local("http://127.0.0.1:8080")
+//!     .unwrap();
 //! let auth = BearerAuth::new(verifier, "reports-api");
 //! HttpServer::new(move || {
 //!     App::new()

@@ -2,11 +2,14 @@
 //!
 //! ```text
 //! Application::build(settings)
-//!   ├─ Settings::validate          client credentials (both modes), staleness ≥ 1 s
+//!   ├─ Settings::validate          client credentials (both modes)
 //!   ├─ build_verifier              local (JWKS) or introspect, both following the
 //!   │                              revocation feed; background discovery
 //!   ├─ TcpListener::bind           RS_BIND, port 0 allowed → local_addr()
-//!   └─ HttpServer                  App::configure(configure(state))
+//!   └─ HttpServer                  App::configure(configure(state)); head, body and
+//!                                  keep-alive deadlines, a connection cap
+//! Application::run                 serve until SIGTERM/SIGINT, then stop accepting
+//!                                  and drain in-flight requests (shutdown::DRAIN_TIMEOUT)
 //! routes
 //!   GET  /api/me           api_me::get_me            any valid token
 //!   GET  /api/documents    documents::get_documents  documents:read
@@ -16,13 +19,17 @@
 
 mod api_error;
 mod api_me;
+mod body_deadline;
 mod document_store;
 mod documents;
 mod ops;
 mod request_log;
+mod shutdown;
 
+use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
@@ -33,6 +40,15 @@ pub use document_store::{owner_key, Document, DocumentStore, StoreError, StoreLi
 use crate::actix::BearerAuth;
 use crate::settings::{Settings, SettingsError};
 use crate::verify::{BuildError, Verifier, VerifyMode};
+
+/// Connection limits: a client gets this long to send a request head (then 408), an
+/// idle keep-alive connection is closed after `KEEP_ALIVE`, and each worker holds at
+/// most `MAX_CONNECTIONS` connections (more wait in the listen backlog). Request
+/// bodies have their own deadline ([`body_deadline`]).
+const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+const MAX_CONNECTIONS: usize = 10_000;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -120,8 +136,17 @@ impl Application {
         let address = listener.local_addr().map_err(bind_error)?;
         let state = AppState::new(verifier);
         let server = HttpServer::new(move || {
-            App::new().wrap(middleware::from_fn(request_log::log_request)).configure(configure(state.clone()))
+            App::new()
+                .wrap(middleware::from_fn(body_deadline::limit_body_time))
+                .wrap(middleware::from_fn(request_log::log_request))
+                .configure(configure(state.clone()))
         })
+        .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+        .keep_alive(KEEP_ALIVE)
+        .max_connections(MAX_CONNECTIONS)
+        .disable_signals()
+        .shutdown_timeout(shutdown::DRAIN_TIMEOUT.as_secs())
         .listen(listener)
         .map_err(bind_error)?
         .run();
@@ -133,8 +158,25 @@ impl Application {
         self.address
     }
 
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        self.run_until(shutdown::signal()).await
+    }
+
+    /// Serves until `stop` resolves, then stops accepting and waits for in-flight
+    /// requests at most [`shutdown::DRAIN_TIMEOUT`].
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let mut server = std::pin::pin!(self.server);
+        let result = tokio::select! {
+            result = &mut server => result,
+            () = stop => {
+                let ((), result) = tokio::join!(handle.stop(true), server);
+                result
+            }
+        };
+        tracing::info!("stopped");
+        result
     }
 }
 

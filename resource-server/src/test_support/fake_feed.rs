@@ -24,6 +24,9 @@ pub(crate) enum FeedMode {
     Silent,
     /// Answer 503.
     Refuse,
+    /// Send a byte of an event that never ends, every few milliseconds: busy, but
+    /// never a complete event (nor a keepalive).
+    Trickle,
 }
 
 /// How the snapshots sent are damaged, to see what the follower makes of them.
@@ -35,6 +38,11 @@ pub(crate) enum SnapshotFault {
     Unreadable,
     /// Every notice, plus one of a shape no reader knows.
     UnreadableNotice,
+    /// One event larger than any reader accepts (17 MiB), sent in pieces.
+    Oversized,
+    /// A paged snapshot that begins and sends a page but never ends (the stream
+    /// stays open with keepalives): a slow or stalled transfer.
+    Unfinished,
 }
 
 /// What one connection asked for and got.
@@ -165,6 +173,18 @@ async fn stream(
     let mut pending = Some(first);
     let mut keepalive = tokio::time::interval(KEEPALIVE);
     loop {
+        if state.mode() == FeedMode::Trickle {
+            if sender.send(Bytes::from_static(b"event: revocation\r\ndata: ")).await.is_err() {
+                return;
+            }
+            while state.mode() == FeedMode::Trickle && open() {
+                if sender.send(Bytes::from_static(b"x")).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            return;
+        }
         while state.mode() == FeedMode::Silent {
             if !open() {
                 return;
@@ -195,8 +215,11 @@ async fn stream(
             }
             return;
         }
-        if sender.send(Bytes::from(chunk)).await.is_err() {
-            return;
+        // Large events go in pieces, as a network delivers them.
+        for piece in Bytes::from(chunk).chunks(1 << 20) {
+            if sender.send(Bytes::copy_from_slice(piece)).await.is_err() {
+                return;
+            }
         }
     }
 }
@@ -208,6 +231,10 @@ fn revocation_event(cursor: u64, notice: &Value) -> String {
 fn snapshot_event(log: &[(u64, Value)], fault: SnapshotFault) -> String {
     let mut notices: Vec<Value> = log.iter().map(|(_, notice)| notice.clone()).collect();
     let cursor = log.last().map_or(0, |(cursor, _)| *cursor);
+    if fault == SnapshotFault::Unfinished {
+        let page = json!({ "revocations": notices });
+        return format!("event: snapshot-begin\r\ndata: {{}}\r\n\r\nevent: snapshot-page\r\ndata: {page}\r\n\r\n");
+    }
     let data = match fault {
         SnapshotFault::None => json!({ "revocations": notices }),
         SnapshotFault::Unreadable => json!({ "revocations": 3 }),
@@ -215,6 +242,11 @@ fn snapshot_event(log: &[(u64, Value)], fault: SnapshotFault) -> String {
             notices.push(json!({"type": "from-the-future", "expires_at": "soon"}));
             json!({ "revocations": notices })
         }
+        SnapshotFault::Oversized => {
+            notices.push(json!({"type": "token", "jti": "x".repeat(17 << 20), "expires_at": 0}));
+            json!({ "revocations": notices })
+        }
+        SnapshotFault::Unfinished => unreachable!("answered above"),
     };
     format!("id: {cursor}\r\nevent: snapshot\r\ndata: {data}\r\n\r\n")
 }

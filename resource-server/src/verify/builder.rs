@@ -1,6 +1,11 @@
 //! Configuring a [`Verifier`]: one builder, three ways to finish it (local against the
-//! auth server, local with injected keys, introspection), and optionally the auth
-//! server's revocation feed to follow ([`VerifierBuilder::revocation_feed`]).
+//! auth server, local with injected keys, introspection), and the auth server's
+//! revocation feed to follow ([`VerifierBuilder::revocation_feed`]).
+//!
+//! Local verification against the auth server follows the feed by default: without
+//! it a revoked token passes until its `exp`. [`VerifierBuilder::local`] therefore
+//! refuses to build ([`BuildError::RevocationFeedNotConfigured`]) unless the feed is
+//! configured or explicitly declined with [`VerifierBuilder::without_revocation_feed`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +35,22 @@ pub enum BuildError {
     HttpClient(String),
     #[error("introspection and the revocation feed need the resource server's client id and secret")]
     MissingCredentials,
+    #[error(
+        "local verification follows the auth server's revocation feed: call .revocation_feed(credentials, \
+         max_staleness) with the resource server's own client (scope `introspect`), or \
+         .without_revocation_feed() to accept revoked tokens until they expire"
+    )]
+    RevocationFeedNotConfigured,
+}
+
+/// What to do about revocations in local mode against the auth server.
+#[derive(Debug, Clone)]
+enum FeedChoice {
+    /// Neither configured nor declined: [`VerifierBuilder::local`] refuses to build.
+    Unset,
+    Follow(FeedSettings),
+    /// Declined with [`VerifierBuilder::without_revocation_feed`].
+    Declined,
 }
 
 /// The revocation feed to follow: who we are, and how long a silent feed is trusted.
@@ -51,7 +72,7 @@ pub struct VerifierBuilder {
     introspection_cache_ttl: Duration,
     introspection_concurrency: usize,
     http_timeout: Duration,
-    feed: Option<FeedSettings>,
+    feed: FeedChoice,
 }
 
 impl VerifierBuilder {
@@ -65,11 +86,16 @@ impl VerifierBuilder {
     /// `RS_REVOCATION_MAX_STALENESS`'s default.
     pub const DEFAULT_REVOCATION_MAX_STALENESS: Duration = Duration::from_secs(30);
     /// Longest silence tolerated on an open feed connection before it is reopened:
-    /// three of the auth server's 5 s keepalives (never more than half the staleness
+    /// three of the longest keepalive we ask for (never more than half the staleness
     /// bound).
     const FEED_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
-    /// Below this, the auth server's 5 s keepalive cannot keep a quiet feed live.
-    const MIN_SENSIBLE_STALENESS: Duration = Duration::from_secs(10);
+    /// The keepalive asked of the auth server: a third of the staleness bound, in
+    /// whole seconds between these (the auth server's own bounds are 1 s to 30 s).
+    const FEED_KEEPALIVE_MIN: Duration = Duration::from_secs(1);
+    const FEED_KEEPALIVE_MAX: Duration = Duration::from_secs(5);
+    /// Below this, even the shortest keepalive the auth server sends (1 s) leaves too
+    /// little margin to keep a quiet feed live.
+    pub const MIN_REVOCATION_MAX_STALENESS: Duration = Duration::from_secs(3);
     /// Reconnection backoff of the feed: quick first retries, because the staleness
     /// bound is counting, capped low for the same reason.
     const FEED_RETRY_INITIAL: Duration = Duration::from_millis(200);
@@ -86,7 +112,7 @@ impl VerifierBuilder {
             introspection_cache_ttl: Self::DEFAULT_INTROSPECTION_CACHE_TTL,
             introspection_concurrency: Self::DEFAULT_INTROSPECTION_CONCURRENCY,
             http_timeout: Duration::from_secs(5),
-            feed: None,
+            feed: FeedChoice::Unset,
         }
     }
 
@@ -150,7 +176,18 @@ impl VerifierBuilder {
     /// auth server that announces no feed leaves local mode not ready for good.
     /// Introspection mode instead stops using its cache until the feed is back.
     pub fn revocation_feed(mut self, credentials: ClientCredentials, max_staleness: Duration) -> Self {
-        self.feed = Some(FeedSettings { credentials, max_staleness });
+        self.feed = FeedChoice::Follow(FeedSettings { credentials, max_staleness });
+        self
+    }
+
+    /// Local mode without the revocation feed. What it costs: a token revoked at the
+    /// auth server (RFC 7009 revocation, refresh-token reuse, a password change, an
+    /// admin revoking a user, session or signing key) is still accepted here until its
+    /// `exp`, up to the access-token lifetime later. Choose it only when that window
+    /// is acceptable, or when revocations reach this verifier another way
+    /// ([`Self::revocation`]). Replaces an earlier [`Self::revocation_feed`].
+    pub fn without_revocation_feed(mut self) -> Self {
+        self.feed = FeedChoice::Declined;
         self
     }
 
@@ -165,18 +202,27 @@ impl VerifierBuilder {
     /// backoff, and [`Verifier::is_ready`] turns true when they arrive. Call within a
     /// Tokio runtime.
     ///
-    /// With [`Self::revocation_feed`], the feed is followed too and the verifier is
-    /// ready only once it is live; without it, revocations are not followed (a
-    /// warning says so).
+    /// The revocation feed is required: configure it with [`Self::revocation_feed`]
+    /// (the verifier is then ready only once the feed is live), or decline it with
+    /// [`Self::without_revocation_feed`]; with neither, this returns
+    /// [`BuildError::RevocationFeedNotConfigured`].
     pub fn local(mut self, auth_url: &str) -> Result<Verifier, BuildError> {
+        let choice = std::mem::replace(&mut self.feed, FeedChoice::Unset);
+        if matches!(choice, FeedChoice::Unset) {
+            return Err(BuildError::RevocationFeedNotConfigured);
+        }
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
         let metadata_url = metadata_url(auth_url)?;
         let source = HttpKeySource::new(self.client()?, metadata_url.clone());
         let metrics = Arc::new(VerifierMetrics::default());
-        let feed = match self.feed.take() {
-            Some(settings) => Some(self.follow(settings, WhenStale::Refuse, metadata_url, &metrics, &runtime)?),
-            None => {
-                tracing::warn!("local verification without the revocation feed: revoked tokens pass until they expire");
+        let feed = match choice {
+            FeedChoice::Follow(settings) => {
+                Some(self.follow(settings, WhenStale::Refuse, metadata_url, &metrics, &runtime)?)
+            }
+            FeedChoice::Unset | FeedChoice::Declined => {
+                tracing::warn!(
+                    "local verification without the revocation feed (declined): revoked tokens pass until they expire"
+                );
                 None
             }
         };
@@ -236,11 +282,11 @@ impl VerifierBuilder {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
         let metadata_url = metadata_url(auth_url)?;
         let metrics = Arc::new(VerifierMetrics::default());
-        let feed = match self.feed.take() {
-            Some(settings) => {
+        let feed = match std::mem::replace(&mut self.feed, FeedChoice::Unset) {
+            FeedChoice::Follow(settings) => {
                 Some(self.follow(settings, WhenStale::Introspect, metadata_url.clone(), &metrics, &runtime)?)
             }
-            None => None,
+            FeedChoice::Unset | FeedChoice::Declined => None,
         };
         let remote = Arc::new(IntrospectionVerifier::new(IntrospectionConfig {
             client: self.client()?,
@@ -276,13 +322,15 @@ impl VerifierBuilder {
         if credentials.client_id.is_empty() || credentials.client_secret.is_empty() {
             return Err(BuildError::MissingCredentials);
         }
-        if max_staleness < Self::MIN_SENSIBLE_STALENESS {
+        if max_staleness < Self::MIN_REVOCATION_MAX_STALENESS {
             tracing::warn!(
                 max_staleness_secs = max_staleness.as_secs_f64(),
-                "the revocation staleness bound is shorter than two of the auth server's 5 s keepalives: \
-                 a quiet but healthy feed will be judged stale"
+                "the revocation staleness bound is shorter than three of the auth server's shortest (1 s) \
+                 keepalives: a quiet but healthy feed may be judged stale"
             );
         }
+        let keepalive = Duration::from_secs((max_staleness / 3).as_secs())
+            .clamp(Self::FEED_KEEPALIVE_MIN, Self::FEED_KEEPALIVE_MAX);
         let client = http::streaming_client(self.http_timeout).map_err(|e| BuildError::HttpClient(e.to_string()))?;
         let feed = Arc::new(Feed::new(max_staleness, self.leeway_secs, when_stale, metrics.clone()));
         let config = FollowerConfig {
@@ -293,6 +341,7 @@ impl VerifierBuilder {
             retry_max: Self::FEED_RETRY_MAX,
             // Half the bound: a dead connection is replaced before the view turns stale.
             idle_timeout: (max_staleness / 2).min(Self::FEED_IDLE_TIMEOUT).max(Duration::from_millis(100)),
+            keepalive,
         };
         let mut tasks = BackgroundTasks::default();
         tasks.push(spawn_follower(feed.clone(), config, runtime));

@@ -12,7 +12,10 @@ use serde::Deserialize;
 use super::jose_header::ACCEPTED_ALG;
 
 /// Most keys we keep from one JWKS: a handful during rotation is normal; thousands
-/// would be an attack on our memory.
+/// would be an attack on our memory. A JWK carries no rotation state, so the order
+/// of publication is the signal of which keys matter: the first ones are kept. Our
+/// auth server lists the active key first, then the next key, then retired keys,
+/// most recently retired first (and publishes at most 16).
 const MAX_KEYS: usize = 64;
 
 /// Why a JWK Set could not be used. The previous key set stays in use.
@@ -49,7 +52,8 @@ struct JwkSetDocument {
 }
 
 impl KeySet {
-    /// Parses a JWK Set document. Keys we cannot use (not RSA, another `alg` or `use`,
+    /// Parses a JWK Set document, keeping at most the first 64 usable keys in the
+    /// order published. Keys we cannot use (not RSA, another `alg` or `use`,
     /// no `kid`, shorter than 2048 bits, duplicated `kid`) are skipped, not fatal: a
     /// set may legitimately hold keys for other purposes.
     pub fn from_jwks_json(document: &[u8]) -> Result<Self, KeySetError> {
@@ -151,6 +155,23 @@ mod tests {
         let set = KeySet::from_jwks_json(document.to_string().as_bytes()).unwrap();
         assert!(!set.contains(a.kid()));
         assert_eq!(set.kids().collect::<Vec<_>>(), [b.kid()]);
+    }
+
+    #[test]
+    fn a_capped_set_keeps_the_first_keys_in_the_order_published() {
+        // A JWK carries no state: the publisher's order says which keys matter.
+        let jwks: Vec<_> = (0..MAX_KEYS + 6)
+            .map(|i| {
+                let mut jwk = TestKey::shared().public_jwk();
+                jwk.insert("kid".into(), format!("k{i:02}").into());
+                jwk
+            })
+            .collect();
+        let document = serde_json::json!({ "keys": jwks });
+        let set = KeySet::from_jwks_json(document.to_string().as_bytes()).unwrap();
+        assert_eq!(set.len(), MAX_KEYS);
+        assert!(set.contains("k00") && set.contains(&format!("k{:02}", MAX_KEYS - 1)));
+        assert!(!set.contains(&format!("k{MAX_KEYS:02}")));
     }
 
     #[test]

@@ -22,6 +22,9 @@ mod client_auth;
 mod discovery;
 mod error;
 mod feed;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod introspection;
 mod introspection_verifier;

@@ -8,13 +8,14 @@
 //! apply(notice, now)       insert (never weakening what is held), then prune if due
 //! prune(now)               drop entries past expires_at + grace; O(1) when none is due
 //! check(claims)            len == 0 → NotRevoked without touching the lock;
-//!                          else a read lock and three HashMap::get(&str): jti, sid, sub
+//!                          else a read lock and four HashMap::get(&str): jti, sid, sub,
+//!                          client_id
 //! key_revoked(kid)         the same for emergency key revocations
 //! ```
 //!
 //! Memory is bounded by the unexpired revocations: each notice carries the time after
 //! which every token it covers has expired (`expires_at`), and the entry is forgotten
-//! then. Reads take a `std::sync::RwLock` read guard for three hash lookups and never
+//! then. Reads take a `std::sync::RwLock` read guard for four hash lookups and never
 //! hold it across an `.await`; writes are rare (one per revocation) and short.
 
 use std::collections::HashMap;
@@ -25,7 +26,8 @@ use shared_claims::{AccessClaims, Revocation, RevocationNotice};
 
 use super::{RevocationCheck, RevocationStatus};
 
-/// The revocations in force, queried by `jti`, `sid`, `sub` + `iat` and `kid`.
+/// The revocations in force, queried by `jti`, `sid`, `sub` + `iat`, `client_id` +
+/// `iat` and `kid`.
 #[derive(Debug, Default)]
 pub struct RevocationList {
     entries: RwLock<Entries>,
@@ -45,7 +47,9 @@ struct Entries {
     /// `Revocation::Session`: every token of one login.
     sid: HashMap<String, i64>,
     /// `Revocation::User`: user tokens of `sub` issued before a cut-off.
-    user: HashMap<String, UserCutoff>,
+    user: HashMap<String, Cutoff>,
+    /// `Revocation::Client`: every token of a deleted client issued before a cut-off.
+    client: HashMap<String, Cutoff>,
     /// `Revocation::Key`: every token signed by `kid`.
     kid: HashMap<String, i64>,
     /// The earliest `forget_at` held (`i64::MAX` when empty), so that pruning costs
@@ -54,7 +58,7 @@ struct Entries {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct UserCutoff {
+struct Cutoff {
     /// Tokens with `iat < before` are revoked.
     before: i64,
     forget_at: i64,
@@ -66,6 +70,7 @@ impl Default for Entries {
             jti: HashMap::new(),
             sid: HashMap::new(),
             user: HashMap::new(),
+            client: HashMap::new(),
             kid: HashMap::new(),
             next_forget: i64::MAX,
         }
@@ -93,6 +98,19 @@ impl RevocationList {
         }
         let mut entries = self.write();
         *entries = fresh;
+        self.len.store(entries.len(), Ordering::Release);
+    }
+
+    /// An empty view to fill page by page (a paged snapshot) and then swap in whole
+    /// with [`Self::install`], so the view in use never holds half a snapshot.
+    pub(crate) fn stage(&self) -> StagedView {
+        StagedView { entries: Entries::default(), grace_secs: self.grace_secs }
+    }
+
+    /// Replaces the whole view with a completed [`StagedView`].
+    pub(crate) fn install(&self, staged: StagedView) {
+        let mut entries = self.write();
+        *entries = staged.entries;
         self.len.store(entries.len(), Ordering::Release);
     }
 
@@ -154,6 +172,13 @@ impl RevocationList {
             })
     }
 
+    /// Whether a token of `client_id` issued at `issued_at` is revoked by a client
+    /// revocation (the client was deleted): the rule of [`Revocation::covers`] for
+    /// `Revocation::Client`, user and client tokens alike.
+    pub fn revokes_client(&self, client_id: &str, issued_at: i64) -> bool {
+        !self.is_empty() && self.read().client.get(client_id).is_some_and(|cutoff| issued_at < cutoff.before)
+    }
+
     fn forget_at(&self, notice: &RevocationNotice) -> i64 {
         notice.expires_at.saturating_add(self.grace_secs)
     }
@@ -169,10 +194,27 @@ impl RevocationList {
     }
 }
 
+/// A view being assembled from a paged snapshot; not consulted until installed.
+#[derive(Debug)]
+pub(crate) struct StagedView {
+    entries: Entries,
+    grace_secs: i64,
+}
+
+impl StagedView {
+    /// Adds a notice of the snapshot (one already expired at `now` is skipped).
+    pub fn add(&mut self, notice: &RevocationNotice, now: i64) {
+        let forget_at = notice.expires_at.saturating_add(self.grace_secs);
+        self.entries.insert(notice, forget_at, now);
+    }
+}
+
 impl RevocationCheck for RevocationList {
     /// Never [`RevocationStatus::Unknown`]: a bare list has no notion of staleness.
     fn check(&self, claims: &AccessClaims) -> RevocationStatus {
-        if self.revokes(&claims.jti, claims.sid.as_deref(), &claims.sub, claims.iat) {
+        let revoked = self.revokes(&claims.jti, claims.sid.as_deref(), &claims.sub, claims.iat)
+            || self.revokes_client(&claims.client_id, claims.iat);
+        if revoked {
             RevocationStatus::Revoked
         } else {
             RevocationStatus::NotRevoked
@@ -186,7 +228,7 @@ impl RevocationCheck for RevocationList {
 
 impl Entries {
     fn len(&self) -> usize {
-        self.jti.len() + self.sid.len() + self.user.len() + self.kid.len()
+        self.jti.len() + self.sid.len() + self.user.len() + self.client.len() + self.kid.len()
     }
 
     /// Returns whether the notice is kept (not already expired at `now`).
@@ -198,11 +240,8 @@ impl Entries {
             Revocation::Token { jti } => later(&mut self.jti, jti, forget_at),
             Revocation::Session { sid } => later(&mut self.sid, sid, forget_at),
             Revocation::Key { kid } => later(&mut self.kid, kid, forget_at),
-            Revocation::User { sub, before } => {
-                let cutoff = self.user.entry(sub.clone()).or_insert(UserCutoff { before: *before, forget_at });
-                cutoff.before = cutoff.before.max(*before);
-                cutoff.forget_at = cutoff.forget_at.max(forget_at);
-            }
+            Revocation::User { sub, before } => later_cutoff(&mut self.user, sub, *before, forget_at),
+            Revocation::Client { client_id, before } => later_cutoff(&mut self.client, client_id, *before, forget_at),
         }
         self.next_forget = self.next_forget.min(forget_at);
         true
@@ -214,9 +253,18 @@ impl Entries {
         self.sid.retain(|_, at| live(at));
         self.kid.retain(|_, at| live(at));
         self.user.retain(|_, cutoff| live(&cutoff.forget_at));
+        self.client.retain(|_, cutoff| live(&cutoff.forget_at));
         let times = self.jti.values().chain(self.sid.values()).chain(self.kid.values()).copied();
-        self.next_forget = times.chain(self.user.values().map(|c| c.forget_at)).min().unwrap_or(i64::MAX);
+        let cutoffs = self.user.values().chain(self.client.values()).map(|c| c.forget_at);
+        self.next_forget = times.chain(cutoffs).min().unwrap_or(i64::MAX);
     }
+}
+
+/// The later cut-off and the later expiry win.
+fn later_cutoff(map: &mut HashMap<String, Cutoff>, key: &str, before: i64, forget_at: i64) {
+    let cutoff = map.entry(key.to_owned()).or_insert(Cutoff { before, forget_at });
+    cutoff.before = cutoff.before.max(before);
+    cutoff.forget_at = cutoff.forget_at.max(forget_at);
 }
 
 fn later(map: &mut HashMap<String, i64>, key: &str, forget_at: i64) {
@@ -244,6 +292,10 @@ mod tests {
     }
 
     fn claims(jti: &str, sid: Option<&str>, sub: &str, iat: i64) -> AccessClaims {
+        claims_of("c", jti, sid, sub, iat)
+    }
+
+    fn claims_of(client_id: &str, jti: &str, sid: Option<&str>, sub: &str, iat: i64) -> AccessClaims {
         AccessClaims {
             iss: "iss".into(),
             sub: sub.into(),
@@ -252,7 +304,7 @@ mod tests {
             iat,
             nbf: None,
             jti: jti.into(),
-            client_id: "c".into(),
+            client_id: client_id.into(),
             scope: ScopeSet::new(),
             sid: sid.map(Into::into),
         }
@@ -265,6 +317,7 @@ mod tests {
             token("j1"),
             Revocation::Session { sid: "s1".into() },
             Revocation::User { sub: "bob".into(), before: NOW },
+            Revocation::Client { client_id: "gone".into(), before: NOW },
         ];
         for revocation in &revocations {
             assert!(list.apply(&notice(revocation.clone(), NOW + 300), NOW));
@@ -277,6 +330,10 @@ mod tests {
             claims("j2", Some("s2"), "bob", NOW - 1),
             claims("j2", Some("s2"), "bob", NOW),
             claims("j2", None, "bob", NOW - 1),
+            claims_of("gone", "j3", Some("s3"), "alice", NOW - 1),
+            claims_of("gone", "j3", None, "gone", NOW - 1),
+            claims_of("gone", "j3", Some("s3"), "alice", NOW),
+            claims_of("kept", "j3", None, "gone", NOW - 1),
         ];
         for claims in &cases {
             let expected = revocations.iter().any(|r| r.covers_claims(claims));

@@ -5,6 +5,12 @@
 //! capacity it becomes `old` and the previous `old` is dropped. A hit in `old` moves the
 //! entry back to `young`. That approximates LRU with O(1) work and no extra crate.
 //!
+//! Generations also turn over with time, so memory follows the live tokens rather
+//! than the capacity: `young` becomes `old` once it holds an expired entry (and `old`
+//! is empty), and `old` is dropped once its last entry has expired. Tokens presented
+//! once and never again (most of them) are forgotten about one lifetime after they
+//! expire, instead of waiting for `capacity / 2` newer tokens to push them out.
+//!
 //! What the cache does NOT decide: revocation. The verifier consults its
 //! [`RevocationCheck`](super::RevocationCheck) on every hit.
 
@@ -58,11 +64,21 @@ pub(crate) struct TokenCache<V = CachedToken> {
 struct Generations<V> {
     young: Generation<V>,
     old: Generation<V>,
+    /// The earliest and latest `expires_at` in `young`; the latest in `old`.
+    young_first_expiry: i64,
+    young_last_expiry: i64,
+    old_last_expiry: i64,
 }
 
 impl<V> Default for Generations<V> {
     fn default() -> Self {
-        Self { young: HashMap::new(), old: HashMap::new() }
+        Self {
+            young: HashMap::new(),
+            old: HashMap::new(),
+            young_first_expiry: i64::MAX,
+            young_last_expiry: i64::MIN,
+            old_last_expiry: i64::MIN,
+        }
     }
 }
 
@@ -89,7 +105,7 @@ impl<V: Expiring> TokenCache<V> {
         if now >= entry.expires_at() {
             return None;
         }
-        generations.insert(key, entry.clone(), self.half_capacity);
+        generations.insert(key, entry.clone(), self.half_capacity, now);
         Some(entry)
     }
 
@@ -98,7 +114,7 @@ impl<V: Expiring> TokenCache<V> {
         if self.half_capacity == 0 || now >= entry.expires_at() {
             return;
         }
-        self.lock().insert(token.into(), entry, self.half_capacity);
+        self.lock().insert(token.into(), entry, self.half_capacity, now);
     }
 
     #[cfg(test)]
@@ -114,11 +130,24 @@ impl<V: Expiring> TokenCache<V> {
     }
 }
 
-impl<V> Generations<V> {
-    fn insert(&mut self, key: Box<str>, entry: V, half_capacity: usize) {
-        if self.young.len() >= half_capacity && !self.young.contains_key(&key) {
-            self.old = std::mem::take(&mut self.young);
+impl<V: Expiring> Generations<V> {
+    fn insert(&mut self, key: Box<str>, entry: V, half_capacity: usize, now: i64) {
+        if !self.old.is_empty() && self.old_last_expiry <= now {
+            // Every entry of `old` is dead: free it (a new map, not `clear`, which
+            // would keep the allocation).
+            self.old = HashMap::new();
         }
+        let full = self.young.len() >= half_capacity && !self.young.contains_key(&key);
+        let aged = self.old.is_empty() && !self.young.is_empty() && self.young_first_expiry <= now;
+        if full || aged {
+            self.old = std::mem::take(&mut self.young);
+            self.old_last_expiry = self.young_last_expiry;
+            self.young_first_expiry = i64::MAX;
+            self.young_last_expiry = i64::MIN;
+        }
+        let expires_at = entry.expires_at();
+        self.young_first_expiry = self.young_first_expiry.min(expires_at);
+        self.young_last_expiry = self.young_last_expiry.max(expires_at);
         self.young.insert(key, entry);
     }
 }
@@ -189,6 +218,19 @@ mod tests {
             cache.insert(&format!("t{i}"), InactiveUntil(NOW + 10), NOW);
         }
         assert!(cache.len() <= 4);
+    }
+
+    #[test]
+    fn tokens_never_seen_again_are_forgotten_once_expired() {
+        // A steady stream of short-lived tokens, each presented once: the cache must
+        // track the live ones, not fill up to its capacity with dead ones.
+        let cache = TokenCache::new(10_000);
+        for second in 0..600 {
+            for i in 0..10 {
+                cache.insert(&format!("t-{second}-{i}"), entry(NOW + second + 60), NOW + second);
+            }
+        }
+        assert!(cache.len() <= 2 * 10 * 61, "{} entries held for ~600 live tokens", cache.len());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `/admin/...`: the admin API (contract: "The admin API"), JSON in and out.
+//! `/admin/...`: the admin API, JSON in and out.
 //!
 //! Every route sits behind [`auth::require_admin`], a middleware on the whole scope,
 //! so no route (nor an unknown path under `/admin`) can be reached without a bearer
@@ -21,6 +21,9 @@ mod users;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(feature = "fuzzing")]
+pub use json::{check_media_type, parse_body};
 
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpResponse};

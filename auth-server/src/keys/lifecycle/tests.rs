@@ -1,12 +1,16 @@
 //! The lifecycle rules, one case per rule and edge, then a simulation that drives
-//! the planner through several rotations and checks the contract's invariants at
+//! the planner through several rotations and checks the lifecycle's invariants at
 //! every step.
 
 use super::*;
 
-/// Interval 1000 s, lead 100 s, retention 1500 s: small numbers, same rules.
+/// Interval 1000 s, lead 100 s, retention (published) and keep 1500 s: small
+/// numbers, same rules. [`SPLIT`] keeps keys longer than it publishes them.
 const POLICY: KeyPolicy =
-    KeyPolicy { rotation_interval: 1_000, publish_lead: 100, retention: 1_500, refresh_interval: 30 };
+    KeyPolicy { rotation_interval: 1_000, publish_lead: 100, retention: 1_500, keep: 1_500, refresh_interval: 30 };
+
+/// Access tokens 300 s, refresh tokens 3000 s (margins included).
+const SPLIT: KeyPolicy = KeyPolicy { retention: 300, keep: 3_000, ..POLICY };
 
 fn key(kid: &str, state: KeyState, created_at: i64) -> SigningKeyRecord {
     SigningKeyRecord {
@@ -16,7 +20,21 @@ fn key(kid: &str, state: KeyState, created_at: i64) -> SigningKeyRecord {
         created_at,
         activated_at: (state != KeyState::Next).then_some(created_at),
         retired_at: None,
+        // Fixture keys past `next` have signed tokens, unless a test says otherwise.
+        signed_at: (state != KeyState::Next).then_some(created_at),
     }
+}
+
+fn unsigned(record: SigningKeyRecord) -> SigningKeyRecord {
+    SigningKeyRecord { signed_at: None, ..record }
+}
+
+fn withdrawn(kid: &str, retired_at: i64) -> SigningKeyRecord {
+    SigningKeyRecord { state: KeyState::Withdrawn, ..retired(kid, retired_at) }
+}
+
+fn kids(keys: &[SigningKeyRecord]) -> Vec<&str> {
+    keys.iter().map(|k| k.kid.as_str()).collect()
 }
 
 fn active(kid: &str, activated_at: i64) -> SigningKeyRecord {
@@ -41,16 +59,24 @@ fn state_of(keys: &[SigningKeyRecord], kid: &str) -> Option<KeyState> {
 
 #[test]
 fn policy_adds_refresh_interval_and_skew_to_lead_and_retention() {
-    let policy = KeyPolicy::new(2_592_000, 300, 2_592_000);
+    let policy = KeyPolicy::new(2_592_000, 300, 300, 86_400);
     assert_eq!(
         policy,
-        KeyPolicy { rotation_interval: 2_592_000, publish_lead: 390, retention: 2_592_090, refresh_interval: 30 }
+        KeyPolicy {
+            rotation_interval: 2_592_000,
+            publish_lead: 390,
+            retention: 390,
+            keep: 86_490,
+            refresh_interval: 30
+        }
     );
     assert_eq!(KeyPolicy::retention_for(300), 390);
     assert_eq!(
-        KeyPolicy::new(0, -5, -1),
-        KeyPolicy { rotation_interval: 1, publish_lead: 90, retention: 90, refresh_interval: 30 }
+        KeyPolicy::new(0, -5, -1, -1),
+        KeyPolicy { rotation_interval: 1, publish_lead: 90, retention: 90, keep: 90, refresh_interval: 30 }
     );
+    // Keys are never kept shorter than they are published.
+    assert_eq!(KeyPolicy::new(1_000, 0, 600, 60).keep, 690);
 }
 
 #[test]
@@ -147,10 +173,10 @@ fn extra_active_keys_and_undated_retired_keys_are_repaired_first() {
 #[test]
 fn manual_rotation_promotes_a_waiting_key_at_once_or_generates_one() {
     let keys = [active("a", 0), next("n", 990)];
-    assert_eq!(plan_rotation(&keys), activate_next("n", "a"), "no wait for the lead");
+    assert_eq!(plan_rotation(&keys), Ok(activate_next("n", "a")), "no wait for the lead");
     let fresh = Transition::Activate { successor: Successor::Fresh, retire: Some("a".into()) };
-    assert_eq!(plan_rotation(&[active("a", 0), retired("r", 0)]), fresh);
-    assert_eq!(plan_rotation(&[]), Transition::Activate { successor: Successor::Fresh, retire: None });
+    assert_eq!(plan_rotation(&[active("a", 0), retired("r", 0)]), Ok(fresh));
+    assert_eq!(plan_rotation(&[]), Ok(Transition::Activate { successor: Successor::Fresh, retire: None }));
 }
 
 #[test]
@@ -268,6 +294,9 @@ fn simulation_keeps_the_contract_at_every_step() {
         }
         assert_eq!(plan(&keys, now, &POLICY), None, "converged within one tick");
         let signer = keys.iter().find(|k| k.state == KeyState::Active).map(|k| k.kid.clone()).unwrap_or_default();
+        if let Some(first) = plan_first_signature(&keys, &signer) {
+            keys = apply(&keys, &first, now, None);
+        }
         last_signed.insert(signer, now);
         for (kid, signed) in &last_signed {
             if now < signed + token_lifetime {
@@ -284,4 +313,148 @@ fn simulation_keeps_the_contract_at_every_step() {
     assert_eq!(promotions, 4);
     assert!(keys.iter().any(|k| k.state == KeyState::Retired));
     assert!(state_of(&keys, "k0").is_none(), "the first key was removed in time");
+}
+
+#[test]
+fn a_retired_key_leaves_the_jwks_when_its_access_tokens_expired_and_the_set_when_its_refresh_tokens_did() {
+    let policy = KeyPolicy { rotation_interval: 100_000, ..SPLIT };
+    let keys = [active("a", 2_000), retired("r", 1_000)];
+    assert_eq!(plan(&keys, 1_299, &policy), None);
+    let withdraw = Transition::Withdraw { kids: vec!["r".into()] };
+    assert_eq!(plan(&keys, 1_300, &policy), Some(withdraw.clone()));
+    let after = apply(&keys, &withdraw, 1_300, None);
+    assert_eq!(state_of(&after, "r"), Some(KeyState::Withdrawn));
+    assert_eq!(after[1].retired_at, Some(1_000), "the retirement date stays: removal counts from it");
+    assert_eq!(published(&after), 1);
+    assert!(is_consistent(&after));
+    assert_eq!(plan(&after, 3_999, &policy), None, "kept for the refresh tokens it signed");
+    let remove = Transition::Remove { kids: vec!["r".into()] };
+    assert_eq!(plan(&after, 4_000, &policy), Some(remove.clone()));
+    assert_eq!(kids(&apply(&after, &remove, 4_000, None)), ["a"]);
+    // A retired key whose refresh tokens are also dead (the server was down) goes at once.
+    assert_eq!(plan(&keys, 4_000, &policy), Some(remove));
+}
+
+#[test]
+fn only_published_states_are_counted_as_published() {
+    let keys = [active("a", 0), next("n", 0), retired("r", 0), withdrawn("w", 0)];
+    assert_eq!(published(&keys), 3);
+    assert!(!is_published(KeyState::Withdrawn));
+    assert!(is_consistent(&keys));
+}
+
+#[test]
+fn a_superseded_key_that_never_signed_leaves_at_once() {
+    // Manually, with a fresh successor or a waiting next key...
+    let keys = [unsigned(active("a", 0)), retired("r", 0)];
+    let rotation = plan_rotation(&keys).unwrap();
+    let f = key("f", KeyState::Next, 0);
+    assert_eq!(kids(&apply(&keys, &rotation, 10, Some(f))), ["r", "f"]);
+    let keys = [unsigned(active("a", 0)), next("n", 5)];
+    assert_eq!(kids(&apply(&keys, &plan_rotation(&keys).unwrap(), 10, None)), ["n"]);
+    // ...and automatically (a quiet server signed nothing for a whole interval).
+    let keys = [unsigned(active("a", 0)), next("n", 900)];
+    let promoted = apply(&keys, &plan(&keys, 1_000, &POLICY).unwrap(), 1_000, None);
+    assert_eq!(kids(&promoted), ["n"]);
+    assert!(is_consistent(&promoted));
+    // A key that signed is retired and stays published.
+    let keys = [active("a", 0), next("n", 900)];
+    let promoted = apply(&keys, &plan(&keys, 1_000, &POLICY).unwrap(), 1_000, None);
+    assert_eq!(state_of(&promoted, "a"), Some(KeyState::Retired));
+}
+
+#[test]
+fn a_first_signature_is_recorded_once_and_only_for_the_active_key() {
+    let keys = [unsigned(active("a", 0)), next("n", 0)];
+    let first = plan_first_signature(&keys, "a");
+    assert_eq!(first, Some(Transition::FirstSignature { kid: "a".into() }));
+    let after = apply(&keys, &first.unwrap(), 42, None);
+    assert_eq!(after[0].signed_at, Some(42));
+    assert_eq!(plan_first_signature(&after, "a"), None, "already recorded");
+    assert_eq!(plan_first_signature(&keys, "n"), None, "a next key does not sign");
+    assert_eq!(plan_first_signature(&keys, "gone"), None);
+    // Applied after the key stopped being active (a lost race), it changes nothing.
+    let retired_now = [retired("a", 40)];
+    assert_eq!(apply(&retired_now, &Transition::FirstSignature { kid: "a".into() }, 42, None), retired_now);
+}
+
+/// Drives `rounds` manual rotations through the planner, each followed by a token
+/// when `sign_between`; returns the set and the rotations refused.
+fn storm(rounds: usize, sign_between: bool) -> (Vec<SigningKeyRecord>, Vec<RotationRefused>) {
+    let mut keys = vec![active("k0", 0)];
+    let mut refused = Vec::new();
+    for round in 1..=rounds {
+        let now = round as i64;
+        match plan_rotation(&keys) {
+            Ok(rotation) => {
+                let fresh = rotation.needs_fresh_key().then(|| key(&format!("k{round}"), KeyState::Next, now));
+                keys = apply(&keys, &rotation, now, fresh);
+                assert!(is_consistent(&keys), "after rotation {round}: {keys:?}");
+            }
+            Err(why) => refused.push(why),
+        }
+        if sign_between {
+            let signer = keys.iter().find(|k| k.state == KeyState::Active).map(|k| k.kid.clone()).unwrap_or_default();
+            if let Some(first) = plan_first_signature(&keys, &signer) {
+                keys = apply(&keys, &first, now, None);
+            }
+        }
+    }
+    (keys, refused)
+}
+
+#[test]
+fn a_hundred_manual_rotations_without_tokens_in_between_leave_two_keys() {
+    // k0 signed (the admin's token); every later key was superseded unsigned.
+    let (keys, refused) = storm(100, false);
+    assert!(refused.is_empty());
+    assert_eq!(kids(&keys), ["k0", "k100"]);
+    assert_eq!((keys[0].state, keys[1].state), (KeyState::Retired, KeyState::Active));
+}
+
+#[test]
+fn manual_rotations_that_each_signed_stop_at_the_publication_bound() {
+    let (keys, refused) = storm(100, true);
+    assert_eq!(published(&keys), MAX_PUBLISHED_KEYS);
+    assert_eq!(refused.len(), 100 - (MAX_PUBLISHED_KEYS - 1));
+    assert_eq!(refused[0], RotationRefused { published: MAX_PUBLISHED_KEYS });
+    // Once the oldest retired keys are withdrawn, rotating is allowed again.
+    let mut keys = keys;
+    let now = 100 + POLICY.retention;
+    let quiet = KeyPolicy { rotation_interval: 100_000, ..SPLIT };
+    while let Some(transition) = plan(&keys, now, &quiet) {
+        keys = apply(&keys, &transition, now, None);
+    }
+    assert!(published(&keys) < MAX_PUBLISHED_KEYS, "{keys:?}");
+    assert!(plan_rotation(&keys).is_ok());
+    // A waiting next key is promoted even at the bound: that publishes nothing more.
+    let full: Vec<SigningKeyRecord> = (0..MAX_PUBLISHED_KEYS - 2)
+        .map(|i| retired(&format!("r{i}"), 0))
+        .chain([active("a", 0), next("n", 0)])
+        .collect();
+    assert_eq!(published(&full), MAX_PUBLISHED_KEYS);
+    assert_eq!(plan_rotation(&full), Ok(activate_next("n", "a")));
+}
+
+#[test]
+fn the_automatic_lifecycle_waits_with_its_next_key_while_the_jwks_is_full() {
+    let mut keys: Vec<SigningKeyRecord> = (0..MAX_PUBLISHED_KEYS - 1).map(|i| retired(&format!("r{i}"), 700)).collect();
+    keys.push(active("a", 0));
+    assert_eq!(plan(&keys, 950, &SPLIT), None, "due for a next key, but the JWKS is full");
+    // Once the retired keys are withdrawn (at 700 + 300), the next key is published.
+    let later: Vec<SigningKeyRecord> =
+        keys.iter().map(|k| if k.state == KeyState::Retired { withdrawn(&k.kid, 700) } else { k.clone() }).collect();
+    assert_eq!(plan(&later, 950, &SPLIT), Some(Transition::PublishNext));
+}
+
+#[test]
+fn kept_keys_are_bounded_oldest_withdrawn_first() {
+    let mut keys: Vec<SigningKeyRecord> =
+        (0..MAX_KEPT_KEYS as i64 + 2).map(|i| withdrawn(&format!("w{i:03}"), 100 + i)).collect();
+    keys.push(active("a", 0));
+    let expected = Transition::Remove { kids: vec!["w000".into(), "w001".into(), "w002".into()] };
+    assert_eq!(plan(&keys, 200, &SPLIT), Some(expected.clone()));
+    let after = apply(&keys, &expected, 200, None);
+    assert_eq!(after.len(), MAX_KEPT_KEYS);
+    assert_eq!(plan(&after, 200, &SPLIT), None);
 }

@@ -17,6 +17,7 @@ fn session(run: &Run, name: &str, username: &str, now: i64) -> Session {
         sid: run.id(name),
         username: username.to_owned(),
         client_id: run.id("client-web"),
+        client_registration: run.id("registration-1"),
         scope: scopes("documents:read documents:write"),
         audiences: vec!["documents-api".into()],
         created_at: now - 10,
@@ -46,11 +47,17 @@ async fn rotate<S: Store + ?Sized>(
     store.rotate_refresh(sid, presented, &rotation(new_jti, now, grace)).await.expect("rotate_refresh")
 }
 
+/// Stores a session, with no cap on the user's sessions.
+async fn create<S: Store + ?Sized>(store: &S, session: &Session) {
+    let evicted = store.create_session(session, usize::MAX).await.expect("create");
+    assert_eq!(evicted, Vec::<String>::new(), "nothing is over an unlimited cap");
+}
+
 async fn get<S: Store + ?Sized>(store: &S, sid: &str) -> Option<Session> {
     store.session(sid).await.expect("session")
 }
 
-/// What a rotation of `session` at `now` must yield (the rules of the contract,
+/// What a rotation of `session` at `now` must yield (the rotation rules,
 /// written out rather than borrowed from any implementation).
 fn rotated(session: &Session, new_jti: &str, now: i64) -> Session {
     Session {
@@ -76,7 +83,7 @@ pub(super) async fn round_trip<S: Store + ?Sized>(store: &S, run: &Run) {
         ..plain.clone()
     };
     for s in [&plain, &no_audience] {
-        store.create_session(s).await.expect("create");
+        create(store, s).await;
         assert_eq!(get(store, &s.sid).await, Some(s.clone()));
     }
     let unknown = run.id("no-such-session");
@@ -88,7 +95,7 @@ pub(super) async fn round_trip<S: Store + ?Sized>(store: &S, run: &Run) {
 pub(super) async fn rotation_and_reuse<S: Store + ?Sized>(store: &S, run: &Run) {
     let now = unix_now();
     let s = session(run, "rotate", &run.id("user-rotate"), now);
-    store.create_session(&s).await.expect("create");
+    create(store, &s).await;
 
     // The current token rotates: new jti, idle end renewed from now.
     let j1 = run.id("rotate-jti-1");
@@ -103,28 +110,34 @@ pub(super) async fn rotation_and_reuse<S: Store + ?Sized>(store: &S, run: &Run) 
     let outcome = rotate(store, &s.sid, &j1, j2.clone(), now + 1, 0).await;
     assert_eq!(outcome, RotateOutcome::Rotated(second.clone()));
 
-    // The replaced token again, no grace: reuse, and the whole session is gone.
+    // The replaced token again, no grace: reuse, and the whole session is locked
+    // until the caller has recorded its revocation and deleted it.
     let outcome = rotate(store, &s.sid, &j1, run.id("rotate-jti-3"), now + 2, 0).await;
-    assert_eq!(outcome, RotateOutcome::Reused(second));
-    assert_eq!(get(store, &s.sid).await, None);
+    assert_eq!(outcome, RotateOutcome::Reused(second.clone()));
+    assert_eq!(get(store, &s.sid).await, Some(second.locked()));
     let outcome = rotate(store, &s.sid, &j2, run.id("rotate-jti-4"), now + 3, 0).await;
-    assert_eq!(outcome, RotateOutcome::NotFound, "the current token died with its session");
+    assert_eq!(outcome, RotateOutcome::Reused(second.locked()), "the current token died with its session");
+    let outcome = rotate(store, &s.sid, "", run.id("rotate-jti-5"), now + 3, 0).await;
+    assert_eq!(outcome, RotateOutcome::Reused(second.locked()), "the lock is no token");
+    assert_eq!(store.delete_session(&s.sid).await.expect("delete"), Some(second.locked()));
+    let outcome = rotate(store, &s.sid, &j2, run.id("rotate-jti-6"), now + 3, 0).await;
+    assert_eq!(outcome, RotateOutcome::NotFound, "deleted by the caller");
 }
 
 pub(super) async fn unknown_jti_is_reuse<S: Store + ?Sized>(store: &S, run: &Run) {
     let now = unix_now();
     let s = session(run, "unknown-jti", &run.id("user-unknown"), now);
-    store.create_session(&s).await.expect("create");
+    create(store, &s).await;
     let outcome = rotate(store, &s.sid, "never-issued", run.id("u-1"), now, 60).await;
     assert_eq!(outcome, RotateOutcome::Reused(s.clone()));
-    assert_eq!(get(store, &s.sid).await, None);
+    assert_eq!(get(store, &s.sid).await, Some(s.locked()));
 }
 
 pub(super) async fn grace_window<S: Store + ?Sized>(store: &S, run: &Run) {
     let now = unix_now();
     let grace = 30;
     let s = session(run, "grace", &run.id("user-grace"), now);
-    store.create_session(&s).await.expect("create");
+    create(store, &s).await;
     let j1 = run.id("grace-jti-1");
     let next = rotated(&s, &j1, now);
     let outcome = rotate(store, &s.sid, &s.refresh_jti, j1.clone(), now, grace).await;
@@ -139,12 +152,14 @@ pub(super) async fn grace_window<S: Store + ?Sized>(store: &S, run: &Run) {
 
     // The window is half-open: at rotated_at + grace it is reuse.
     let outcome = rotate(store, &s.sid, &s.refresh_jti, run.id("g"), now + grace, grace).await;
-    assert_eq!(outcome, RotateOutcome::Reused(next));
-    assert_eq!(get(store, &s.sid).await, None);
+    assert_eq!(outcome, RotateOutcome::Reused(next.clone()));
+    assert_eq!(get(store, &s.sid).await, Some(next.locked()));
+    let outcome = rotate(store, &s.sid, &s.refresh_jti, run.id("g"), now + 1, grace).await;
+    assert_eq!(outcome, RotateOutcome::Reused(next.locked()), "a locked session has no grace");
 
     // Grace covers only the token just replaced, not older ones.
     let t = session(run, "grace-older", &run.id("user-grace"), now);
-    store.create_session(&t).await.expect("create");
+    create(store, &t).await;
     let k1 = run.id("grace-older-1");
     let k2 = run.id("grace-older-2");
     let first = rotated(&t, &k1, now);
@@ -163,7 +178,7 @@ pub(super) async fn expired_sessions<S: Store + ?Sized>(store: &S, run: &Run) {
     let absolute_over =
         Session { created_at: now - 4000, expires_at: now - 1, ..session(run, "absolute-over", &user, now) };
     for s in [&idle_over, &absolute_over] {
-        store.create_session(s).await.expect("create");
+        create(store, s).await;
         assert_eq!(get(store, &s.sid).await, None, "{}", s.sid);
         let outcome = rotate(store, &s.sid, &s.refresh_jti, run.id("e"), now, 60).await;
         assert_eq!(outcome, RotateOutcome::NotFound, "{}", s.sid);
@@ -172,7 +187,7 @@ pub(super) async fn expired_sessions<S: Store + ?Sized>(store: &S, run: &Run) {
 
     // Liveness is strict: at the idle end exactly, the session is over.
     let edge = session(run, "idle-edge", &user, now);
-    store.create_session(&edge).await.expect("create");
+    create(store, &edge).await;
     let at_end = edge.idle_expires_at;
     let outcome = rotate(store, &edge.sid, &edge.refresh_jti, run.id("e"), at_end, 0).await;
     assert_eq!(outcome, RotateOutcome::NotFound);
@@ -184,7 +199,7 @@ pub(super) async fn absolute_cap<S: Store + ?Sized>(store: &S, run: &Run) {
     let now = unix_now();
     let s =
         Session { expires_at: now + 100, idle_expires_at: now + 50, ..session(run, "cap", &run.id("user-cap"), now) };
-    store.create_session(&s).await.expect("create");
+    create(store, &s).await;
     let j1 = run.id("cap-jti-1");
     let outcome = rotate(store, &s.sid, &s.refresh_jti, j1.clone(), now, 0).await;
     let capped = rotated(&s, &j1, now);
@@ -198,7 +213,7 @@ pub(super) async fn delete_session<S: Store + ?Sized>(store: &S, run: &Run) {
     let now = unix_now();
     let user = run.id("user-delete");
     let s = session(run, "delete", &user, now);
-    store.create_session(&s).await.expect("create");
+    create(store, &s).await;
     assert_eq!(store.delete_session(&s.sid).await.expect("delete"), Some(s.clone()));
     assert_eq!(get(store, &s.sid).await, None);
     assert_eq!(store.delete_session(&s.sid).await.expect("delete"), None, "delete twice");
@@ -218,10 +233,12 @@ pub(super) async fn user_sessions<S: Store + ?Sized>(store: &S, run: &Run) {
     let reused = session(run, "list-reused", &user, now);
     let theirs = session(run, "list-theirs", &other, now);
     for s in [&newer, &older, &expired, &deleted, &reused, &theirs] {
-        store.create_session(s).await.expect("create");
+        create(store, s).await;
     }
     store.delete_session(&deleted.sid).await.expect("delete");
     rotate(store, &reused.sid, "not-the-jti", run.id("r"), now, 0).await;
+    // What the caller does after reuse, once the revocation is recorded.
+    store.delete_session(&reused.sid).await.expect("delete");
 
     // A rotation shows in the listing.
     let j1 = run.id("list-older-jti-1");
@@ -245,7 +262,7 @@ pub(super) async fn user_sessions<S: Store + ?Sized>(store: &S, run: &Run) {
 pub(super) async fn concurrent_rotation<S: Store + ?Sized>(store: &S, run: &Run, grace: i64) {
     let now = unix_now();
     let s = session(run, &format!("race-{grace}"), &run.id("user-race"), now);
-    store.create_session(&s).await.expect("create");
+    create(store, &s).await;
     let rotations: Vec<Rotation> =
         (0..16).map(|i| rotation(run.id(&format!("race-{grace}-successor-{i}")), now, grace)).collect();
     let outcomes = join_all(rotations.iter().map(|r| store.rotate_refresh(&s.sid, &s.refresh_jti, r))).await;
@@ -275,7 +292,10 @@ pub(super) async fn concurrent_rotation<S: Store + ?Sized>(store: &S, run: &Run,
             }
             RotateOutcome::Reused(snapshot) => {
                 assert_eq!(grace, 0, "within grace a race is not reuse: {outcome:?}");
-                assert_eq!(snapshot, &winner, "reuse saw the winner's rotation");
+                assert!(
+                    snapshot == &winner || snapshot == &winner.locked(),
+                    "reuse saw the winner's rotation: {snapshot:?}"
+                );
             }
             RotateOutcome::NotFound => {
                 assert_eq!(grace, 0, "within grace the session survives: {outcome:?}")
@@ -286,6 +306,62 @@ pub(super) async fn concurrent_rotation<S: Store + ?Sized>(store: &S, run: &Run,
     if grace > 0 {
         assert_eq!(stored, Some(winner), "the session expects the winner's new jti");
     } else {
-        assert_eq!(stored, None, "the losers' reuse revoked the session");
+        assert_eq!(stored, Some(winner.locked()), "the losers' reuse locked the session");
     }
+}
+
+/// The per-client session cap: creating a session names the user's sessions with the
+/// same client beyond the cap, those that end first, never the new one; sessions with
+/// other clients do not count, and a named session counts until the caller deletes it.
+pub(super) async fn session_cap<S: Store + ?Sized>(store: &S, run: &Run) {
+    let now = unix_now();
+    let user = run.id("user-cap-{sessions}");
+    let other_client = run.id("client-other");
+    let login = |name: &str, age: i64| {
+        let s = session(run, name, &user, now);
+        Session { created_at: now - age, expires_at: now - age + 3600, ..s }
+    };
+    let create_capped = |s: Session| async move { store.create_session(&s, 2).await.expect("create") };
+    let (s1, s2, s3) = (login("cap-1", 30), login("cap-2", 20), login("cap-3", 10));
+    assert_eq!(create_capped(s1.clone()).await, Vec::<String>::new());
+    assert_eq!(create_capped(s2.clone()).await, Vec::<String>::new());
+    assert_eq!(create_capped(s3.clone()).await, vec![s1.sid.clone()], "the oldest goes first");
+    store.delete_session(&s1.sid).await.expect("delete");
+
+    let elsewhere = Session { client_id: other_client, ..login("cap-other", 5) };
+    assert_eq!(create_capped(elsewhere.clone()).await, Vec::<String>::new(), "another client's sessions do not count");
+
+    // A new session that ends before the others (a shorter AUTH_REFRESH_MAX_TTL then)
+    // is still never the one named.
+    let early = login("cap-early", 40);
+    assert_eq!(create_capped(early.clone()).await, vec![s2.sid.clone()]);
+    // Not deleted: still counted, and named again.
+    let s4 = login("cap-4", 0);
+    assert_eq!(create_capped(s4.clone()).await, vec![early.sid.clone(), s2.sid.clone()]);
+    let mut listed: Vec<String> = store.user_sessions(&user).await.expect("list").into_iter().map(|s| s.sid).collect();
+    listed.sort();
+    let mut expected = vec![s2.sid, s3.sid, elsewhere.sid, early.sid, s4.sid];
+    expected.sort();
+    assert_eq!(listed, expected, "the store names sessions, it does not delete them");
+}
+
+/// A session that ended on its own (idle expiry) is never named for the cap and no
+/// longer counts toward it.
+pub(super) async fn session_cap_skips_ended_sessions<S: Store + ?Sized>(store: &S, run: &Run) {
+    let now = unix_now();
+    let user = run.id("user-cap-ended-{sessions}");
+    let login = |name: &str, age: i64| {
+        let s = session(run, name, &user, now);
+        Session { created_at: now - age, expires_at: now - age + 3600, ..s }
+    };
+    let ended = Session { idle_expires_at: now - 1, ..login("cap-ended", 30) };
+    store.create_session(&ended, 1).await.expect("create");
+    let live = login("cap-live", 20);
+    assert_eq!(
+        store.create_session(&live, 1).await.expect("create"),
+        Vec::<String>::new(),
+        "the ended one is not named"
+    );
+    let newer = login("cap-newer", 10);
+    assert_eq!(store.create_session(&newer, 1).await.expect("create"), vec![live.sid.clone()]);
 }

@@ -6,10 +6,15 @@
 //! |-----------------------------|------------|-----------------------------------------------|
 //! | `as:{u:<username>}`         | string     | the user record (JSON)                        |
 //! | `as:{u:<username>}:sessions`| sorted set | the user's session ids, scored by `expires_at`|
+//! | `as:{u:<username>}:client:<client_id>` | sorted set | the same, of one client only (the session cap) |
 //! | `as:{s:<sid>}`              | hash       | one login session (see `session_hash`)        |
 //! | `as:{clients}`              | hash       | `client_id` → client record (JSON)            |
 //! | `as:{keys}`                 | hash       | `version` and `keys` (JSON, private keys JWE) |
+//! | `as:{f:<key>}`              | string     | a failure count, expiring with its window     |
+//! | `as:{rev}:log`, `:live`, `:data` | stream, sorted set, hash | the revocation feed and the revocations in force (see `revocations`) |
 //!
+//! The revocations share one slot on purpose: appending to the feed and recording
+//! what is in force is one atomic step, and every replica reads one stream.
 //! Identifiers are chosen by users and operators and may contain `{` or `}`, which
 //! would end the hash tag early, or `:`. Inside a tag they are therefore
 //! percent-encoded ([`escape`]): `%`, `{`, `}`, space and control characters become
@@ -36,9 +41,20 @@ pub(super) fn user_sessions(username: &str) -> String {
     format!("as:{{u:{}}}:sessions", escape(username))
 }
 
+/// A user's sessions with one client, for the per-client session cap: in the
+/// user's slot too, so one script keeps both indexes.
+pub(super) fn user_client_sessions(username: &str, client_id: &str) -> String {
+    format!("as:{{u:{}}}:client:{}", escape(username), escape(client_id))
+}
+
 /// A login session.
 pub(super) fn session(sid: &str) -> String {
     format!("as:{{s:{}}}", escape(sid))
+}
+
+/// A failure counter of the brute-force throttle: one key, so one slot, per counter.
+pub(super) fn failures(key: &str) -> String {
+    format!("as:{{f:{}}}", escape(key))
 }
 
 /// Percent-encodes the bytes that could break a hash tag or make a key hard to
@@ -77,6 +93,7 @@ mod tests {
         assert_eq!(user("alice"), "as:{u:alice}");
         assert_eq!(user_sessions("alice"), "as:{u:alice}:sessions");
         assert_eq!(session("Zm9vYmFy-_"), "as:{s:Zm9vYmFy-_}");
+        assert_eq!(failures("u:alice"), "as:{f:u:alice}");
         assert_eq!(escape("web-app:prod@example.com"), "web-app:prod@example.com");
     }
 

@@ -16,7 +16,7 @@ use redis::Script;
 /// KEYS[1]: the session hash. ARGV: presented jti, new jti, now,
 /// `now + idle_ttl` (saturated by the caller), reuse grace in seconds.
 /// Returns `{outcome, HGETALL of the session}`; the outcome is `rotated`, `grace`,
-/// `reused` (the snapshot before deletion), `not_found` or `corrupt`.
+/// `reused` (the snapshot before the session was locked), `not_found` or `corrupt`.
 const ROTATE_REFRESH: &str = r#"
 local key = KEYS[1]
 local presented, new_jti, now_s, renewed_s = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -40,13 +40,16 @@ end
 
 -- The current token: rotate, renew the idle window (capped at the absolute end)
 -- and let the key expire with it.
-if presented == current then
+if presented == current and current ~= '' then
   local idle_s = renewed_s
   if tonumber(renewed_s) > expires_at then idle_s = f[5] end
   redis.call('HSET', key, 'previous_jti', presented, 'rotated_at', now_s, 'refresh_jti', new_jti,
     'refresh_iat', now_s, 'last_used', now_s, 'idle_expires_at', idle_s)
+  -- Read before the expiry is set: at a second boundary Redis's clock may already
+  -- be past `idle_s` (ours truncates), and the key would be gone at once.
+  local rotated = redis.call('HGETALL', key)
   redis.call('EXPIREAT', key, idle_s)
-  return {'rotated', redis.call('HGETALL', key)}
+  return {'rotated', rotated}
 end
 
 -- The token just replaced, within the grace window: hand out the same successor.
@@ -55,26 +58,46 @@ if previous and presented == previous and rotated_at and now < rotated_at + grac
   return {'grace', redis.call('HGETALL', key)}
 end
 
--- Anything else is reuse: the whole session goes.
+-- Anything else is reuse: the whole session goes. It is locked (the expected jti
+-- is empty, which no token carries; the grace is closed) rather than deleted: the caller deletes it once the
+-- session's revocation is recorded, and until then every token of it is reuse.
 local snapshot = redis.call('HGETALL', key)
-redis.call('DEL', key)
+redis.call('HSET', key, 'refresh_jti', '')
+redis.call('HDEL', key, 'previous_jti', 'rotated_at')
 return {'reused', snapshot}
 "#;
 
-/// Adds a session to its user's index and keeps the index bounded.
+/// Adds a session to its user's indexes, keeps them bounded, and names the
+/// sessions over the per-client cap.
 ///
-/// KEYS[1]: the user's session index (sorted set, sid scored by `expires_at`).
-/// ARGV: sid, its `expires_at`, now. Drops members already past their absolute
-/// end, adds the new one, and lets the whole index expire with its last member.
+/// KEYS[1]: the user's session index, KEYS[2]: the user's index for the session's
+/// client (sorted sets, sid scored by `expires_at`, with the login's milliseconds as
+/// a fraction so that logins of one second keep their order). ARGV: sid, its score,
+/// now, the cap. In each index: drops members already past their absolute end, adds
+/// the new one, lets the index expire with its last member. Returns the members of
+/// the client index beyond the cap, those that end first (the oldest logins), never
+/// the new one. They stay indexed until the caller has revoked them, so a login
+/// racing this one counts them too and the cap is never overshot.
 const INDEX_SESSION: &str = r#"
-local key = KEYS[1]
-redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[3])
-redis.call('ZADD', key, ARGV[2], ARGV[1])
-local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-if last[2] then
-  redis.call('EXPIREAT', key, last[2])
+local sid, expires_at, now, cap = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+for _, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  redis.call('ZADD', key, expires_at, sid)
+  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if last[2] then
+    redis.call('EXPIREAT', key, math.ceil(tonumber(last[2])))
+  end
 end
-return 1
+local over = {}
+local excess = redis.call('ZCARD', KEYS[2]) - cap
+if excess > 0 then
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, excess)) do
+    if member ~= sid and #over < excess then
+      table.insert(over, member)
+    end
+  end
+end
+return over
 "#;
 
 /// Compare-and-set of the signing key set.
@@ -90,12 +113,25 @@ redis.call('HSET', KEYS[1], 'version', ARGV[2], 'keys', ARGV[3])
 return 1
 "#;
 
+/// Counts one failure and opens the window on the first.
+///
+/// KEYS[1]: the counter. ARGV: window in seconds. Returns the new count. The TTL
+/// check (rather than "count is 1") also repairs a counter left without expiry.
+const RECORD_FAILURE: &str = r#"
+local count = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return count
+"#;
+
 /// The scripts, hashed once at start-up; `redis::Script` sends EVALSHA and falls
 /// back to loading the script when the server does not know it yet.
 pub(super) struct Scripts {
     pub rotate_refresh: Script,
     pub index_session: Script,
     pub save_signing_keys: Script,
+    pub record_failure: Script,
 }
 
 impl Scripts {
@@ -104,6 +140,7 @@ impl Scripts {
             rotate_refresh: Script::new(ROTATE_REFRESH),
             index_session: Script::new(INDEX_SESSION),
             save_signing_keys: Script::new(SAVE_SIGNING_KEYS),
+            record_failure: Script::new(RECORD_FAILURE),
         }
     }
 }

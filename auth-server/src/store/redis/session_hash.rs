@@ -4,7 +4,7 @@
 //!
 //! | field             | value                                                   |
 //! |-------------------|---------------------------------------------------------|
-//! | `data`            | JSON: sid, username, client_id, scope, audiences, created_at |
+//! | `data`            | JSON: sid, username, client_id, client_registration, scope, audiences, created_at |
 //! | `expires_at`      | absolute end, seconds (read by the script, never written) |
 //! | `idle_expires_at` | sliding end, seconds                                    |
 //! | `last_used`       | seconds                                                 |
@@ -26,6 +26,8 @@ struct SessionData {
     sid: String,
     username: String,
     client_id: String,
+    #[serde(default)]
+    client_registration: String,
     scope: ScopeSet,
     audiences: Vec<String>,
     created_at: i64,
@@ -37,6 +39,7 @@ pub(super) fn to_fields(session: &Session) -> StoreResult<Vec<(&'static str, Str
         sid: session.sid.clone(),
         username: session.username.clone(),
         client_id: session.client_id.clone(),
+        client_registration: session.client_registration.clone(),
         scope: session.scope.clone(),
         audiences: session.audiences.clone(),
         created_at: session.created_at,
@@ -77,6 +80,7 @@ pub(super) fn from_fields(fields: &HashMap<String, String>) -> StoreResult<Optio
         sid: data.sid,
         username: data.username,
         client_id: data.client_id,
+        client_registration: data.client_registration,
         scope: data.scope,
         audiences: data.audiences,
         created_at: data.created_at,
@@ -120,6 +124,7 @@ mod tests {
             sid: "sid-1".into(),
             username: "a}lice".into(),
             client_id: "web-app".into(),
+            client_registration: "r-1".into(),
             scope: ScopeSet::parse("documents:read documents:write").expect("scope"),
             audiences: vec![],
             created_at: 1_700_000_000,

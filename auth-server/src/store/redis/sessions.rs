@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! create_session  MULTI: DEL + HSET as:{s:<sid>} + EXPIREAT idle end   (session slot)
-//!                 then INDEX_SESSION on as:{u:<name>}:sessions          (user slot)
+//!                 then INDEX_SESSION on as:{u:<name>}:sessions and
+//!                 as:{u:<name>}:client:<client_id>  (user slot): the cap
 //! session         HGETALL, live check
 //! rotate_refresh  ROTATE_REFRESH script: the whole decision in one step
-//! delete_session  MULTI: HGETALL + DEL, then ZREM from the index
+//! delete_session  MULTI: HGETALL + DEL, then ZREM from both indexes
 //! user_sessions   ZRANGEBYSCORE on the index, then one pipeline of HGETALLs
 //! ```
 //!
@@ -26,7 +27,7 @@ use crate::store::{RotateOutcome, Rotation, Session, SessionStore, StoreError, S
 
 #[async_trait]
 impl SessionStore for RedisStore {
-    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+    async fn create_session(&self, session: &Session, max_per_client: usize) -> StoreResult<Vec<String>> {
         let key = keys::session(&session.sid);
         let fields = session_hash::to_fields(session)?;
         // Never kept past the absolute end, even if the caller's idle end were later.
@@ -50,17 +51,20 @@ impl SessionStore for RedisStore {
             .query_async::<()>(&mut connection)
             .await
             .map_err(unavailable)?;
-        self.inner
+        let over = self
+            .inner
             .scripts
             .index_session
             .key(keys::user_sessions(&session.username))
+            .key(keys::user_client_sessions(&session.username, &session.client_id))
             .arg(&session.sid)
-            .arg(session.expires_at)
+            .arg(index_score(session.expires_at))
             .arg(unix_now())
-            .invoke_async::<i64>(&mut connection)
+            .arg(max_per_client)
+            .invoke_async::<Vec<String>>(&mut connection)
             .await
             .map_err(unavailable)?;
-        Ok(())
+        self.live_or_unindexed(session, over).await
     }
 
     async fn session(&self, sid: &str) -> StoreResult<Option<Session>> {
@@ -120,10 +124,16 @@ impl SessionStore for RedisStore {
         };
         // Tidying the index is best effort: the session itself is already gone,
         // and a dangling entry is skipped on read.
-        let removed = redis::cmd("ZREM")
+        let removed = redis::pipe()
+            .cmd("ZREM")
             .arg(keys::user_sessions(&session.username))
             .arg(sid)
-            .query_async::<i64>(&mut connection)
+            .ignore()
+            .cmd("ZREM")
+            .arg(keys::user_client_sessions(&session.username, &session.client_id))
+            .arg(sid)
+            .ignore()
+            .query_async::<()>(&mut connection)
             .await;
         if let Err(err) = removed {
             tracing::warn!(error = %err, "could not remove a deleted session from its user's index");
@@ -177,4 +187,48 @@ impl SessionStore for RedisStore {
         live.sort_by(|a, b| (a.created_at, &a.sid).cmp(&(b.created_at, &b.sid)));
         Ok(live)
     }
+}
+
+impl RedisStore {
+    /// Of the sessions the cap names, those whose hash is gone (idle-expired, ended by
+    /// a rotation) are dropped from `session`'s user's indexes instead: they were
+    /// counted only because the index, in another slot, cannot see them expire.
+    /// The live ones are returned, for the caller to revoke.
+    async fn live_or_unindexed(&self, session: &Session, over: Vec<String>) -> StoreResult<Vec<String>> {
+        if over.is_empty() {
+            return Ok(over);
+        }
+        let mut connection = self.connection();
+        let mut exists = redis::pipe();
+        for sid in &over {
+            exists.cmd("EXISTS").arg(keys::session(sid));
+        }
+        let present: Vec<bool> = exists.query_async(&mut connection).await.map_err(unavailable)?;
+        let (live, ended): (Vec<_>, Vec<_>) = over.into_iter().zip(present).partition(|(_, present)| *present);
+        let ended: Vec<String> = ended.into_iter().map(|(sid, _)| sid).collect();
+        if !ended.is_empty() {
+            redis::pipe()
+                .cmd("ZREM")
+                .arg(keys::user_sessions(&session.username))
+                .arg(&ended)
+                .ignore()
+                .cmd("ZREM")
+                .arg(keys::user_client_sessions(&session.username, &session.client_id))
+                .arg(&ended)
+                .ignore()
+                .query_async::<()>(&mut connection)
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(live.into_iter().map(|(sid, _)| sid).collect())
+    }
+}
+
+/// A session's score in its user's indexes: its absolute end, plus the milliseconds of
+/// the moment it is indexed as a fraction, so that among sessions ending in the same
+/// second (logins of the same second) the earlier login is the older one.
+fn index_score(expires_at: i64) -> String {
+    let millis =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.subsec_millis());
+    format!("{expires_at}.{millis:03}")
 }

@@ -24,6 +24,8 @@ struct StoredSigningKey {
     created_at: i64,
     activated_at: Option<i64>,
     retired_at: Option<i64>,
+    #[serde(default)]
+    signed_at: Option<i64>,
 }
 
 #[async_trait]
@@ -92,6 +94,7 @@ fn open_all(kek: &KeyEncryptionKey, stored: Vec<StoredSigningKey>) -> StoreResul
                 created_at: key.created_at,
                 activated_at: key.activated_at,
                 retired_at: key.retired_at,
+                signed_at: key.signed_at,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
@@ -110,6 +113,7 @@ fn seal_all(kek: &KeyEncryptionKey, records: &[SigningKeyRecord]) -> StoreResult
                 created_at: key.created_at,
                 activated_at: key.activated_at,
                 retired_at: key.retired_at,
+                signed_at: key.signed_at,
             })
         })
         .collect()
@@ -129,6 +133,7 @@ mod tests {
             created_at: 1,
             activated_at: Some(2),
             retired_at: (state == KeyState::Retired).then_some(3),
+            signed_at: (state != KeyState::Next).then_some(2),
         }
     }
 

@@ -8,10 +8,14 @@
 //!   loop
 //!     ├─ endpoint known?    no → discover_endpoint (metadata; absent → error log, wait)
 //!     ├─ connect            200 text/event-stream, else error (401/403: credentials)
-//!     ├─ read_stream        chunk() until closed, failed, or idle > idle_timeout
-//!     │    └─ per chunk     parse → handle_event (apply, cursor) → contact → observe
+//!     ├─ connect            ?keepalive=<what the staleness bound needs>
+//!     ├─ read_stream        chunk() until closed, failed, or no complete event
+//!     │                     for idle_timeout
+//!     │    └─ per chunk     parse → handle_event (apply, cursor) → observe; contact
+//!     │                     only when the chunk completed an event or keepalive
 //!     │                     an event that may have lost a revocation (unreadable
-//!     │                     notice or snapshot, snapshot with unreadable notices):
+//!     │                     notice or snapshot, snapshot with unreadable notices,
+//!     │                     an oversized event, a paged snapshot cut short):
 //!     │                     view unsynced (local mode: 503), cursor cleared, stream
 //!     │                     ended → the next connection gets a fresh snapshot
 //!     └─ sleep              Backoff::next_delay_jittered (reset once bytes arrive)
@@ -28,14 +32,16 @@ use reqwest::{Client, Response, StatusCode, Url};
 use shared_claims::unix_now;
 use tokio::task::JoinHandle;
 
-use super::apply::{apply_event, Applied};
+use super::apply::{apply_event, Applied, SnapshotInProgress};
 use super::sse::{SseEvent, SseParser, SseTooLarge};
 use super::Feed;
 use crate::verify::backoff::Backoff;
 use crate::verify::discovery::{discover, endpoint};
 use crate::verify::{ClientCredentials, FetchError};
 
-/// Largest event accepted (a snapshot is one event): about 100 000 revocations.
+/// Largest event accepted. The auth server pages its snapshot into events of about
+/// a thousand notices; this leaves room for an older one that sends it whole (about
+/// 100 000 revocations).
 const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
 /// How often metadata is read again when it announces no feed.
 const ABSENT_RECHECK: Duration = Duration::from_secs(60);
@@ -48,9 +54,12 @@ pub(crate) struct FollowerConfig {
     pub credentials: ClientCredentials,
     pub retry_initial: Duration,
     pub retry_max: Duration,
-    /// A connection silent this long is dropped and reopened (the auth server sends
-    /// a keepalive comment every 5 s, so a silent one is dead).
+    /// A connection without a complete event or keepalive this long is dropped and
+    /// reopened (the auth server sends a keepalive comment every `keepalive`, so a
+    /// silent one is dead).
     pub idle_timeout: Duration,
+    /// The keepalive period asked of the auth server (`?keepalive=`, whole seconds).
+    pub keepalive: Duration,
 }
 
 /// Why a connection ended or could not be opened. Never carries a credential.
@@ -109,7 +118,7 @@ async fn follow(feed: Arc<Feed>, config: FollowerConfig) {
                 }
             },
         };
-        let ended = match connect(&config, &url, cursor.as_deref()).await {
+        let ended = match connect(&config, &url, cursor.as_deref(), config.keepalive).await {
             Ok(response) => {
                 failures = 0;
                 feed.metrics.feed.set_connected(true);
@@ -208,10 +217,17 @@ async fn discover_endpoint(feed: &Feed, config: &FollowerConfig) -> Result<Url, 
     }
 }
 
-async fn connect(config: &FollowerConfig, url: &Url, cursor: Option<&str>) -> Result<Response, FeedError> {
+async fn connect(
+    config: &FollowerConfig,
+    url: &Url,
+    cursor: Option<&str>,
+    keepalive: Duration,
+) -> Result<Response, FeedError> {
+    let mut url = url.clone();
+    url.query_pairs_mut().append_pair("keepalive", &keepalive.as_secs().max(1).to_string());
     let mut request = config
         .client
-        .get(url.clone())
+        .get(url)
         .header(AUTHORIZATION, config.credentials.basic_authorization())
         .header(ACCEPT, "text/event-stream")
         .header(CACHE_CONTROL, "no-store");
@@ -237,26 +253,54 @@ async fn connect(config: &FollowerConfig, url: &Url, cursor: Option<&str>) -> Re
 
 /// Reads until the stream ends (`Ok`) or fails. Each chunk's events are applied before
 /// the contact is recorded, so a reconnection that resumes (or re-snapshots) makes the
-/// view trusted again only once the events it carried are in.
+/// view trusted again only once the events it carried are in. Only complete events
+/// and keepalives count as contact: a stream that trickles bytes of an event that
+/// never ends is as dead as a silent one.
 async fn read_stream(
+    feed: &Feed,
+    response: Response,
+    stream: &mut Stream<'_>,
+    idle_timeout: Duration,
+) -> Result<(), FeedError> {
+    let mut snapshot = None;
+    let ended = read_events(feed, response, stream, &mut snapshot, idle_timeout).await;
+    let lost = match &ended {
+        Err(FeedError::TooLarge(_)) => true,
+        // A paged snapshot was under way: the view in use misses what the gap that
+        // caused it lost, and resuming after the old cursor would never bring it.
+        _ => snapshot.is_some(),
+    };
+    if lost {
+        feed.health.mark_unsynced();
+        *stream.cursor = None;
+        feed.observe(Instant::now());
+    }
+    ended
+}
+
+async fn read_events(
     feed: &Feed,
     mut response: Response,
     stream: &mut Stream<'_>,
+    snapshot: &mut Option<SnapshotInProgress>,
     idle_timeout: Duration,
 ) -> Result<(), FeedError> {
     let mut parser = SseParser::new(MAX_EVENT_BYTES);
     let mut events = Vec::new();
+    let mut last_message = Instant::now();
     loop {
-        let chunk = match tokio::time::timeout(idle_timeout, response.chunk()).await {
+        let wait = idle_timeout.saturating_sub(last_message.elapsed());
+        let chunk = match tokio::time::timeout(wait, response.chunk()).await {
             Err(_) => return Err(FeedError::Idle(idle_timeout)),
             Ok(Err(err)) => return Err(err.into()),
             Ok(Ok(None)) => return Ok(()),
             Ok(Ok(Some(chunk))) => chunk,
         };
+        let messages = parser.messages();
         let parsed = parser.push(&chunk, &mut events);
         let now = unix_now();
         for event in events.drain(..) {
-            if let Err(err) = handle_event(feed, &event, stream.cursor, now) {
+            if let Err(err) = handle_event(feed, &event, stream.cursor, snapshot, now) {
                 // The rest of this stream comes after the gap: drop it. The next
                 // connection sends no cursor, so the auth server sends a snapshot.
                 feed.observe(Instant::now());
@@ -264,9 +308,13 @@ async fn read_stream(
             }
         }
         parsed?;
-        feed.health.contact(Instant::now());
+        if parser.messages() == messages {
+            continue;
+        }
+        last_message = Instant::now();
+        feed.health.contact(last_message);
         feed.metrics.feed.contact();
-        feed.observe(Instant::now());
+        feed.observe(last_message);
         // Only a connection that delivered a usable view counts as working: one that
         // keeps sending an unreadable snapshot is retried with a growing delay.
         if feed.health.is_synced() {
@@ -282,8 +330,14 @@ async fn read_stream(
 /// event that may have lost a revocation (an unreadable notice, an unreadable or
 /// incomplete snapshot) keeps the cursor from moving, clears it (the next connection
 /// gets a fresh snapshot), stops trusting the view, and ends the stream with an error.
-fn handle_event(feed: &Feed, event: &SseEvent, cursor: &mut Option<String>, now: i64) -> Result<(), FeedError> {
-    let applied = apply_event(&feed.list, event, now);
+fn handle_event(
+    feed: &Feed,
+    event: &SseEvent,
+    cursor: &mut Option<String>,
+    snapshot: &mut Option<SnapshotInProgress>,
+    now: i64,
+) -> Result<(), FeedError> {
+    let applied = apply_event(&feed.list, snapshot, event, now);
     let metrics = &feed.metrics.feed;
     metrics.set_revocations(feed.list.len());
     let lost = match applied {
@@ -291,6 +345,20 @@ fn handle_event(feed: &Feed, event: &SseEvent, cursor: &mut Option<String>, now:
             feed.health.mark_synced();
             metrics.event_applied();
             tracing::info!(revocations = notices, "revocation feed snapshot applied");
+            None
+        }
+        Applied::SnapshotBegun => {
+            // Sent to a connection that resumed from a cursor, a snapshot means the
+            // auth server could not resume it: the view may lack revocations made
+            // since, so it is not trusted until the snapshot is complete.
+            if cursor.is_some() {
+                feed.health.mark_unsynced();
+            }
+            tracing::debug!("revocation feed: snapshot started");
+            None
+        }
+        Applied::SnapshotPage { notices } => {
+            tracing::trace!(notices, "revocation feed: snapshot page");
             None
         }
         Applied::Revocation { key } => {
@@ -363,7 +431,7 @@ mod tests {
     fn synced() -> (Feed, Option<String>) {
         let feed = feed();
         let mut cursor = None;
-        handle_event(&feed, &event("snapshot", r#"{"revocations":[]}"#, "1"), &mut cursor, NOW).unwrap();
+        handle_event(&feed, &event("snapshot", r#"{"revocations":[]}"#, "1"), &mut cursor, &mut None, NOW).unwrap();
         feed.health.contact(Instant::now());
         assert!(feed.is_live());
         assert_eq!(cursor.as_deref(), Some("1"));
@@ -374,7 +442,7 @@ mod tests {
     fn applied_events_move_the_cursor() {
         let (feed, mut cursor) = synced();
         let notice = format!(r#"{{"type":"token","jti":"j","expires_at":{}}}"#, NOW + 60);
-        handle_event(&feed, &event("revocation", &notice, "2"), &mut cursor, NOW).unwrap();
+        handle_event(&feed, &event("revocation", &notice, "2"), &mut cursor, &mut None, NOW).unwrap();
         assert_eq!(cursor.as_deref(), Some("2"));
         assert!(feed.is_live());
     }
@@ -389,12 +457,12 @@ mod tests {
         ];
         for bad in bad {
             let (feed, mut cursor) = synced();
-            let err = handle_event(&feed, &bad, &mut cursor, NOW).unwrap_err();
+            let err = handle_event(&feed, &bad, &mut cursor, &mut None, NOW).unwrap_err();
             assert!(matches!(err, FeedError::Unreadable(_)), "{bad:?}: {err}");
             assert_eq!(cursor, None, "{bad:?}: the next connection asks for a snapshot");
             assert!(!feed.health.is_synced(), "{bad:?}");
             assert!(!feed.is_live(), "{bad:?}: refused until a fresh snapshot");
-            handle_event(&feed, &event("snapshot", r#"{"revocations":[]}"#, "3"), &mut cursor, NOW).unwrap();
+            handle_event(&feed, &event("snapshot", r#"{"revocations":[]}"#, "3"), &mut cursor, &mut None, NOW).unwrap();
             assert!(feed.is_live(), "{bad:?}: a readable snapshot restores trust");
             assert_eq!(cursor.as_deref(), Some("3"));
         }
@@ -403,7 +471,7 @@ mod tests {
     #[test]
     fn an_unknown_event_type_is_ignored_without_moving_the_cursor() {
         let (feed, mut cursor) = synced();
-        handle_event(&feed, &event("future-kind", "{}", "7"), &mut cursor, NOW).unwrap();
+        handle_event(&feed, &event("future-kind", "{}", "7"), &mut cursor, &mut None, NOW).unwrap();
         assert_eq!(cursor.as_deref(), Some("1"));
         assert!(feed.is_live());
     }

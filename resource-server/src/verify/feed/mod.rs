@@ -36,6 +36,9 @@ mod health;
 mod metrics;
 mod sse;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) use sse::{SseEvent, SseParser};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

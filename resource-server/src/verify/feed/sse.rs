@@ -52,6 +52,8 @@ pub(crate) struct SseParser {
     last_event_id: String,
     retry: Option<Duration>,
     max_event_bytes: usize,
+    /// Blank lines seen: each ends an event or a comment-only block (a keepalive).
+    messages: u64,
 }
 
 impl SseParser {
@@ -67,7 +69,15 @@ impl SseParser {
             last_event_id: String::new(),
             retry: None,
             max_event_bytes,
+            messages: 0,
         }
+    }
+
+    /// How many complete messages (events, keepalives, any block ended by a blank
+    /// line) the stream has delivered: what tells a live stream from one trickling
+    /// bytes that never make an event.
+    pub fn messages(&self) -> u64 {
+        self.messages
     }
 
     /// The reconnection time the stream asked for with `retry:`, if any.
@@ -111,6 +121,12 @@ impl SseParser {
     fn end_line(&mut self, events: &mut Vec<SseEvent>) -> Result<(), SseTooLarge> {
         let raw = std::mem::take(&mut self.line);
         let mut line = String::from_utf8_lossy(&raw);
+        // A replacement character takes three bytes where the invalid byte took one:
+        // bound the decoded line as well, or an `event` or `id` value could grow past
+        // the limit.
+        if line.len() + self.data.len() > self.max_event_bytes {
+            return Err(SseTooLarge(self.max_event_bytes));
+        }
         if std::mem::take(&mut self.at_start) {
             if let Some(stripped) = line.strip_prefix('\u{FEFF}') {
                 line = stripped.to_owned().into();
@@ -147,6 +163,7 @@ impl SseParser {
     }
 
     fn dispatch(&mut self, events: &mut Vec<SseEvent>) {
+        self.messages += 1;
         self.last_event_id.clone_from(&self.id_buffer);
         let mut data = std::mem::take(&mut self.data);
         let event_type = std::mem::take(&mut self.event_type);
@@ -205,6 +222,7 @@ mod tests {
         assert_eq!(events, expected());
         assert_eq!(parser.retry(), Some(Duration::from_millis(1000)));
         assert_eq!(parser.last_event_id, "9", "an event without data still moves the last event id");
+        assert_eq!(parser.messages(), 7, "every block ended by a blank line, the unfinished one excepted");
     }
 
     #[test]
@@ -239,6 +257,16 @@ mod tests {
     fn invalid_utf8_is_replaced_not_fatal() {
         let (events, _) = parse_chunks(&[b"data: \xFF\xFE ok\n\n"]);
         assert_eq!(events, [event("message", "\u{FFFD}\u{FFFD} ok", "")]);
+    }
+
+    #[test]
+    fn a_line_that_grows_when_decoded_is_bounded_too() {
+        // Found by fuzzing: each invalid byte decodes to a three-byte U+FFFD, so an
+        // `event` line within the limit as bytes made an event type beyond it.
+        let mut parser = SseParser::new(12);
+        let mut events = Vec::new();
+        assert_eq!(parser.push(b"event:\xf2\xf2s\xff\xff\rdata\n\r", &mut events), Err(SseTooLarge(12)));
+        assert!(events.is_empty(), "{events:?}");
     }
 
     #[test]

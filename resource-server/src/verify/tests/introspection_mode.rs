@@ -15,7 +15,7 @@ use crate::Secret;
 #[actix_web::test]
 async fn discovers_and_fetches_the_jwks_over_http() {
     let auth = FakeAuthServer::start(jwks(&[TestKey::shared()])).await;
-    let verifier = Verifier::builder(AUDIENCE).local(auth.base_url()).unwrap();
+    let verifier = Verifier::builder(AUDIENCE).without_revocation_feed().local(auth.base_url()).unwrap();
     wait_until("the key set", DEADLINE, || verifier.is_ready()).await;
     verifier.verify(&TestKey::shared().access_token(&claims())).await.unwrap();
 
@@ -128,7 +128,7 @@ fn introspection_needs_credentials_and_a_runtime() {
     let credentials = ClientCredentials::new("", Secret::new(""));
     let err = Verifier::builder(AUDIENCE).introspect("http://127.0.0.1:1", credentials).unwrap_err();
     assert!(matches!(err, BuildError::MissingCredentials));
-    let err = Verifier::builder(AUDIENCE).local("http://127.0.0.1:1").unwrap_err();
+    let err = Verifier::builder(AUDIENCE).without_revocation_feed().local("http://127.0.0.1:1").unwrap_err();
     assert!(matches!(err, BuildError::NoRuntime));
 }
 
@@ -233,7 +233,11 @@ async fn endpoints_off_the_auth_servers_origin_are_never_called() {
         retry_max: Duration::from_millis(50),
         ..RefreshPolicy::default()
     };
-    let local = Verifier::builder(AUDIENCE).refresh_policy(quick.clone()).local(auth.base_url()).unwrap();
+    let local = Verifier::builder(AUDIENCE)
+        .refresh_policy(quick.clone())
+        .without_revocation_feed()
+        .local(auth.base_url())
+        .unwrap();
     let remote = Verifier::builder(AUDIENCE)
         .refresh_policy(quick)
         .introspect(auth.base_url(), ClientCredentials::new(CLIENT_ID, Secret::new(CLIENT_SECRET)))

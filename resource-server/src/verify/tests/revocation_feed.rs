@@ -13,7 +13,7 @@ use super::DEADLINE;
 use crate::test_support::fake_auth::{CLIENT_ID, CLIENT_SECRET};
 use crate::test_support::fake_feed::{FeedConnection, FeedMode, SnapshotFault};
 use crate::test_support::{claims, jwks, wait_until, FakeAuthServer, TestKey, AUDIENCE};
-use crate::verify::{ClientCredentials, Verifier, VerifyError};
+use crate::verify::{BuildError, ClientCredentials, Verifier, VerifyError};
 use crate::Secret;
 
 fn credentials() -> ClientCredentials {
@@ -361,5 +361,111 @@ async fn a_stale_feed_makes_introspection_bypass_its_cache() {
     wait_until("the feed to recover", DEADLINE, || verifier.revocation_feed_live() == Some(true)).await;
     verifier.verify("t").await.unwrap();
     assert_eq!(auth.introspections(), 3, "the cache serves again");
+    auth.stop().await;
+}
+
+#[actix_web::test]
+async fn local_mode_without_a_feed_or_an_explicit_opt_out_is_refused() {
+    let auth = FakeAuthServer::start(jwks(&[TestKey::shared()])).await;
+    let err = Verifier::builder(AUDIENCE).local(auth.base_url()).unwrap_err();
+    assert!(matches!(err, BuildError::RevocationFeedNotConfigured), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains(".revocation_feed(") && message.contains(".without_revocation_feed()"),
+        "the error says what to do: {message}"
+    );
+    assert_eq!(auth.jwks_fetches(), 0, "nothing was started");
+}
+
+#[actix_web::test]
+async fn the_explicit_opt_out_verifies_without_following_revocations() {
+    // This auth server announces no feed: a verifier following one would never be
+    // ready (see `readyz_names_the_missing_revocation_feed`).
+    let auth = FakeAuthServer::start(jwks(&[TestKey::shared()])).await;
+    let verifier = Verifier::builder(AUDIENCE).without_revocation_feed().local(auth.base_url()).unwrap();
+    wait_until("the key set", DEADLINE, || verifier.is_ready()).await;
+    assert_eq!(verifier.not_ready_reason(), None, "ready without a feed");
+    verifier.verify(&TestKey::shared().access_token(&claims())).await.unwrap();
+}
+
+/// An event larger than the reader accepts (here a snapshot sent whole) may carry a
+/// revocation: the view stops being trusted and the cursor is dropped, rather than
+/// the follower retrying its old cursor forever while it says it is live.
+#[actix_web::test]
+async fn an_oversized_event_distrusts_the_view_and_asks_for_a_fresh_snapshot() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
+    let verifier = local_following(&auth, Duration::from_secs(30)).await;
+    let key = TestKey::shared();
+    let first = key.access_token(&claims_with("first", "s1"));
+    let during = key.access_token(&claims_with("during", "s2"));
+    let cursor = auth.publish(notice(json!({"type": "token", "jti": "first"})));
+    eventually("the first revocation", || is_revoked(&verifier, &first)).await;
+
+    auth.set_always_snapshot(true);
+    auth.set_snapshot_fault(SnapshotFault::Oversized);
+    auth.drop_feed_connections();
+    wait_until("the view to be distrusted", DEADLINE, || !verifier.is_ready()).await;
+    auth.publish(notice(json!({"type": "token", "jti": "during"})));
+    assert!(unavailable(verifier.verify(&during).await), "503 while the view may be missing revocations");
+    wait_until("a reconnection after the oversized event", DEADLINE, || auth.feed_connections().len() >= 3).await;
+    let connections = auth.feed_connections();
+    assert_eq!(connections[1].last_event_id, Some(cursor), "{connections:?}");
+    for connection in &connections[2..] {
+        assert_eq!(connection.last_event_id, None, "the cursor was dropped: {connections:?}");
+    }
+
+    auth.set_snapshot_fault(SnapshotFault::None);
+    auth.set_always_snapshot(false);
+    wait_until("a complete snapshot", DEADLINE, || verifier.is_ready()).await;
+    assert_eq!(verifier.verify(&during).await.unwrap_err(), VerifyError::Revoked);
+    auth.stop().await;
+}
+
+/// Bytes that never complete an event are not contact: a stream trickling them is
+/// as dead as a silent one, so the view turns stale (and the connection is replaced).
+#[actix_web::test]
+async fn a_stream_that_never_completes_an_event_is_not_contact() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
+    let verifier = local_following(&auth, Duration::from_secs(3)).await;
+    let token = TestKey::shared().access_token(&claims());
+    verifier.verify(&token).await.unwrap();
+
+    auth.set_feed_mode(FeedMode::Trickle);
+    auth.drop_feed_connections();
+    wait_until("the view to turn stale", DEADLINE, || !verifier.is_ready()).await;
+    assert!(unavailable(verifier.verify(&token).await));
+    let before = auth.feed_connections().len();
+    wait_until("the busy but dead connection to be replaced", DEADLINE, || auth.feed_connections().len() > before)
+        .await;
+
+    auth.set_feed_mode(FeedMode::Live);
+    wait_until("the feed to recover", DEADLINE, || verifier.is_ready()).await;
+    verifier.verify(&token).await.unwrap();
+    auth.stop().await;
+}
+
+/// A snapshot sent to a connection that resumed from a cursor means the auth server
+/// could not resume it: revocations may be missing, so the view is not trusted (503
+/// in local mode) until the snapshot is complete, however many keepalives arrive.
+#[actix_web::test]
+async fn a_snapshot_instead_of_a_resume_distrusts_the_view_until_it_completes() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
+    let verifier = local_following(&auth, Duration::from_secs(30)).await;
+    let token = TestKey::shared().access_token(&claims());
+    auth.publish(notice(json!({"type": "token", "jti": "other"})));
+    verifier.verify(&token).await.unwrap();
+
+    auth.set_always_snapshot(true);
+    auth.set_snapshot_fault(SnapshotFault::Unfinished);
+    auth.drop_feed_connections();
+    wait_until("the view to be distrusted", DEADLINE, || !verifier.is_ready()).await;
+    assert!(unavailable(verifier.verify(&token).await), "503 while the snapshot is incomplete");
+    let connections = auth.feed_connections();
+    assert!(connections.iter().skip(1).any(|c| c.last_event_id.is_some()), "it resumed: {connections:?}");
+
+    auth.set_snapshot_fault(SnapshotFault::None);
+    auth.drop_feed_connections();
+    wait_until("a complete snapshot", DEADLINE, || verifier.is_ready()).await;
+    verifier.verify(&token).await.unwrap();
     auth.stop().await;
 }

@@ -78,7 +78,7 @@ async fn a_revoked_token_is_401() {
     let token = server.admin_token();
     let claims = server.authority.tokens.verify_access_token(&token, shared_claims::unix_now()).await.unwrap();
     let revocation = Revocation::Token { jti: claims.jti };
-    server.authority.store.revoke(&revocation, claims.exp).await.unwrap();
+    server.authority.store.revoke(&revocation, &[], claims.exp).await.unwrap();
     let reply = get_clients(&server, Some(&format!("Bearer {token}"))).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reply.body["error"], "invalid_token");

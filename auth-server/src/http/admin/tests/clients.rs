@@ -6,6 +6,7 @@ use actix_web::test::TestRequest;
 use serde_json::json;
 
 use super::admin;
+use crate::store::Revocation;
 use crate::test_support::TestServer;
 
 #[actix_web::test]
@@ -28,7 +29,7 @@ async fn a_generated_secret_is_shown_once_and_works() {
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(
         list.body,
-        json!([{"client_id": "reports", "public": false, "grant_types": ["client_credentials"], "scopes": ["introspect"], "audiences": []}])
+        json!([{"client_id": "reports", "public": false, "grant_types": ["client_credentials"], "scopes": ["introspect"], "audiences": [], "serves": ["reports"]}])
     );
     let text = list.body.to_string();
     assert!(!text.contains(&secret) && !text.contains("secret"));
@@ -76,4 +77,37 @@ async fn deleting_a_client_makes_it_unknown() {
     assert_eq!(again.body["error"], "not_found");
     let list = admin(&server, TestRequest::get().uri("/admin/clients"), None).await;
     assert_eq!(list.body, json!([]));
+}
+
+/// Deleting a client revokes every token issued to it (introspection and the feed
+/// refuse them), and a client registered again under the same id does not revive the
+/// old client's sessions.
+#[actix_web::test]
+async fn deleting_a_client_revokes_its_tokens_and_a_new_registration_revives_nothing() {
+    let server = TestServer::new().await;
+    server.add_public_client("web-app", "documents:read").await;
+    server.add_user("bob", "correct horse", "documents:read").await;
+    let login = server.login("web-app", "bob", "correct horse").await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    let service_token = server.access_token("web-app", "web-app", "documents:read", &[], None);
+    let other_client = server.access_token("bob", "other-app", "documents:read", &[], Some("s-1"));
+
+    let delete = admin(&server, TestRequest::delete().uri("/admin/clients/web-app"), None).await;
+    assert_eq!(delete.status, StatusCode::NO_CONTENT);
+    assert!(server.is_revoked(login.str("access_token")).await, "a user token of the client");
+    assert!(server.is_revoked(&service_token).await, "the client's own token");
+    assert!(!server.is_revoked(&other_client).await, "other clients keep theirs");
+    let events = crate::test_support::revocations_in_force(server.authority.store.as_ref()).await;
+    assert!(
+        events.iter().any(|e| matches!(&e.revocation, Revocation::Client { client_id, .. } if client_id == "web-app")),
+        "on the feed: {events:?}"
+    );
+
+    let body = json!({"client_id": "web-app", "public": true, "grant_types": ["password", "refresh_token"],
+        "scopes": ["documents:read"], "audiences": ["documents-api"]});
+    let created = admin(&server, TestRequest::post().uri("/admin/clients"), Some(body)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let refreshed = server.refresh("web-app", login.str("refresh_token")).await;
+    assert_eq!(refreshed.status, StatusCode::BAD_REQUEST, "{}", refreshed.body);
+    assert_eq!(refreshed.body["error"], "invalid_grant");
 }

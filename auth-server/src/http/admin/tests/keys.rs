@@ -68,7 +68,7 @@ async fn rotating_promotes_a_published_next_key() {
     let now = shared_claims::unix_now();
     // Another replica over the same store publishes a next key (interval 1 s: at once).
     let other = Arc::new(KeyRing::load_or_create(server.authority.store.clone(), now).await.unwrap());
-    let scheduler = KeyScheduler::new(other.clone(), KeyPolicy::new(1, 0, 600));
+    let scheduler = KeyScheduler::new(other.clone(), KeyPolicy::new(1, 0, 300, 600));
     assert_eq!(scheduler.tick(now).await.unwrap(), [Transition::PublishNext]);
     let next = other.current().keys().find(|k| k.state == KeyState::Next).unwrap().kid.clone();
 
@@ -101,7 +101,7 @@ async fn emergency_revoke_removes_the_key_and_feeds_the_revocation() {
     assert_eq!(published, [keys[0]["kid"].as_str().unwrap()]);
 
     // On the feed, remembered as long as any token of the key could live.
-    let (events, _) = server.authority.store.revocation_snapshot().await.unwrap();
+    let events = server.authority.store.revocation_snapshot_page(None, 1_000).await.unwrap().events;
     let event = events.iter().find(|e| e.revocation == Revocation::Key { kid: old_kid.clone() }).unwrap();
     let longest = server.authority.tokens.settings().longest_token_lifetime();
     assert!(event.expires_at >= shared_claims::unix_now() + longest);
@@ -120,7 +120,7 @@ async fn revoking_an_unknown_key_is_404() {
     let reply = admin(&server, TestRequest::post().uri("/admin/keys/no-such-kid/revoke"), None).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.body["error"], "not_found");
-    let (events, _) = server.authority.store.revocation_snapshot().await.unwrap();
+    let events = server.authority.store.revocation_snapshot_page(None, 1_000).await.unwrap().events;
     assert!(events.is_empty(), "nothing recorded");
     let keys = admin(&server, TestRequest::get().uri("/admin/keys"), None).await;
     assert_eq!(keys.body.as_array().unwrap().len(), 1);

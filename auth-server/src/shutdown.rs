@@ -1,0 +1,35 @@
+//! Stopping on SIGTERM (what `docker compose stop` and orchestrators send) or
+//! Ctrl-C: the server stops accepting, long-lived feed streams are closed (readers
+//! reconnect, to another replica where there is one), in-flight requests get a short
+//! grace period, and background tasks are told to stop.
+
+use std::time::Duration;
+
+/// How long in-flight requests may take to finish once shutdown starts; whatever is
+/// still open then is closed. Well inside the usual 10 s before a SIGKILL.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long background tasks get to notice the stop.
+pub const TASKS_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Resolves on the first SIGTERM or SIGINT.
+pub async fn signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => tracing::info!("SIGTERM received: shutting down"),
+                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received: shutting down"),
+                }
+                return;
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot listen for SIGTERM; only Ctrl-C stops the server"),
+        }
+    }
+    if tokio::signal::ctrl_c().await.is_ok() {
+        tracing::info!("SIGINT received: shutting down");
+    } else {
+        std::future::pending::<()>().await;
+    }
+}

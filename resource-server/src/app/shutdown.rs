@@ -1,0 +1,31 @@
+//! Stopping on SIGTERM (what `docker compose stop` and orchestrators send) or
+//! Ctrl-C: the server stops accepting and in-flight requests get a short grace
+//! period; whatever is still open then is closed.
+
+use std::time::Duration;
+
+/// How long in-flight requests may take to finish once shutdown starts.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Resolves on the first SIGTERM or SIGINT.
+pub async fn signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => tracing::info!("SIGTERM received: shutting down"),
+                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received: shutting down"),
+                }
+                return;
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot listen for SIGTERM; only Ctrl-C stops the server"),
+        }
+    }
+    if tokio::signal::ctrl_c().await.is_ok() {
+        tracing::info!("SIGINT received: shutting down");
+    } else {
+        std::future::pending::<()>().await;
+    }
+}
