@@ -1,4 +1,4 @@
-//! The auth server's admin API (contract: "The admin API"), called with a bearer token
+//! The auth server's admin API (`/admin/...`), called with a bearer token
 //! of the `ops` client (client_credentials, scope `admin`, `aud` the issuer).
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};

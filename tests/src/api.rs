@@ -1,4 +1,4 @@
-//! A client of the demo protected API (contract: "The demo API"), sending whatever
+//! A client of the demo protected API (`/api/me`, `/api/documents`), sending whatever
 //! `Authorization` header a test needs, well-formed or not (RFC 6750 §2.1).
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -61,6 +61,19 @@ impl ApiClient {
         }
         let response = request.send().await.unwrap_or_else(|e| panic!("{method} {}{path}: {e}", self.base_url));
         Reply::read(response).await
+    }
+
+    /// `GET /api/me`, returning a failed exchange (connection refused or cut, no answer
+    /// in time) instead of panicking: for tests that break the server.
+    pub async fn try_me(&self, credentials: Credentials<'_>) -> Result<Reply, String> {
+        let mut request = self.http.get(format!("{}{ME_PATH}", self.base_url));
+        match credentials {
+            Credentials::None => {}
+            Credentials::Bearer(token) => request = request.header(AUTHORIZATION, format!("Bearer {token}")),
+            Credentials::Raw(value) => request = request.header(AUTHORIZATION, value),
+        }
+        let exchange = async { Reply::try_read(request.send().await?).await };
+        exchange.await.map_err(|e| format!("GET {ME_PATH}: {e}"))
     }
 
     /// `GET /api/me`.

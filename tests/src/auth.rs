@@ -151,9 +151,26 @@ impl AuthServer {
         }
     }
 
+    /// Sends SIGTERM and waits up to `timeout` for a graceful exit: its exit status, or
+    /// `None` if it was still running then (it is killed). The log stays readable.
+    pub async fn terminate(&mut self, timeout: std::time::Duration) -> Option<std::process::ExitStatus> {
+        self.server.terminate(timeout).await
+    }
+
     /// Kills the process; the log stays readable.
     pub fn stop(&mut self) {
         self.server.stop();
+    }
+
+    /// Sends `signal` to the running process, if any (`SIGSTOP`, `SIGCONT`): see
+    /// [`crate::faults::StackProcess`].
+    pub fn signal(&mut self, signal: libc::c_int) {
+        self.server.signal(signal);
+    }
+
+    /// The process id of the running server, if it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.server.pid()
     }
 
     /// The temp dir holding the bootstrap file and the logs.

@@ -1,4 +1,4 @@
-//! The users and clients every test server starts with (the contract's bootstrap TOML).
+//! The users and clients every test server starts with (the README's bootstrap TOML).
 
 pub const ALICE: &str = "alice";
 pub const ALICE_PASSWORD: &str = "alice-password-123";

@@ -39,11 +39,16 @@ pub struct Reply {
 
 impl Reply {
     pub(crate) async fn read(response: reqwest::Response) -> Self {
+        Self::try_read(response).await.unwrap_or_else(|e| panic!("read a response body: {e}"))
+    }
+
+    /// Like `read`, but a body cut off (the server died mid-answer) is an error.
+    pub(crate) async fn try_read(response: reqwest::Response) -> Result<Self, reqwest::Error> {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await.expect("read a response body").to_vec();
+        let body = response.bytes().await?.to_vec();
         let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        Reply { status, headers, body, json }
+        Ok(Reply { status, headers, body, json })
     }
 
     /// A header value; panics if it is not visible ASCII.
@@ -155,8 +160,39 @@ impl OAuthClient {
         self.post_form(TOKEN_PATH, params, auth).await
     }
 
-    /// A form `POST` to `path` with these parameters and client authentication.
+    /// Like [`Self::token_password`], but a failed exchange (connection refused or cut,
+    /// no answer in time) is returned, not a panic: for tests that break the server.
+    pub async fn try_token_password(&self, client_id: &str, username: &str, password: &str) -> Result<Reply, String> {
+        let params = [("grant_type", "password"), ("username", username), ("password", password)];
+        self.try_post_form(TOKEN_PATH, &params, ClientAuth::Public(client_id)).await
+    }
+
+    /// Like [`Self::token_refresh`], returning a failed exchange instead of panicking.
+    pub async fn try_token_refresh(&self, client_id: &str, refresh_token: &str) -> Result<Reply, String> {
+        let params = [("grant_type", "refresh_token"), ("refresh_token", refresh_token)];
+        self.try_post_form(TOKEN_PATH, &params, ClientAuth::Public(client_id)).await
+    }
+
+    /// Like [`Self::revoke`], returning a failed exchange instead of panicking.
+    pub async fn try_revoke(&self, token: &str, auth: ClientAuth<'_>) -> Result<Reply, String> {
+        self.try_post_form(REVOCATION_PATH, &[("token", token)], auth).await
+    }
+
+    /// Like [`Self::get`], returning a failed exchange instead of panicking.
+    pub async fn try_get(&self, path: &str) -> Result<Reply, String> {
+        let exchange = async {
+            let response = self.http.get(format!("{}{path}", self.base_url)).send().await?;
+            Reply::try_read(response).await
+        };
+        exchange.await.map_err(|e| format!("GET {path}: {e}"))
+    }
+
     async fn post_form(&self, path: &str, params: &[(&str, &str)], auth: ClientAuth<'_>) -> Reply {
+        self.try_post_form(path, params, auth).await.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A form `POST` to `path` with these parameters and client authentication.
+    async fn try_post_form(&self, path: &str, params: &[(&str, &str)], auth: ClientAuth<'_>) -> Result<Reply, String> {
         let mut params = params.to_vec();
         let mut headers = Vec::new();
         match auth {
@@ -166,7 +202,7 @@ impl OAuthClient {
             ClientAuth::Basic(id, secret) => headers.push((AUTHORIZATION.as_str(), basic_authorization(id, secret))),
         }
         let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.post_raw(path, Some(FORM), form_encode(&params).into_bytes(), &headers).await
+        self.try_post_raw(path, Some(FORM), form_encode(&params).into_bytes(), &headers).await
     }
 
     /// `POST /oauth2/token` with any content type (or none), body and headers.
@@ -175,6 +211,16 @@ impl OAuthClient {
     }
 
     async fn post_raw(&self, path: &str, content_type: Option<&str>, body: Vec<u8>, headers: &[(&str, &str)]) -> Reply {
+        self.try_post_raw(path, content_type, body, headers).await.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    async fn try_post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, String> {
         let mut request = self.http.post(format!("{}{path}", self.base_url)).body(body);
         if let Some(content_type) = content_type {
             request = request.header(CONTENT_TYPE, content_type);
@@ -182,8 +228,8 @@ impl OAuthClient {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = request.send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"));
-        Reply::read(response).await
+        let exchange = async { Reply::try_read(request.send().await?).await };
+        exchange.await.map_err(|e| format!("POST {path}: {e}"))
     }
 }
 

@@ -12,7 +12,8 @@
 //! ApiClient, Fleet                the demo API of one or several resource servers
 //! AdminClient                     the admin API with an `ops` token
 //! attacks::attack_tokens          RFC 8725 forgeries built from a genuine token
-//! Relay                           a TCP relay to route or cut connections
+//! Relay                           a TCP relay to route, balance, cut, delay or hold links
+//! faults::StackProcess            kill, terminate, pause, resume, restart any process
 //! heavy::exclusive / heavy::shared keeps the heaviest tests from overlapping
 //! ```
 //!
@@ -26,6 +27,7 @@ pub mod binaries;
 pub mod bootstrap;
 pub mod challenge;
 pub mod client;
+pub mod faults;
 pub mod fleet;
 pub mod heavy;
 pub mod jwks;
@@ -47,6 +49,6 @@ pub use fleet::Fleet;
 pub use jwks::{Jwks, VerifiedJws};
 pub use poll::poll_until;
 pub use redis::RedisServer;
-pub use relay::Relay;
+pub use relay::{Direction, Relay};
 pub use resource::{ResourceOptions, ResourceServer, Verify};
 pub use stack::{ApiStack, AuthStack, Store};

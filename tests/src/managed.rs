@@ -182,10 +182,31 @@ impl ManagedServer {
         )
     }
 
+    /// Sends SIGTERM and waits up to `timeout` for the process to exit; its exit status,
+    /// or `None` if it is still running (it is killed then). The log stays readable.
+    pub(crate) async fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let mut process = self.process.take()?;
+        let status = process.terminate(timeout).await;
+        process.stop();
+        status
+    }
+
+    /// Sends `signal` to the running process, if any (`SIGSTOP`, `SIGCONT`).
+    pub(crate) fn signal(&mut self, signal: libc::c_int) {
+        if let Some(process) = self.process.as_mut() {
+            process.signal(signal);
+        }
+    }
+
     pub(crate) fn stop(&mut self) {
         if let Some(mut process) = self.process.take() {
             process.stop();
         }
+    }
+
+    /// The process id of the running server, if it runs.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(ServerProcess::pid)
     }
 
     pub(crate) fn base_url(&self) -> String {

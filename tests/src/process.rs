@@ -47,6 +47,10 @@ impl ServerProcess {
         ServerProcess { name: name.to_owned(), child, log_path: log_path.to_owned() }
     }
 
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The captured output so far, without ANSI colour codes.
     pub(crate) fn log(&self) -> String {
         read_log(&self.log_path)
@@ -71,6 +75,17 @@ impl ServerProcess {
         .await
         .unwrap_or_else(|| Err(format!("did not log `{LISTENING}ADDR` within {START_TIMEOUT:?}")));
         found.map_err(|why| format!("{} {why}; its log:\n{}", self.name, self.log()))
+    }
+
+    /// Sends SIGTERM (what `docker compose stop` sends) and waits up to `timeout` for
+    /// the process to exit; `None` if it is still running then.
+    pub(crate) async fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        terminate(&mut self.child, timeout).await
+    }
+
+    /// Sends `signal` (e.g. `SIGSTOP`, `SIGCONT`) unless the process has exited.
+    pub(crate) fn signal(&mut self, signal: libc::c_int) {
+        send_signal(&mut self.child, signal);
     }
 
     /// Kills the process and waits for it, so its port and files are released.
@@ -125,6 +140,33 @@ pub(crate) fn die_with_parent(command: &mut Command) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = command;
+}
+
+/// Sends `signal` to `child` unless it has exited (and been reaped) already.
+pub(crate) fn send_signal(child: &mut Child, signal: libc::c_int) {
+    if child.try_wait().ok().flatten().is_some() {
+        return;
+    }
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid fits pid_t");
+    // SAFETY: a plain system call on our own child's pid, which cannot have been
+    // reused: the child is not reaped until `try_wait` or `wait` sees it exit, and
+    // `try_wait` just said it has not.
+    unsafe {
+        libc::kill(pid, signal);
+    }
+}
+
+/// Sends SIGTERM to `child` and waits up to `timeout` for it to exit; its exit status,
+/// or `None` if it is still running then. A stopped (`SIGSTOP`) child is continued so
+/// that it can act on the signal.
+pub(crate) async fn terminate(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    send_signal(child, libc::SIGTERM);
+    send_signal(child, libc::SIGCONT);
+    try_poll_until(timeout, || {
+        let status = child.try_wait().ok().flatten();
+        async move { status }
+    })
+    .await
 }
 
 pub(crate) fn read_log(path: &Path) -> String {

@@ -1,4 +1,6 @@
-//! A private `redis-server` per test: its own port, its own temp dir, no persistence.
+//! A private `redis-server` per test: its own port, its own temp dir, no persistence
+//! unless asked for ([`RedisServer::start_persistent`]: an append-only file, so the
+//! server can be killed and restarted on the same port and dir with its data).
 //!
 //! A free port may be taken by someone else between our probe and redis binding it;
 //! another redis-server there would answer our `PING`. So a server only counts as
@@ -29,15 +31,29 @@ pub struct RedisServer {
     child: Child,
     port: u16,
     dir: TempDir,
+    /// Started with an append-only file, fsynced on every write.
+    persistent: bool,
 }
 
 impl RedisServer {
     /// Starts a redis-server on a free port of 127.0.0.1 and waits until it answers `PING`.
     /// Panics if `redis-server` is not installed: the Redis tests are never skipped.
     pub async fn start() -> Self {
+        Self::start_inner(false).await
+    }
+
+    /// Like [`Self::start`], with every write in an append-only file fsynced before
+    /// it is acknowledged: what was answered survives [`Self::kill`] and
+    /// [`Self::restart`].
+    pub async fn start_persistent() -> Self {
+        Self::start_inner(true).await
+    }
+
+    async fn start_inner(persistent: bool) -> Self {
         let mut failures = Vec::new();
         for _ in 0..ATTEMPTS {
-            match Self::try_start(free_port()).await {
+            let dir = tempfile::Builder::new().prefix("e2e-redis-").tempdir().expect("create a temp dir");
+            match Self::try_start(free_port(), dir, persistent).await {
                 Ok(server) => return server,
                 Err(failure) => failures.push(failure),
             }
@@ -45,27 +61,55 @@ impl RedisServer {
         panic!("redis-server did not come up after {ATTEMPTS} attempts:\n{}", failures.join("\n"));
     }
 
-    async fn try_start(port: u16) -> Result<Self, String> {
-        let dir = tempfile::Builder::new().prefix("e2e-redis-").tempdir().expect("create a temp dir");
-        let log = File::create(dir.path().join("redis.log")).expect("create the redis log");
-        let mut command = Command::new("redis-server");
-        command
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .args(["--rdbcompression", "no", "--daemonize", "no", "--dir"])
-            .arg(dir.path())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("clone a log file handle"))
-            .stderr(log);
-        die_with_parent(&mut command);
-        let child = command.spawn();
-        let child = match child {
-            Ok(child) => child,
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                panic!("redis-server not found: install it (apt-get install -y redis-server)")
-            }
-            Err(e) => panic!("cannot start redis-server: {e}"),
-        };
-        let mut server = RedisServer { child, port, dir };
+    async fn try_start(port: u16, dir: TempDir, persistent: bool) -> Result<Self, String> {
+        let child = spawn(port, dir.path(), persistent);
+        let mut server = RedisServer { child, port, dir, persistent };
+        match server.wait_until_up().await {
+            Ok(()) => Ok(server),
+            // Dropping `server` kills our redis-server; the caller tries another port.
+            Err(why) => Err(format!("port {port}: {why}; log:\n{}", server.log())),
+        }
+    }
+
+    /// Kills the server with SIGKILL, mid-request if one is in flight.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM (Redis then writes its append-only file and exits) and waits up to
+    /// `timeout`; the exit status, or `None` if it still ran (it is killed then).
+    pub async fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let status = crate::process::terminate(&mut self.child, timeout).await;
+        self.kill();
+        status
+    }
+
+    /// Sends `signal` (`SIGSTOP`, `SIGCONT`) unless the server has exited.
+    pub fn signal(&mut self, signal: libc::c_int) {
+        crate::process::send_signal(&mut self.child, signal);
+    }
+
+    /// The process id of the server (of its latest start).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Starts the server again on the same port and dir (after [`Self::kill`]), with
+    /// the data of its append-only file if persistent. Panics, saying why, if it does
+    /// not come up, e.g. because another process took the port meanwhile.
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.child = spawn(self.port, self.dir.path(), self.persistent);
+        if let Err(why) = self.wait_until_up().await {
+            panic!("redis-server did not restart on port {}: {why}; log:\n{}", self.port, self.log());
+        }
+    }
+
+    /// Waits for `PING`, then checks that the server answering is our child.
+    async fn wait_until_up(&mut self) -> Result<(), String> {
+        let port = self.port;
+        let server = self;
         let mut outcome = try_poll_until(START_TIMEOUT, || {
             let exited = server.exited();
             async move {
@@ -85,11 +129,7 @@ impl RedisServer {
         if let Some(status) = server.exited() {
             outcome = Err(format!("exited with {status}"));
         }
-        match outcome {
-            Ok(()) => Ok(server),
-            // Dropping `server` kills our redis-server; the caller tries another port.
-            Err(why) => Err(format!("port {port}: {why}; log:\n{}", server.log())),
-        }
+        outcome
     }
 
     /// Whether the redis-server on our port is our child: `INFO server` reports its
@@ -152,6 +192,32 @@ impl Drop for RedisServer {
         if std::thread::panicking() {
             eprintln!("----- redis-server log (port {}) -----\n{}----- end -----", self.port, self.log());
         }
+    }
+}
+
+/// Starts `redis-server` on `port` with its files (and log, appended to) in `dir`.
+fn spawn(port: u16, dir: &Path, persistent: bool) -> Child {
+    let log = File::options().create(true).append(true).open(dir.join("redis.log")).expect("open the redis log");
+    let mut command = Command::new("redis-server");
+    command.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""]);
+    if persistent {
+        command.args(["--appendonly", "yes", "--appendfsync", "always"]);
+    } else {
+        command.args(["--appendonly", "no"]);
+    }
+    command
+        .args(["--rdbcompression", "no", "--daemonize", "no", "--dir"])
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("clone a log file handle"))
+        .stderr(log);
+    die_with_parent(&mut command);
+    match command.spawn() {
+        Ok(child) => child,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            panic!("redis-server not found: install it (apt-get install -y redis-server)")
+        }
+        Err(e) => panic!("cannot start redis-server: {e}"),
     }
 }
 

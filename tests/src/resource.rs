@@ -112,12 +112,29 @@ impl ResourceServer {
         }
     }
 
+    /// Starts the server expecting it to refuse to start (bad settings); returns its log.
+    /// Panics if it starts, or exits successfully.
+    pub async fn start_failure(options: ResourceOptions) -> String {
+        let dir = tempfile::Builder::new().prefix("e2e-rs-").tempdir().expect("create a temp dir");
+        ManagedServer::start_failure(NAME, binaries::path(NAME), options.environment(), dir.path())
+            .await
+            .unwrap_or_else(|why| panic!("{why}"))
+    }
+
     pub fn base_url(&self) -> String {
         self.server.base_url()
     }
 
     pub fn log(&self) -> String {
         self.server.log()
+    }
+
+    /// Resident memory of the process, bytes (Linux `/proc`), if it runs.
+    pub fn resident_bytes(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.server.pid()?)).ok()?;
+        let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024)
     }
 
     /// A client of its demo API.
@@ -132,7 +149,24 @@ impl ResourceServer {
         }
     }
 
+    /// Sends SIGTERM and waits up to `timeout` for a graceful exit: its exit status, or
+    /// `None` if it was still running then (it is killed). The log stays readable.
+    pub async fn terminate(&mut self, timeout: std::time::Duration) -> Option<std::process::ExitStatus> {
+        self.server.terminate(timeout).await
+    }
+
     pub fn stop(&mut self) {
         self.server.stop();
+    }
+
+    /// Sends `signal` to the running process, if any (`SIGSTOP`, `SIGCONT`): see
+    /// [`crate::faults::StackProcess`].
+    pub fn signal(&mut self, signal: libc::c_int) {
+        self.server.signal(signal);
+    }
+
+    /// The process id of the running server, if it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.server.pid()
     }
 }

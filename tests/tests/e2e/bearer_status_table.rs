@@ -1,4 +1,4 @@
-//! Every row of the contract's RFC 6750 §3 status table, in both verification modes,
+//! Every row of the RFC 6750 §3 status table (README: resource server answers), in both verification modes,
 //! on every protected route: exact status, `WWW-Authenticate` and JSON body.
 
 use reqwest::Method;

@@ -1,5 +1,5 @@
 //! The demo API's happy path, in both verification modes: who the token speaks for,
-//! and the caller's own documents (contract: "The demo API").
+//! and the caller's own documents (`/api/me`, `/api/documents`).
 
 use serde_json::json;
 use tests::bootstrap::*;

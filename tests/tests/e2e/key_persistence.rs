@@ -1,4 +1,4 @@
-//! Issue 5, keys in Redis across restarts: a restart keeps every key with its state
+//! Keys in Redis across restarts: a restart keeps every key with its state
 //! and dates, and a key-encryption-key change (new key + previous, then new key
 //! alone) re-encrypts every stored private key without losing one; the old KEK alone
 //! then cannot start the server.

@@ -1,4 +1,4 @@
-//! Issue 5, the JWKS in each phase of a key's life, watched on a real server with
+//! The JWKS in each phase of a key's life, watched on a real server with
 //! short timings: a `next` key is published before it signs anything, then signs; a
 //! retired key stays published while tokens it signed can be valid, and leaves once
 //! they have all expired. The JWKS always lists exactly the keys `GET /admin/keys`

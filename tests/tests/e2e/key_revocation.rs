@@ -1,4 +1,4 @@
-//! Issue 5, emergency key revocation (`POST /admin/keys/{kid}/revoke`): every token
+//! Emergency key revocation (`POST /admin/keys/{kid}/revoke`): every token
 //! the key signed is refused by two local-mode resource servers (the feed's key
 //! revocation, before their cached JWKS expires) and one introspecting server; the
 //! key leaves the JWKS; new logins are signed by a new key and accepted everywhere.

@@ -1,4 +1,4 @@
-//! What the signing-key tests (issue 5) read from the servers: the admin key list,
+//! What the signing-key tests read from the servers: the admin key list,
 //! a token's `kid`, Prometheus counters of both servers, and the key set as Redis
 //! stores it.
 

@@ -2,7 +2,7 @@
 //! URL: it reads the RFC 8414 metadata document and takes the token endpoint, the key
 //! set, the accepted client authentication methods and grant types from there, then
 //! logs in, refreshes, and verifies every access token against the published JWKS with
-//! an off-the-shelf JOSE library (josekit). Nothing else of our contract is assumed:
+//! an off-the-shelf JOSE library (josekit). Nothing else of our API is assumed:
 //! only the client registration (id, secret, audience, scopes) and the user's password.
 
 use std::time::SystemTime;

@@ -1,4 +1,4 @@
-//! Each cause of revocation reaches every resource server (issue 4): three in local
+//! Each cause of revocation reaches every resource server: three in local
 //! mode (the push feed) and one in introspection mode (its cache dropped by the same
 //! feed). Each test first shows every server accepting the doomed tokens, so it fails
 //! if a revocation does not arrive, and that a bystander's token is untouched after.

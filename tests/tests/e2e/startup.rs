@@ -3,7 +3,7 @@
 
 use tests::auth::random_key;
 use tests::bootstrap::*;
-use tests::{AuthOptions, AuthServer, AuthStack, RedisServer, Store};
+use tests::{AuthOptions, AuthServer, AuthStack, RedisServer, ResourceOptions, ResourceServer, Store};
 
 #[tokio::test]
 async fn redis_without_a_key_encryption_key_refuses_to_start() {
@@ -54,5 +54,34 @@ async fn the_signing_key_is_encrypted_at_rest_in_redis() {
     // PEM, PKCS#8 and PKCS#1 DER (base64) openings, and the JWK private exponent.
     for plain in ["PRIVATE KEY", "QIBADANBgkqhkiG9w0BAQEFAASC", "IBAAKCAQEA", "\"d\":\"", "\"d\": \""] {
         assert!(!dump.contains(plain), "Redis holds a plain private key ({plain:?} found)");
+    }
+}
+
+/// Lifetimes beyond their bounds (a day for access tokens, a year for sessions) stop
+/// the server with a message naming the setting, rather than overflowing `now + ttl`
+/// into tokens born expired.
+#[tokio::test]
+async fn out_of_range_lifetimes_refuse_to_start() {
+    for (var, value) in [
+        ("AUTH_ACCESS_TTL", "86401"),
+        ("AUTH_ACCESS_TTL", "9223372036854775807"),
+        ("AUTH_REFRESH_IDLE_TTL", "31536001"),
+        ("AUTH_REFRESH_MAX_TTL", "9223372036854775807"),
+        ("AUTH_KEY_ROTATION_INTERVAL", "9223372036854775807"),
+    ] {
+        let log = AuthServer::start_failure(AuthOptions::embedded().bootstrap(None).env(var, value)).await;
+        assert!(log.contains(&format!("{var} is invalid")), "the error names {var}:\n{log}");
+        assert!(log.contains("is not in 1..="), "the error gives the range:\n{log}");
+    }
+}
+
+/// The resource server bounds `RS_REVOCATION_MAX_STALENESS` the same way.
+#[tokio::test]
+async fn an_out_of_range_staleness_bound_refuses_to_start() {
+    for value in ["0", "86401", "18446744073709551615"] {
+        let auth_url = format!("http://127.0.0.1:{}", tests::ports::free_port());
+        let options = ResourceOptions::new(auth_url).env("RS_REVOCATION_MAX_STALENESS", value);
+        let log = ResourceServer::start_failure(options).await;
+        assert!(log.contains("RS_REVOCATION_MAX_STALENESS is invalid"), "the error names the setting:\n{log}");
     }
 }

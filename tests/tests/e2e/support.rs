@@ -17,7 +17,7 @@ pub fn assert_no_store(reply: &Reply) {
 
 /// An RFC 6749 §5.2 error: this status and code, a JSON body of exactly `error` and
 /// `error_description` (in the allowed character set), `Cache-Control: no-store`, and no
-/// `WWW-Authenticate` (the contract reserves it for failed Basic authentication).
+/// `WWW-Authenticate` (it is reserved for failed Basic authentication, RFC 6749 §5.2).
 pub fn assert_oauth_error(reply: &Reply, status: u16, code: &str) {
     assert_oauth_error_shape(reply, status, code);
     assert!(reply.header("www-authenticate").is_none(), "unexpected WWW-Authenticate: {reply:?}");
@@ -162,7 +162,7 @@ pub fn insufficient_scope(scope: &str) -> BearerRefusal<'_> {
     BearerRefusal { status: 403, error: Some("insufficient_scope"), scope: Some(scope) }
 }
 
-/// The resource server's refusal is exactly the contract's row: the status; a
+/// The resource server's refusal is exactly the RFC 6750 §3 row: the status; a
 /// `WWW-Authenticate: Bearer` challenge with a non-empty `realm`, the `error` code (no
 /// error information at all without credentials, RFC 6750 §3.1) and, for
 /// `insufficient_scope`, `scope`; and a JSON body of exactly `error` and
