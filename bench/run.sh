@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark suite in one command (issue 6): builds in release mode, starts every
+# The benchmark suite in one command: builds in release mode, starts every
 # process it measures on 127.0.0.1 (a private redis-server, the auth server, three
 # local-mode resource servers and one in introspection mode, the two ceiling routes,
 # and node oidc-provider as the peer), runs each case for a fixed time, stops all it
@@ -117,7 +117,7 @@ done
 
 KEK="$(openssl rand 32 | base64 | tr '+/' '-_' | tr -d '=\n')"
 start auth env AUTH_BIND=127.0.0.1:0 REDIS_URL="redis://127.0.0.1:$REDIS_PORT" AUTH_KEY_ENCRYPTION_KEY="$KEK" \
-  AUTH_BOOTSTRAP="$BENCH/bootstrap.toml" AUTH_ACCESS_TTL=3600 AUTH_LOGIN_ATTEMPTS_PER_MINUTE=1000000 \
+  AUTH_BOOTSTRAP="$BENCH/bootstrap.toml" AUTH_ACCESS_TTL=3600 AUTH_LOGIN_ATTEMPTS_PER_MINUTE=1000000 AUTH_REVOCATIONS_PER_MINUTE=1000000 \
   "$BIN/auth-server"
 AUTH_PID=$LAST_PID
 AUTH="$(listening auth "$AUTH_PID")"

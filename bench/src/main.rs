@@ -8,9 +8,13 @@
 //! bench-tool free-port                                      a free loopback port (for Redis)
 //! bench-tool run --auth NAME=URL@PID --rs ... --out DIR     every case → latest.{json,md,svg}
 //! bench-tool report --out DIR                               re-render latest.md/svg from latest.json
+//! bench-tool soak --auth ... --rs-local ... --out DIR        the soak (run it through bench/soak.sh)
+//! bench-tool soak-report --out DIR                          re-render soak-latest.md/svg
+//! bench-tool balance --bind ADDR --to ADDR --to ADDR        round-robin TCP relay (the soak's balancer)
 //! ```
 
 mod argon2_ceiling;
+mod balance;
 mod cases;
 mod http1;
 mod load;
@@ -23,6 +27,7 @@ mod results;
 mod rss;
 mod serve_empty;
 mod serve_verify;
+mod soak;
 mod stats;
 mod topology;
 mod workloads;
@@ -103,6 +108,21 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// A long mixed load against a whole stack; writes soak-latest.{json,md,svg}.
+    Soak(soak::SoakArgs),
+    /// Render soak-latest.md and soak-latest.svg again from soak-latest.json.
+    SoakReport {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Relay each TCP connection to the next of the targets in turn (a load balancer).
+    Balance {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: String,
+        /// 127.0.0.1:PORT, given once per target.
+        #[arg(long, required = true)]
+        to: Vec<std::net::SocketAddr>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -155,6 +175,13 @@ fn main() -> ExitCode {
         Command::FreePort => free_port(),
         Command::Run(args) => run(args),
         Command::Report { out } => report(&out),
+        Command::Soak(args) => soak::run(args),
+        Command::SoakReport { out } => soak::rerender(&out),
+        Command::Balance { bind, to } => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| rt.block_on(balance::serve(&bind, to)).map_err(|e| e.to_string())),
         Command::Load { url, connections, duration, threads, bearer, bearer_file } => {
             adhoc_load(&url, connections, duration, threads, bearer.as_deref(), bearer_file.as_deref())
         }

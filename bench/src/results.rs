@@ -40,7 +40,7 @@ pub struct Figure {
     pub note: String,
 }
 
-/// Revocation propagation to the local-mode resource servers (issue 4, Speed).
+/// Revocation propagation to the local-mode resource servers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Propagation {
     pub available: bool,

@@ -1,4 +1,4 @@
-//! Revocation (issue 4, Speed): how fast an RFC 7009 revocation reaches every
+//! Revocation: how fast an RFC 7009 revocation reaches every
 //! local-mode resource server, and what the revocation check costs per request.
 //!
 //! ```text
