@@ -196,7 +196,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_contract_example() {
+    fn reads_the_documented_example() {
         let boot = parse(
             r#"
 [[users]]

@@ -151,7 +151,20 @@ mod tests {
     }
 
     #[test]
-    fn defaults_match_the_contract() {
+    fn every_setting_is_in_the_readme() {
+        let readme = include_str!("../../README.md");
+        let command = <Settings as clap::CommandFactory>::command();
+        let missing: Vec<String> = command
+            .get_arguments()
+            .filter_map(|arg| arg.get_env())
+            .map(|env| env.to_string_lossy().into_owned())
+            .filter(|env| !readme.contains(&format!("`{env}`")))
+            .collect();
+        assert!(missing.is_empty(), "settings missing from README.md's tables: {missing:?}");
+    }
+
+    #[test]
+    fn defaults_match_the_documented_settings() {
         // Parsed with every `env` source removed, so RS_* variables of the test
         // process cannot stand in for the defaults.
         let command = <Settings as clap::CommandFactory>::command().mut_args(|arg| arg.env(None));

@@ -269,7 +269,7 @@ fn consistency_means_one_active_key_and_unique_kids() {
 /// it was published for the lead; every key that signed at `t` stays published until
 /// `t + longest token lifetime`; retired keys do not pile up.
 #[test]
-fn simulation_keeps_the_contract_at_every_step() {
+fn simulation_keeps_the_key_invariants_at_every_step() {
     let token_lifetime = 1_400; // retention 1500 = lifetime + 100 of margin
     let mut keys = vec![active("k0", 0)];
     let mut generated = 1;
