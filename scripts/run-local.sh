@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Built once up front; `cargo run` below then starts the binaries it just built, wherever
+# the target directory is (CARGO_TARGET_DIR, a cargo config), never a stale copy.
 cargo build --bins -p auth-server -p resource-server
 
 pids=()
@@ -13,7 +15,7 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
 
 AUTH_BIND=127.0.0.1:8080 \
 AUTH_BOOTSTRAP=config/dev-bootstrap.toml \
-  ./target/debug/auth-server &
+  cargo run --quiet -p auth-server --bin auth-server &
 pids+=($!)
 
 # The resource server finds the auth server through its metadata and waits for it.
@@ -22,7 +24,7 @@ RS_AUTH_URL=http://127.0.0.1:8080 \
 RS_AUDIENCE=documents-api \
 RS_CLIENT_ID=documents-api \
 RS_CLIENT_SECRET=documents-api-dev-secret \
-  ./target/debug/resource-server &
+  cargo run --quiet -p resource-server --bin resource-server &
 pids+=($!)
 
 wait -n
