@@ -14,7 +14,9 @@
 //! ```
 //!
 //! A comment line every few seconds lets the reader tell a quiet feed from a dead
-//! one; the reader may ask for its period with `?keepalive=<seconds>` (bounded).
+//! one; the reader may ask for its period with `?keepalive=<seconds>` (bounded). The
+//! first one follows the catch-up (the events after `Last-Event-ID`, or the snapshot)
+//! at once: it tells a reader that was cut off that its view is current again.
 //! Streams per client are capped; past the cap the answer is 503 with `Retry-After`.
 
 use std::collections::HashSet;
@@ -131,8 +133,8 @@ impl FeedStream {
                 }
             }
         }
+        // The first tick is immediate: the keepalive that ends the catch-up.
         let mut keepalive = tokio::time::interval(self.keepalive);
-        keepalive.tick().await;
         loop {
             let chunk = tokio::select! {
                 received = live.recv() => match received {

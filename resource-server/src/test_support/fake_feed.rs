@@ -15,6 +15,10 @@ use tokio::sync::{broadcast, mpsc};
 
 /// How often a live stream sends `: keepalive`.
 const KEEPALIVE: Duration = Duration::from_millis(100);
+/// What every stream starts with, before its catch-up.
+const PREAMBLE: &str = "retry: 50\r\n\r\n";
+/// How long [`FeedMode::SlowCatchUp`] holds the catch-up back after the preamble.
+const CATCH_UP_DELAY: Duration = Duration::from_millis(300);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FeedMode {
@@ -27,6 +31,9 @@ pub(crate) enum FeedMode {
     /// Send a byte of an event that never ends, every few milliseconds: busy, but
     /// never a complete event (nor a keepalive).
     Trickle,
+    /// Serve normally, but a new stream's catch-up (snapshot or resumed events)
+    /// comes [`CATCH_UP_DELAY`] after its `retry:` preamble, as on a slow link.
+    SlowCatchUp,
 }
 
 /// How the snapshots sent are damaged, to see what the follower makes of them.
@@ -141,7 +148,7 @@ impl FeedState {
             // Catch-up and subscription under one lock: no gap, no duplicate.
             let after = last_event_id.as_deref().and_then(|id| id.parse::<u64>().ok());
             let resumable = after.filter(|after| *after <= inner.log.len() as u64 && !inner.always_snapshot);
-            let mut first = String::from("retry: 50\r\n\r\n");
+            let mut first = String::from(PREAMBLE);
             match resumable {
                 Some(after) => {
                     for (cursor, notice) in inner.log.iter().filter(|(cursor, _)| *cursor > after) {
@@ -171,6 +178,7 @@ async fn stream(
     let generation = state.generation.load(Ordering::SeqCst);
     let open = || state.generation.load(Ordering::SeqCst) == generation && !sender.is_closed();
     let mut pending = Some(first);
+    let mut slow_catch_up = state.mode() == FeedMode::SlowCatchUp;
     let mut keepalive = tokio::time::interval(KEEPALIVE);
     loop {
         if state.mode() == FeedMode::Trickle {
@@ -191,7 +199,7 @@ async fn stream(
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let chunk = match pending.take() {
+        let mut chunk = match pending.take() {
             Some(chunk) => chunk,
             None => tokio::select! {
                 event = live.recv() => match event {
@@ -214,6 +222,15 @@ async fn stream(
                 continue;
             }
             return;
+        }
+        if std::mem::take(&mut slow_catch_up) {
+            if let Some(catch_up) = chunk.strip_prefix(PREAMBLE) {
+                if sender.send(Bytes::from_static(PREAMBLE.as_bytes())).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(CATCH_UP_DELAY).await;
+                chunk = catch_up.to_owned();
+            }
         }
         // Large events go in pieces, as a network delivers them.
         for piece in Bytes::from(chunk).chunks(1 << 20) {

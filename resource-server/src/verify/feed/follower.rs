@@ -12,7 +12,10 @@
 //!     ├─ read_stream        chunk() until closed, failed, or no complete event
 //!     │                     for idle_timeout
 //!     │    └─ per chunk     parse → handle_event (apply, cursor) → observe; contact
-//!     │                     only when the chunk completed an event or keepalive
+//!     │                     only when the chunk completed an event or keepalive,
+//!     │                     and only once the connection has caught up (a
+//!     │                     complete snapshot, or the first keepalive, which the
+//!     │                     auth server sends right after the events it resumed)
 //!     │                     an event that may have lost a revocation (unreadable
 //!     │                     notice or snapshot, snapshot with unreadable notices,
 //!     │                     an oversized event, a paged snapshot cut short):
@@ -251,11 +254,14 @@ async fn connect(
     Ok(response)
 }
 
-/// Reads until the stream ends (`Ok`) or fails. Each chunk's events are applied before
-/// the contact is recorded, so a reconnection that resumes (or re-snapshots) makes the
-/// view trusted again only once the events it carried are in. Only complete events
-/// and keepalives count as contact: a stream that trickles bytes of an event that
-/// never ends is as dead as a silent one.
+/// Reads until the stream ends (`Ok`) or fails. A new connection counts as contact
+/// only once it has caught up: a complete snapshot, or the first keepalive (the auth
+/// server sends one right after the events it resumed with, and the `retry:` block
+/// before them is not one). Otherwise a stale view would be trusted again on the
+/// stream's first bytes, before the revocations missed meanwhile are in. Each chunk's
+/// events are applied before the contact is recorded. Only complete events and
+/// keepalives count: a stream that trickles bytes of an event that never ends is as
+/// dead as a silent one.
 async fn read_stream(
     feed: &Feed,
     response: Response,
@@ -288,6 +294,7 @@ async fn read_events(
     let mut parser = SseParser::new(MAX_EVENT_BYTES);
     let mut events = Vec::new();
     let mut last_message = Instant::now();
+    let mut caught_up = false;
     loop {
         let wait = idle_timeout.saturating_sub(last_message.elapsed());
         let chunk = match tokio::time::timeout(wait, response.chunk()).await {
@@ -300,15 +307,20 @@ async fn read_events(
         let parsed = parser.push(&chunk, &mut events);
         let now = unix_now();
         for event in events.drain(..) {
-            if let Err(err) = handle_event(feed, &event, stream.cursor, snapshot, now) {
-                // The rest of this stream comes after the gap: drop it. The next
-                // connection sends no cursor, so the auth server sends a snapshot.
-                feed.observe(Instant::now());
-                return Err(err);
+            match handle_event(feed, &event, stream.cursor, snapshot, now) {
+                Ok(Caught::Up) => caught_up = true,
+                Ok(Caught::NotYet) => {}
+                Err(err) => {
+                    // The rest of this stream comes after the gap: drop it. The next
+                    // connection sends no cursor, so the auth server sends a snapshot.
+                    feed.observe(Instant::now());
+                    return Err(err);
+                }
             }
         }
         parsed?;
-        if parser.messages() == messages {
+        caught_up |= parser.keepalives() > 0;
+        if !caught_up || parser.messages() == messages {
             continue;
         }
         last_message = Instant::now();
@@ -326,6 +338,14 @@ async fn read_events(
     }
 }
 
+/// Whether an event completed the catch-up of its connection.
+#[derive(Debug, PartialEq, Eq)]
+enum Caught {
+    /// A complete snapshot: the view is the auth server's.
+    Up,
+    NotYet,
+}
+
 /// Applies one event and moves the cursor past it when it was applied in full. An
 /// event that may have lost a revocation (an unreadable notice, an unreadable or
 /// incomplete snapshot) keeps the cursor from moving, clears it (the next connection
@@ -336,7 +356,7 @@ fn handle_event(
     cursor: &mut Option<String>,
     snapshot: &mut Option<SnapshotInProgress>,
     now: i64,
-) -> Result<(), FeedError> {
+) -> Result<Caught, FeedError> {
     let applied = apply_event(&feed.list, snapshot, event, now);
     let metrics = &feed.metrics.feed;
     metrics.set_revocations(feed.list.len());
@@ -409,7 +429,7 @@ fn handle_event(
         // An empty id resets the cursor (HTML §9.2.6): the next connection sends none.
         *cursor = Some(event.last_event_id.clone()).filter(|id| !id.is_empty());
     }
-    Ok(())
+    Ok(if matches!(applied, Applied::Snapshot { .. }) { Caught::Up } else { Caught::NotYet })
 }
 
 #[cfg(test)]
@@ -431,7 +451,9 @@ mod tests {
     fn synced() -> (Feed, Option<String>) {
         let feed = feed();
         let mut cursor = None;
-        handle_event(&feed, &event("snapshot", r#"{"revocations":[]}"#, "1"), &mut cursor, &mut None, NOW).unwrap();
+        let caught =
+            handle_event(&feed, &event("snapshot", r#"{"revocations":[]}"#, "1"), &mut cursor, &mut None, NOW).unwrap();
+        assert_eq!(caught, Caught::Up);
         feed.health.contact(Instant::now());
         assert!(feed.is_live());
         assert_eq!(cursor.as_deref(), Some("1"));
@@ -442,7 +464,8 @@ mod tests {
     fn applied_events_move_the_cursor() {
         let (feed, mut cursor) = synced();
         let notice = format!(r#"{{"type":"token","jti":"j","expires_at":{}}}"#, NOW + 60);
-        handle_event(&feed, &event("revocation", &notice, "2"), &mut cursor, &mut None, NOW).unwrap();
+        let caught = handle_event(&feed, &event("revocation", &notice, "2"), &mut cursor, &mut None, NOW).unwrap();
+        assert_eq!(caught, Caught::NotYet, "only a complete snapshot (or a keepalive) ends a catch-up");
         assert_eq!(cursor.as_deref(), Some("2"));
         assert!(feed.is_live());
     }

@@ -54,6 +54,10 @@ pub(crate) struct SseParser {
     max_event_bytes: usize,
     /// Blank lines seen: each ends an event or a comment-only block (a keepalive).
     messages: u64,
+    /// Blocks of comments only, without data: keepalives.
+    keepalives: u64,
+    /// The block under way holds a comment line.
+    comment_in_block: bool,
 }
 
 impl SseParser {
@@ -70,6 +74,8 @@ impl SseParser {
             retry: None,
             max_event_bytes,
             messages: 0,
+            keepalives: 0,
+            comment_in_block: false,
         }
     }
 
@@ -78,6 +84,12 @@ impl SseParser {
     /// bytes that never make an event.
     pub fn messages(&self) -> u64 {
         self.messages
+    }
+
+    /// How many keepalives (comment-only blocks) the stream has delivered. The auth
+    /// server sends its first one right after the catch-up of a new connection.
+    pub fn keepalives(&self) -> u64 {
+        self.keepalives
     }
 
     /// The reconnection time the stream asked for with `retry:`, if any.
@@ -137,6 +149,7 @@ impl SseParser {
             return Ok(());
         }
         if line.starts_with(':') {
+            self.comment_in_block = true;
             return Ok(());
         }
         let (name, value) = match line.split_once(':') {
@@ -164,10 +177,14 @@ impl SseParser {
 
     fn dispatch(&mut self, events: &mut Vec<SseEvent>) {
         self.messages += 1;
+        let comment_only = std::mem::take(&mut self.comment_in_block);
         self.last_event_id.clone_from(&self.id_buffer);
         let mut data = std::mem::take(&mut self.data);
         let event_type = std::mem::take(&mut self.event_type);
         if data.is_empty() {
+            if comment_only {
+                self.keepalives += 1;
+            }
             return;
         }
         if data.ends_with('\n') {
@@ -223,13 +240,15 @@ mod tests {
         assert_eq!(parser.retry(), Some(Duration::from_millis(1000)));
         assert_eq!(parser.last_event_id, "9", "an event without data still moves the last event id");
         assert_eq!(parser.messages(), 7, "every block ended by a blank line, the unfinished one excepted");
+        assert_eq!(parser.keepalives(), 2, "comment-only blocks; not `retry:` nor an event without data");
     }
 
     #[test]
     fn chunk_boundaries_anywhere_change_nothing() {
         for at in 0..=STREAM.len() {
-            let (events, _) = parse_chunks(&[&STREAM[..at], &STREAM[at..]]);
+            let (events, parser) = parse_chunks(&[&STREAM[..at], &STREAM[at..]]);
             assert_eq!(events, expected(), "split at byte {at}");
+            assert_eq!(parser.keepalives(), 2, "split at byte {at}");
         }
         for (first, second) in [(1, 2), (10, 11), (40, 90), (60, 61)] {
             let (events, _) = parse_chunks(&[&STREAM[..first], &STREAM[first..second], &STREAM[second..]]);
@@ -243,6 +262,13 @@ mod tests {
     fn a_cr_at_the_end_of_a_chunk_pairs_with_a_following_lf_only() {
         let (events, _) = parse_chunks(&[b"data: a\r", b"", b"\n\r", b"\ndata: b\r", b"\r"]);
         assert_eq!(events, [event("message", "a", ""), event("message", "b", "")]);
+    }
+
+    #[test]
+    fn a_comment_beside_data_is_not_a_keepalive() {
+        let (events, parser) = parse_chunks(&[b":note\ndata: x\n\nretry: 5\n\n"]);
+        assert_eq!(events, [event("message", "x", "")]);
+        assert_eq!((parser.messages(), parser.keepalives()), (2, 0));
     }
 
     #[test]

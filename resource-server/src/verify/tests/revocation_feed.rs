@@ -105,6 +105,37 @@ async fn reconnects_with_last_event_id_and_resumes() {
     auth.stop().await;
 }
 
+/// A stale view is trusted again only once the reconnection has caught up: a
+/// revocation made while the feed was silent is in force from the first moment the
+/// server is ready again, however the stream's first bytes are split.
+#[actix_web::test]
+async fn a_resumed_connection_restores_trust_only_after_its_catch_up() {
+    let auth = FakeAuthServer::start_with_feed(jwks(&[TestKey::shared()])).await;
+    let verifier = local_following(&auth, Duration::from_secs(3)).await;
+    let token = TestKey::shared().access_token(&claims_with("held", "s1"));
+    verifier.verify(&token).await.unwrap();
+
+    auth.set_feed_mode(FeedMode::Silent);
+    wait_until("the view to turn stale", DEADLINE, || !verifier.is_ready()).await;
+    auth.publish(notice(json!({"type": "token", "jti": "held"})));
+    auth.set_feed_mode(FeedMode::SlowCatchUp);
+    auth.drop_feed_connections();
+
+    let start = Instant::now();
+    while !verifier.is_ready() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for the feed to recover");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(
+        verifier.verify(&token).await.unwrap_err(),
+        VerifyError::Revoked,
+        "ready again before the revocation made during the silence was in"
+    );
+    let connections = auth.feed_connections();
+    assert!(connections.last().is_some_and(|c| c.resumed), "it resumed: {connections:?}");
+    auth.stop().await;
+}
+
 fn unavailable(result: Result<std::sync::Arc<shared_claims::AccessClaims>, VerifyError>) -> bool {
     matches!(result, Err(VerifyError::Unavailable(_)))
 }
