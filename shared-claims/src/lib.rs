@@ -9,6 +9,7 @@ mod audience;
 mod bearer;
 mod bearer_error;
 mod claims;
+pub mod feed_protocol;
 mod oauth_error;
 mod revocation;
 mod scope;
@@ -19,7 +20,7 @@ pub use bearer::{bearer_token, bearer_token_from_headers};
 pub use bearer_error::{BearerError, BearerErrorBody, BearerErrorKind};
 pub use claims::{AccessClaims, ACCESS_TOKEN_TYP, REFRESH_TOKEN_TYP};
 pub use oauth_error::{ErrorBody, ErrorCode, OAuthError};
-pub use revocation::{Revocation, RevocationNotice, RevocationSnapshot};
+pub use revocation::{Revocation, RevocationNotice};
 pub use scope::{ScopeError, ScopeSet};
 pub use validation::{is_access_token_typ, ClaimError, ClaimValidator};
 

@@ -63,13 +63,6 @@ pub struct RevocationNotice {
     pub expires_at: i64,
 }
 
-/// The first event of a feed connection that cannot resume: every revocation in
-/// force. The reader replaces its view with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RevocationSnapshot {
-    pub revocations: Vec<RevocationNotice>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

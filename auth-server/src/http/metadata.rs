@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
-use shared_claims::ScopeSet;
+use shared_claims::{feed_protocol, ScopeSet};
 
 use super::{AppState, OAuthResponseError};
 use crate::authority::Authority;
@@ -87,7 +87,7 @@ fn build(issuer: &str, scopes: &ScopeSet) -> String {
         "revocation_endpoint": format!("{issuer}/oauth2/revoke"),
         // Extension (RFC 8414 §2 allows more members): the push feed of revocations
         // that locally-verifying resource servers follow.
-        "revocation_feed_endpoint": format!("{issuer}/oauth2/revocations"),
+        (feed_protocol::METADATA_KEY): format!("{issuer}{}", feed_protocol::PATH),
         "grant_types_supported": GrantType::ALL.map(GrantType::as_str),
         // No authorization endpoint, so no response types (RFC 8414 §2 requires the
         // member; an empty list is the honest value).

@@ -55,7 +55,9 @@ impl AppState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/oauth2/token").route(web::post().to(token::post_token)))
         .service(web::resource("/oauth2/revoke").route(web::post().to(revoke::post_revoke)))
-        .service(web::resource("/oauth2/revocations").route(web::get().to(revocation_feed::get_revocations)))
+        .service(
+            web::resource(shared_claims::feed_protocol::PATH).route(web::get().to(revocation_feed::get_revocations)),
+        )
         .service(web::resource("/oauth2/introspect").route(web::post().to(introspect::post_introspect)))
         .service(web::resource("/.well-known/oauth-authorization-server").route(web::get().to(metadata::get_metadata)))
         .service(

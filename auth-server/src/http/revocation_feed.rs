@@ -3,20 +3,11 @@
 //! `introspect` (resource servers do), and see only the revocations that concern an
 //! audience they serve (plus user- and key-level ones, which concern every server).
 //!
-//! Events, each `id` being a cursor the reader sends back as `Last-Event-ID` when it
-//! reconnects:
-//!
-//! ```text
-//! snapshot-begin   {}                              the reader starts a new view
-//! snapshot-page    {"revocations":[notice,...]}    at most a bounded number each
-//! snapshot-end     {"revocations":<total>}  id     the view is complete: swap it in
-//! revocation       notice                   id     one revocation
-//! ```
-//!
-//! A comment line every few seconds lets the reader tell a quiet feed from a dead
-//! one; the reader may ask for its period with `?keepalive=<seconds>` (bounded). The
-//! first one follows the catch-up (the events after `Last-Event-ID`, or the snapshot)
-//! at once: it tells a reader that was cut off that its view is current again.
+//! The events, the keepalive and their order are in [`shared_claims::feed_protocol`].
+//! A keepalive comment lets the reader tell a quiet feed from a dead one; the reader
+//! may ask for its period with `?keepalive=<seconds>` (bounded). The first one follows
+//! the catch-up (the events after `Last-Event-ID`, or the snapshot) at once: it tells a
+//! reader that was cut off that its view is current again.
 //! Streams per client are capped; past the cap the answer is 503 with `Retry-After`.
 
 use std::collections::HashSet;
@@ -27,6 +18,7 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
+use shared_claims::feed_protocol::{self as wire, SnapshotEnd, SnapshotPage};
 use shared_claims::{OAuthError, RevocationNotice};
 use tokio::sync::{broadcast, mpsc};
 
@@ -37,13 +29,6 @@ use crate::feed::{Catchup, RevocationFeed};
 use crate::form::FormParams;
 use crate::introspection;
 use crate::store::{ClientRecord, RevocationEvent};
-
-/// How often a quiet feed says it is alive when the reader asks for nothing; well
-/// under the resource servers' default staleness bound (30 s).
-pub const KEEPALIVE: Duration = Duration::from_secs(5);
-/// The shortest and longest keep-alive a reader may ask for (`?keepalive=`).
-pub const KEEPALIVE_MIN: Duration = Duration::from_secs(1);
-pub const KEEPALIVE_MAX: Duration = Duration::from_secs(30);
 
 pub async fn get_revocations(
     req: HttpRequest,
@@ -88,13 +73,13 @@ pub async fn get_revocations(
 /// The keep-alive period the reader asked for, within our bounds; the default when
 /// it asked for none. A value that is not a number of seconds is refused.
 fn requested_keepalive(query: &str) -> Result<Duration, OAuthError> {
-    let mut keepalive = KEEPALIVE;
+    let mut keepalive = wire::DEFAULT_KEEPALIVE;
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        if name == "keepalive" {
+        if name == wire::KEEPALIVE_PARAM {
             let secs: u64 = value
                 .parse()
                 .map_err(|_| OAuthError::invalid_request("keepalive must be a whole number of seconds"))?;
-            keepalive = Duration::from_secs(secs).clamp(KEEPALIVE_MIN, KEEPALIVE_MAX);
+            keepalive = Duration::from_secs(secs).clamp(wire::MIN_KEEPALIVE, wire::MAX_KEEPALIVE);
         }
     }
     Ok(keepalive)
@@ -145,7 +130,7 @@ impl FeedStream {
                     // reconnects with its cursor and loses nothing.
                     Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return,
                 },
-                _ = keepalive.tick() => ": keepalive\n\n".to_owned(),
+                _ = keepalive.tick() => wire::KEEPALIVE_COMMENT.to_owned(),
                 _ = self.sender.closed() => return,
             };
             if !self.send(chunk).await {
@@ -157,7 +142,7 @@ impl FeedStream {
     /// Sends the snapshot page by page. A store failure midway ends the stream: the
     /// reader, lacking `snapshot-end`, keeps nothing of it and reconnects.
     async fn send_snapshot(&self, cursor: &str) -> bool {
-        if !self.send("event: snapshot-begin\ndata: {}\n\n".to_owned()).await {
+        if !self.send(format!("event: {}\ndata: {{}}\n\n", wire::event::SNAPSHOT_BEGIN)).await {
             return false;
         }
         let mut page = None;
@@ -174,8 +159,8 @@ impl FeedStream {
                 read.events.iter().filter(|e| e.visible_to(&self.caller)).map(notice).collect();
             if !notices.is_empty() {
                 total += notices.len();
-                let data = serde_json::json!({ "revocations": notices });
-                if !self.send(format!("event: snapshot-page\ndata: {data}\n\n")).await {
+                let data = serde_json::to_string(&SnapshotPage { revocations: notices }).unwrap_or_default();
+                if !self.send(format!("event: {}\ndata: {data}\n\n", wire::event::SNAPSHOT_PAGE)).await {
                     return false;
                 }
             }
@@ -184,7 +169,8 @@ impl FeedStream {
                 None => break,
             }
         }
-        self.send(format!("id: {cursor}\nevent: snapshot-end\ndata: {{\"revocations\":{total}}}\n\n")).await
+        let end = serde_json::to_string(&SnapshotEnd { revocations: total }).unwrap_or_default();
+        self.send(format!("id: {cursor}\nevent: {}\ndata: {end}\n\n", wire::event::SNAPSHOT_END)).await
     }
 
     async fn send(&self, chunk: String) -> bool {
@@ -198,5 +184,5 @@ fn notice(event: &RevocationEvent) -> RevocationNotice {
 
 fn revocation_event(event: &RevocationEvent) -> String {
     let data = serde_json::to_string(&notice(event)).unwrap_or_default();
-    format!("id: {}\nevent: revocation\ndata: {data}\n\n", event.cursor)
+    format!("id: {}\nevent: {}\ndata: {data}\n\n", event.cursor, wire::event::REVOCATION)
 }

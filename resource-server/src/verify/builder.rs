@@ -89,9 +89,8 @@ impl VerifierBuilder {
     /// three of the longest keepalive we ask for (never more than half the staleness
     /// bound).
     const FEED_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
-    /// The keepalive asked of the auth server: a third of the staleness bound, in
-    /// whole seconds between these (the auth server's own bounds are 1 s to 30 s).
-    const FEED_KEEPALIVE_MIN: Duration = Duration::from_secs(1);
+    /// The longest keepalive asked of the auth server: we ask for a third of the
+    /// staleness bound, in whole seconds, from the protocol's shortest up to this.
     const FEED_KEEPALIVE_MAX: Duration = Duration::from_secs(5);
     /// Below this, even the shortest keepalive the auth server sends (1 s) leaves too
     /// little margin to keep a quiet feed live.
@@ -330,7 +329,7 @@ impl VerifierBuilder {
             );
         }
         let keepalive = Duration::from_secs((max_staleness / 3).as_secs())
-            .clamp(Self::FEED_KEEPALIVE_MIN, Self::FEED_KEEPALIVE_MAX);
+            .clamp(shared_claims::feed_protocol::MIN_KEEPALIVE, Self::FEED_KEEPALIVE_MAX);
         let client = http::streaming_client(self.http_timeout).map_err(|e| BuildError::HttpClient(e.to_string()))?;
         let feed = Arc::new(Feed::new(max_staleness, self.leeway_secs, when_stale, metrics.clone()));
         let config = FollowerConfig {

@@ -17,7 +17,8 @@
 //! anything else                                       → ignored (forward compatible)
 //! ```
 
-use serde::Deserialize;
+use shared_claims::feed_protocol::event as wire;
+use shared_claims::feed_protocol::{SnapshotEnd, SnapshotPage};
 use shared_claims::{Revocation, RevocationNotice};
 
 use super::sse::SseEvent;
@@ -70,19 +71,6 @@ impl Applied {
     }
 }
 
-/// The snapshot read leniently: one notice of an unknown shape must not cost the
-/// revocations the others carry.
-#[derive(Deserialize)]
-struct SnapshotWire {
-    revocations: Vec<serde_json::Value>,
-}
-
-/// The end of a paged snapshot: how many notices its pages held.
-#[derive(Deserialize)]
-struct SnapshotEndWire {
-    revocations: usize,
-}
-
 /// Applies one event. `snapshot` is the paged snapshot in progress on this
 /// connection, if any; an event that breaks one off (unreadable) drops it.
 pub(crate) fn apply_event(
@@ -92,7 +80,7 @@ pub(crate) fn apply_event(
     now: i64,
 ) -> Applied {
     match event.event.as_str() {
-        "snapshot" => {
+        wire::SNAPSHOT => {
             let Some((notices, skipped)) = read_notices(&event.data) else {
                 return Applied::BadSnapshot;
             };
@@ -102,11 +90,11 @@ pub(crate) fn apply_event(
             }
             merge_partial(list, &notices, skipped, now)
         }
-        "snapshot-begin" => {
+        wire::SNAPSHOT_BEGIN => {
             *snapshot = Some(SnapshotInProgress { view: list.stage(), received: 0 });
             Applied::SnapshotBegun
         }
-        "snapshot-page" => {
+        wire::SNAPSHOT_PAGE => {
             let Some(in_progress) = snapshot.as_mut() else {
                 return Applied::BadSnapshot;
             };
@@ -124,11 +112,11 @@ pub(crate) fn apply_event(
             in_progress.received += notices.len();
             Applied::SnapshotPage { notices: notices.len() }
         }
-        "snapshot-end" => {
+        wire::SNAPSHOT_END => {
             let Some(in_progress) = snapshot.take() else {
                 return Applied::BadSnapshot;
             };
-            match serde_json::from_str::<SnapshotEndWire>(&event.data) {
+            match serde_json::from_str::<SnapshotEnd>(&event.data) {
                 Ok(end) if end.revocations == in_progress.received => {
                     list.install(in_progress.view);
                     Applied::Snapshot { notices: in_progress.received }
@@ -136,7 +124,7 @@ pub(crate) fn apply_event(
                 _ => Applied::BadSnapshot,
             }
         }
-        "revocation" => match serde_json::from_str::<RevocationNotice>(&event.data) {
+        wire::REVOCATION => match serde_json::from_str::<RevocationNotice>(&event.data) {
             Ok(notice) => {
                 list.apply(&notice, now);
                 Applied::Revocation { key: matches!(notice.revocation, Revocation::Key { .. }) }
@@ -150,7 +138,9 @@ pub(crate) fn apply_event(
 /// The notices of a snapshot (or page) read leniently, and how many were unreadable;
 /// `None` when it is not a snapshot at all.
 fn read_notices(data: &str) -> Option<(Vec<RevocationNotice>, usize)> {
-    let snapshot = serde_json::from_str::<SnapshotWire>(data).ok()?;
+    // Leniently: one notice of an unknown shape must not cost the revocations the
+    // others carry.
+    let snapshot = serde_json::from_str::<SnapshotPage<serde_json::Value>>(data).ok()?;
     let total = snapshot.revocations.len();
     let notices: Vec<RevocationNotice> =
         snapshot.revocations.into_iter().filter_map(|value| serde_json::from_value(value).ok()).collect();

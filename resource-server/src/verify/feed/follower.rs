@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use reqwest::{Client, Response, StatusCode, Url};
+use shared_claims::feed_protocol as wire;
 use shared_claims::unix_now;
 use tokio::task::JoinHandle;
 
@@ -203,7 +204,7 @@ async fn discover_endpoint(feed: &Feed, config: &FollowerConfig) -> Result<Url, 
                     tracing::info!("the authorization server now announces a revocation feed");
                     feed.health.set_absent(false);
                 }
-                return Ok(endpoint(Some(value), "revocation_feed_endpoint", &config.metadata_url, &metadata.issuer)?);
+                return Ok(endpoint(Some(value), wire::METADATA_KEY, &config.metadata_url, &metadata.issuer)?);
             }
             None => {
                 if !feed.health.is_absent() {
@@ -227,7 +228,7 @@ async fn connect(
     keepalive: Duration,
 ) -> Result<Response, FeedError> {
     let mut url = url.clone();
-    url.query_pairs_mut().append_pair("keepalive", &keepalive.as_secs().max(1).to_string());
+    url.query_pairs_mut().append_pair(wire::KEEPALIVE_PARAM, &keepalive.as_secs().max(1).to_string());
     let mut request = config
         .client
         .get(url)
