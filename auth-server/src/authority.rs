@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::client_cache::ClientCache;
 use crate::feed::RevocationFeed;
+use crate::keys::KeyPolicy;
 use crate::login_throttle::LoginThrottle;
 use crate::password::Passwords;
 use crate::revocation_budget::RevocationBudget;
@@ -23,6 +24,8 @@ pub struct Authority {
     pub clients: ClientCache,
     /// How many access tokens a session or client may revoke one by one.
     pub revocation_budget: RevocationBudget,
+    /// The signing-key timing, from the settings.
+    pub key_policy: KeyPolicy,
 }
 
 impl Authority {
@@ -33,9 +36,10 @@ impl Authority {
         feed: Arc<RevocationFeed>,
         login_throttle: LoginThrottle,
         revocation_budget: RevocationBudget,
+        key_policy: KeyPolicy,
     ) -> Arc<Self> {
         let clients = ClientCache::new(store.clone());
-        Arc::new(Self { store, tokens, passwords, feed, login_throttle, clients, revocation_budget })
+        Arc::new(Self { store, tokens, passwords, feed, login_throttle, clients, revocation_budget, key_policy })
     }
 
     /// Records a revocation that concerns every resource server (user- and key-level

@@ -41,8 +41,8 @@ pub struct Settings {
     pub key_encryption_key_previous: Option<SecretString>,
 
     /// Seconds a signing key stays active before the next one takes over (automatic
-    /// rotation), at most a year. The next key is published `AUTH_JWKS_MAX_AGE` + 90 s
-    /// before that.
+    /// rotation), at most a year. The next key is published `AUTH_JWKS_MAX_AGE` +
+    /// `AUTH_KEY_REFRESH_INTERVAL` + `AUTH_CLOCK_SKEW` before that.
     #[arg(long, env = "AUTH_KEY_ROTATION_INTERVAL", default_value_t = 2_592_000, value_parser = clap::value_parser!(i64).range(1..=MAX_LONG_TTL))]
     pub key_rotation_interval: i64,
 
@@ -85,7 +85,8 @@ pub struct Settings {
     pub max_sessions_per_user: u32,
 
     /// `max-age` of the JWKS response, seconds. A new signing key is published at
-    /// least this long (+ 90 s) before it signs.
+    /// least this long (+ `AUTH_KEY_REFRESH_INTERVAL` + `AUTH_CLOCK_SKEW`) before it
+    /// signs.
     #[arg(long, env = "AUTH_JWKS_MAX_AGE", default_value_t = 300, value_parser = clap::value_parser!(i64).range(0..=86_400))]
     pub jwks_max_age: i64,
 

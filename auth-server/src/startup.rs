@@ -129,7 +129,7 @@ impl Application {
         let mut tasks = vec![tokio::spawn(feed.clone().run())];
         // Automatic rotation and the periodic reload of the key set; a key revoked
         // on another replica (heard on the feed) stops signing here at once.
-        let policy = KeyPolicy::with_timing(
+        let policy = KeyPolicy::new(
             settings.key_rotation_interval,
             settings.jwks_max_age,
             tokens.settings().access_ttl,
@@ -151,7 +151,7 @@ impl Application {
         let revocation_budget = RevocationBudget::new(settings.revocations_per_minute);
         let state = web::Data::new(
             AppState::new(
-                Authority::new(store, tokens, passwords, feed, throttle, revocation_budget),
+                Authority::new(store, tokens, passwords, feed, throttle, revocation_budget, policy),
                 settings.jwks_max_age,
             )
             .with_trusted_proxies(settings.trusted_proxies.clone().unwrap_or_default()),

@@ -30,6 +30,9 @@ use crate::store::{ClientRecord, KeyState, MemoryStore, SharedStore, SigningKeyR
 use crate::tokens::{AccessGrant, TokenSettings, Tokens};
 
 pub const ISSUER: &str = "http://auth.test";
+/// The key timing of the test server: the settings' defaults.
+pub const KEY_REFRESH_INTERVAL: i64 = 30;
+pub const CLOCK_SKEW: i64 = 60;
 
 static FIRST_KEY: OnceCell<SigningKeyRecord> = OnceCell::const_new();
 
@@ -84,6 +87,14 @@ impl TestServer {
             max_sessions_per_user: 50,
         };
         configure(&mut settings);
+        let key_policy = crate::keys::KeyPolicy::new(
+            2_592_000,
+            300,
+            settings.access_ttl,
+            settings.longest_token_lifetime(),
+            KEY_REFRESH_INTERVAL,
+            CLOCK_SKEW,
+        );
         let feed = RevocationFeed::new(store.clone(), Duration::from_secs(1));
         let authority = Authority::new(
             store,
@@ -95,6 +106,7 @@ impl TestServer {
                 std::num::NonZeroU32::new(1_000).unwrap(),
             ),
             crate::revocation_budget::RevocationBudget::default(),
+            key_policy,
         );
         Self { authority }
     }

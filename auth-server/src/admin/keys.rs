@@ -17,7 +17,6 @@ use serde::Serialize;
 
 use super::AdminError;
 use crate::authority::Authority;
-use crate::keys::KeyPolicy;
 use crate::store::{KeyState, Revocation, SigningKeyRecord};
 
 /// A signing key as the admin API shows it: its `kid`, state and dates.
@@ -72,7 +71,7 @@ pub async fn revoke_key(authority: &Authority, kid: &str) -> Result<Vec<KeyView>
         return Err(AdminError::not_found("no signing key with this kid"));
     }
     // As long as a token the key signed could be presented.
-    let until = now.saturating_add(KeyPolicy::retention_for(authority.tokens.settings().longest_token_lifetime()));
+    let until = now.saturating_add(authority.key_policy.keep);
     authority.record_revocation(&Revocation::Key { kid: kid.to_owned() }, until).await?;
     let records = match authority.tokens.keys().revoke(kid, now).await? {
         Some(records) => records,

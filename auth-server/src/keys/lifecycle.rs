@@ -54,25 +54,21 @@ pub const MAX_PUBLISHED_KEYS: usize = 16;
 /// Redis, decrypts each of them whenever the set changes.
 pub const MAX_KEPT_KEYS: usize = 64;
 
-/// Clock skew tolerated between the auth server's replicas and resource servers.
-pub const CLOCK_SKEW: i64 = 60;
-
-/// How often every replica re-reads the key set (and ticks the lifecycle): a
-/// replica may sign with a just-retired key, or serve a JWKS without a just-published
-/// one, for up to this long, so the lead and the retention both include it.
-pub const REFRESH_INTERVAL: i64 = 30;
-
-/// The numbers the rules run on, all in seconds.
+/// The numbers the rules run on, all in seconds, from the configured settings. Two
+/// margins enter the lead and the retention: the refresh interval
+/// (`AUTH_KEY_REFRESH_INTERVAL`: a replica may sign with a just-retired key, or serve
+/// a JWKS without a just-published one, for up to this long) and the clock skew
+/// tolerated between replicas and resource servers (`AUTH_CLOCK_SKEW`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyPolicy {
     /// How long a key stays active (`AUTH_KEY_ROTATION_INTERVAL`).
     pub rotation_interval: i64,
     /// How long a `next` key is published before it may sign: the JWKS `max-age`
-    /// (`AUTH_JWKS_MAX_AGE`) + [`REFRESH_INTERVAL`] + [`CLOCK_SKEW`], so a resource
+    /// (`AUTH_JWKS_MAX_AGE`) + refresh interval + clock skew, so a resource
     /// server honouring `Cache-Control` holds it before the first token it signs.
     pub publish_lead: i64,
     /// How long a retired key stays published: the access-token lifetime +
-    /// [`REFRESH_INTERVAL`] + [`CLOCK_SKEW`]. The last access token it signed was
+    /// refresh interval + clock skew. The last access token it signed was
     /// signed at most one refresh interval after `retired_at` (a replica that had not
     /// reloaded yet) and lives the access-token lifetime; the skew covers the clocks
     /// of the replica that stamped `retired_at`, the one that signed and the
@@ -82,30 +78,19 @@ pub struct KeyPolicy {
     /// matters before a key signs: [`Self::publish_lead`].)
     pub retention: i64,
     /// How long a retired key is kept to verify refresh tokens: the longest token
-    /// lifetime + [`REFRESH_INTERVAL`] + [`CLOCK_SKEW`], at least [`Self::retention`].
+    /// lifetime + refresh interval + clock skew, at least [`Self::retention`]. Also
+    /// how long an emergency revocation of a key is remembered: as long as a token
+    /// it signed could be presented.
     pub keep: i64,
-    /// How often each replica re-reads the set and ticks ([`REFRESH_INTERVAL`]).
+    /// How often each replica re-reads the set and ticks (`AUTH_KEY_REFRESH_INTERVAL`).
     pub refresh_interval: i64,
 }
 
 impl KeyPolicy {
     /// The policy for a rotation interval, the JWKS `max-age`, the access-token
-    /// lifetime and the longest token lifetime (refresh tokens are JWS too, verified
-    /// by the auth server only).
-    pub fn new(rotation_interval: i64, jwks_max_age: i64, access_ttl: i64, longest_token_lifetime: i64) -> Self {
-        Self::with_timing(
-            rotation_interval,
-            jwks_max_age,
-            access_ttl,
-            longest_token_lifetime,
-            REFRESH_INTERVAL,
-            CLOCK_SKEW,
-        )
-    }
-
-    /// Like [`Self::new`] with another refresh interval and clock skew: for
-    /// deployments with tighter clocks, and for tests that watch a whole rotation.
-    pub fn with_timing(
+    /// lifetime, the longest token lifetime (refresh tokens are JWS too, verified by
+    /// the auth server only), the refresh interval and the clock skew.
+    pub fn new(
         rotation_interval: i64,
         jwks_max_age: i64,
         access_ttl: i64,
@@ -123,12 +108,6 @@ impl KeyPolicy {
             keep: longest_token_lifetime.max(0).saturating_add(margin).max(retention),
             refresh_interval,
         }
-    }
-
-    /// How long after a key stops signing a token it signed may still be presented:
-    /// also how long an emergency revocation of it must be remembered.
-    pub fn retention_for(longest_token_lifetime: i64) -> i64 {
-        longest_token_lifetime.max(0).saturating_add(REFRESH_INTERVAL + CLOCK_SKEW)
     }
 }
 

@@ -18,7 +18,7 @@
 //! Every replica holds the parsed key set in memory ([`KeyRing::current`]) and
 //! re-reads the store on each tick (cheap when the version is unchanged: nothing is
 //! parsed), so all replicas sign with the same active key within one
-//! [`lifecycle::REFRESH_INTERVAL`]. Every change is a compare-and-set on the whole set
+//! refresh interval (`AUTH_KEY_REFRESH_INTERVAL`). Every change is a compare-and-set on the whole set
 //! ([`KeyStore::save_signing_keys`](crate::store::KeyStore::save_signing_keys)): of
 //! replicas attempting the same transition exactly one succeeds, and the others
 //! re-read and find nothing left to do.

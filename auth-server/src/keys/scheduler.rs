@@ -1,8 +1,8 @@
 //! Automatic rotation: one background task per replica ticks every
-//! [`super::lifecycle::REFRESH_INTERVAL`] seconds.
+//! [`KeyPolicy::refresh_interval`](super::KeyPolicy::refresh_interval) seconds.
 //!
 //! ```text
-//! run(clock) ─► every REFRESH_INTERVAL, or when woken:
+//! run(clock) ─► every refresh interval, or when woken:
 //!   tick(now) ─► KeyRing::change(lifecycle::plan(keys, now, policy))
 //!                  ─ nothing due ─► the set read is installed (this is the reload)
 //!                  ─ a transition ─► compare-and-set; won: apply, ask again

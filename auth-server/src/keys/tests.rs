@@ -30,7 +30,7 @@ const RETENTION: i64 = 690;
 static FIRST_KEY: OnceCell<SigningKeyRecord> = OnceCell::const_new();
 
 fn policy() -> KeyPolicy {
-    let policy = KeyPolicy::new(INTERVAL, 10, ACCESS_TTL, SESSION_TTL);
+    let policy = KeyPolicy::new(INTERVAL, 10, ACCESS_TTL, SESSION_TTL, 30, 60);
     assert_eq!((policy.publish_lead, policy.retention, policy.keep), (LEAD, PUBLISHED, RETENTION));
     policy
 }

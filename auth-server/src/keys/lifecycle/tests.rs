@@ -59,7 +59,7 @@ fn state_of(keys: &[SigningKeyRecord], kid: &str) -> Option<KeyState> {
 
 #[test]
 fn policy_adds_refresh_interval_and_skew_to_lead_and_retention() {
-    let policy = KeyPolicy::new(2_592_000, 300, 300, 86_400);
+    let policy = KeyPolicy::new(2_592_000, 300, 300, 86_400, 30, 60);
     assert_eq!(
         policy,
         KeyPolicy {
@@ -70,13 +70,15 @@ fn policy_adds_refresh_interval_and_skew_to_lead_and_retention() {
             refresh_interval: 30
         }
     );
-    assert_eq!(KeyPolicy::retention_for(300), 390);
     assert_eq!(
-        KeyPolicy::new(0, -5, -1, -1),
-        KeyPolicy { rotation_interval: 1, publish_lead: 90, retention: 90, keep: 90, refresh_interval: 30 }
+        KeyPolicy::new(0, -5, -1, -1, 0, -1),
+        KeyPolicy { rotation_interval: 1, publish_lead: 1, retention: 1, keep: 1, refresh_interval: 1 }
     );
     // Keys are never kept shorter than they are published.
-    assert_eq!(KeyPolicy::new(1_000, 0, 600, 60).keep, 690);
+    assert_eq!(KeyPolicy::new(1_000, 0, 600, 60, 30, 60).keep, 690);
+    // The margins are the configured ones.
+    let tight = KeyPolicy::new(1_000, 10, 300, 3_600, 5, 2);
+    assert_eq!((tight.publish_lead, tight.retention, tight.keep, tight.refresh_interval), (17, 307, 3_607, 5));
 }
 
 #[test]

@@ -68,7 +68,7 @@ async fn rotating_promotes_a_published_next_key() {
     let now = shared_claims::unix_now();
     // Another replica over the same store publishes a next key (interval 1 s: at once).
     let other = Arc::new(KeyRing::load_or_create(server.authority.store.clone(), now).await.unwrap());
-    let scheduler = KeyScheduler::new(other.clone(), KeyPolicy::new(1, 0, 300, 600));
+    let scheduler = KeyScheduler::new(other.clone(), KeyPolicy::new(1, 0, 300, 600, 30, 60));
     assert_eq!(scheduler.tick(now).await.unwrap(), [Transition::PublishNext]);
     let next = other.current().keys().find(|k| k.state == KeyState::Next).unwrap().kid.clone();
 
@@ -86,7 +86,9 @@ async fn emergency_revoke_removes_the_key_and_feeds_the_revocation() {
     let old_token = server.admin_token();
     let old_kid = kid_of(&old_token);
 
+    let before = shared_claims::unix_now();
     let revoked = admin(&server, TestRequest::post().uri(&format!("/admin/keys/{old_kid}/revoke")), None).await;
+    let after = shared_claims::unix_now();
     assert_eq!(revoked.status, StatusCode::OK, "{:?}", revoked.body);
     let keys = revoked.body.as_array().unwrap();
     assert_eq!(keys.len(), 1);
@@ -100,11 +102,14 @@ async fn emergency_revoke_removes_the_key_and_feeds_the_revocation() {
         jwks.body["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
     assert_eq!(published, [keys[0]["kid"].as_str().unwrap()]);
 
-    // On the feed, remembered as long as any token of the key could live.
+    // On the feed, remembered as long as any token of the key could live: the
+    // longest token lifetime plus the configured refresh interval and clock skew.
     let events = server.authority.store.revocation_snapshot_page(None, 1_000).await.unwrap().events;
     let event = events.iter().find(|e| e.revocation == Revocation::Key { kid: old_kid.clone() }).unwrap();
     let longest = server.authority.tokens.settings().longest_token_lifetime();
-    assert!(event.expires_at >= shared_claims::unix_now() + longest);
+    let keep = longest + crate::test_support::KEY_REFRESH_INTERVAL + crate::test_support::CLOCK_SKEW;
+    assert_eq!(server.authority.key_policy.keep, keep);
+    assert!((before + keep..=after + keep).contains(&event.expires_at), "{} for {keep}", event.expires_at - before);
 
     // Its tokens no longer open the admin API; new tokens carry the successor's kid.
     let refused = server
