@@ -37,7 +37,10 @@ fn policy() -> KeyPolicy {
 
 /// A store holding one active key, activated at T0 (generated once per test run).
 async fn store() -> SharedStore {
-    let store: SharedStore = Arc::new(MemoryStore::new());
+    seeded(Arc::new(MemoryStore::new())).await
+}
+
+async fn seeded(store: SharedStore) -> SharedStore {
     let key = FIRST_KEY.get_or_try_init(|| generate_record(KeyState::Active, T0)).await.unwrap().clone();
     assert!(store.save_signing_keys(0, &[key]).await.unwrap());
     store
@@ -212,18 +215,28 @@ async fn a_replica_that_missed_a_rotation_reloads_on_the_unknown_kid_rate_limite
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_kid_reloads_are_coalesced() {
-    let store = store().await;
+    let counting = Arc::new(crate::test_support::faulty_store::FaultyStore::new());
+    let store = seeded(counting.clone()).await;
     let one = Replica::start(&store, T0).await;
     let lagging = Arc::new(Replica::start(&store, T0).await);
     one.ring.rotate(T0 + 1).await.unwrap();
     let token = one.token(T0 + 1).await;
-    let checks = (0..8).map(|_| {
-        let (lagging, token) = (lagging.clone(), token.clone());
-        tokio::spawn(async move { lagging.verify(&token, T0 + 2).await })
-    });
+    // All eight start together, so each meets the unknown kid before any reload ends.
+    let start = Arc::new(tokio::sync::Barrier::new(8));
+    let reads_before = counting.key_set_reads();
+    let checks: Vec<_> = (0..8)
+        .map(|_| {
+            let (lagging, token, start) = (lagging.clone(), token.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                lagging.verify(&token, T0 + 2).await
+            })
+        })
+        .collect();
     for check in checks {
         check.await.unwrap().unwrap();
     }
+    assert_eq!(counting.key_set_reads() - reads_before, 1, "one store read served all eight");
 }
 
 #[tokio::test]

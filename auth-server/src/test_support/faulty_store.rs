@@ -2,6 +2,7 @@
 //! writes fail, or the whole store unreachable for a while, the way a Redis blip
 //! would. Every failure is [`StoreError::Unavailable`].
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -42,6 +43,8 @@ struct Faults {
 pub struct FaultyStore {
     inner: MemoryStore,
     faults: Mutex<Faults>,
+    /// `signing_keys` calls so far: what coalescing must keep low.
+    key_set_reads: AtomicUsize,
 }
 
 fn blip() -> StoreError {
@@ -55,6 +58,11 @@ impl FaultyStore {
 
     fn faults(&self) -> std::sync::MutexGuard<'_, Faults> {
         self.faults.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many times the signing key set was read.
+    pub fn key_set_reads(&self) -> usize {
+        self.key_set_reads.load(Ordering::SeqCst)
     }
 
     pub fn fail_next_revokes(&self, count: usize) {
@@ -138,6 +146,7 @@ impl ClientStore for FaultyStore {
 #[async_trait]
 impl KeyStore for FaultyStore {
     async fn signing_keys(&self) -> StoreResult<(u64, Vec<SigningKeyRecord>)> {
+        self.key_set_reads.fetch_add(1, Ordering::SeqCst);
         self.reachable()?;
         self.inner.signing_keys().await
     }
