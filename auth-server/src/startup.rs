@@ -163,6 +163,7 @@ impl Application {
                 .app_data(metrics.clone())
                 .wrap(from_fn(http::body_deadline::limit_body_time))
                 .wrap(from_fn(metrics::track))
+                .wrap(from_fn(http::request_trace::trace))
                 .configure(http::configure)
         })
         .client_request_timeout(CLIENT_REQUEST_TIMEOUT)

@@ -38,6 +38,11 @@ impl FromStr for TrustedProxies {
 }
 
 impl TrustedProxies {
+    /// Whether headers set by `peer` (the socket's peer) are believed.
+    pub fn trusts_peer(&self, peer: IpAddr) -> bool {
+        self.trusts(peer)
+    }
+
     fn trusts(&self, address: IpAddr) -> bool {
         let address = address.to_canonical();
         self.0.iter().any(|net| net.contains(&address))

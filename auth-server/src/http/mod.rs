@@ -12,6 +12,7 @@ mod jwks;
 mod metadata;
 pub mod metrics;
 mod oauth_response;
+pub mod request_trace;
 mod revocation_feed;
 mod revoke;
 #[cfg(test)]
