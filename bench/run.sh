@@ -116,7 +116,7 @@ for _ in $(seq 1 100); do
 done
 
 KEK="$(openssl rand 32 | base64 | tr '+/' '-_' | tr -d '=\n')"
-start auth env AUTH_BIND=127.0.0.1:0 REDIS_URL="redis://127.0.0.1:$REDIS_PORT" AUTH_KEY_ENCRYPTION_KEY="$KEK" \
+start auth env AUTH_BIND=127.0.0.1:0 AUTH_OPS_BIND=127.0.0.1:0 REDIS_URL="redis://127.0.0.1:$REDIS_PORT" AUTH_KEY_ENCRYPTION_KEY="$KEK" \
   AUTH_BOOTSTRAP="$BENCH/bootstrap.toml" AUTH_ACCESS_TTL=3600 AUTH_LOGIN_ATTEMPTS_PER_MINUTE=1000000 AUTH_REVOCATIONS_PER_MINUTE=1000000 \
   "$BIN/auth-server"
 AUTH_PID=$LAST_PID

@@ -111,7 +111,7 @@ done
 LB_PORT="$("$TOOL" free-port)"
 ISSUER="http://127.0.0.1:$LB_PORT"
 KEK="$(openssl rand 32 | base64 | tr '+/' '-_' | tr -d '=\n')"
-AUTH_ENV=(AUTH_BIND=127.0.0.1:0 AUTH_ISSUER="$ISSUER" REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+AUTH_ENV=(AUTH_BIND=127.0.0.1:0 AUTH_OPS_BIND=127.0.0.1:0 AUTH_ISSUER="$ISSUER" REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
   AUTH_KEY_ENCRYPTION_KEY="$KEK" AUTH_BOOTSTRAP="$BENCH/soak-bootstrap.toml" AUTH_ACCESS_TTL=60)
 AUTH_ARGS=(); TARGETS=()
 for replica in a b; do

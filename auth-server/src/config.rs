@@ -21,6 +21,11 @@ pub struct Settings {
     #[arg(long, env = "AUTH_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
 
+    /// Listen address of the operational endpoints (`/metrics`, `/healthz`,
+    /// `/readyz`), kept off the public listener; loopback by default.
+    #[arg(long, env = "AUTH_OPS_BIND", default_value = "127.0.0.1:9080")]
+    pub ops_bind: SocketAddr,
+
     /// `iss` of every token and the metadata `issuer`, without trailing slash.
     /// Default: `http://<bound address>`.
     #[arg(long, env = "AUTH_ISSUER")]

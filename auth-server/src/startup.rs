@@ -75,6 +75,8 @@ pub enum StartupError {
 pub struct Application {
     addr: SocketAddr,
     server: Server,
+    /// The operational endpoints' server, on `AUTH_OPS_BIND`.
+    ops: Server,
     feed: Arc<RevocationFeed>,
     /// Tells the background tasks to stop.
     shutdown: CancellationToken,
@@ -83,9 +85,8 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let listener =
-            TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind { addr: settings.bind, source })?;
-        let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.bind, source })?;
+        let (listener, addr) = bind(settings.bind)?;
+        let (ops_listener, ops_addr) = bind(settings.ops_bind)?;
         let issuer = settings.issuer_for(addr);
         if !(issuer.starts_with("http://") || issuer.starts_with("https://")) || issuer.contains(['?', '#']) {
             return Err(StartupError::BadIssuer);
@@ -157,6 +158,7 @@ impl Application {
             .with_trusted_proxies(settings.trusted_proxies.clone().unwrap_or_default()),
         );
         let metrics = web::Data::new(Metrics::new());
+        let (ops_state, ops_metrics) = (state.clone(), metrics.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -176,8 +178,18 @@ impl Application {
         .listen(listener)
         .map_err(|source| StartupError::Bind { addr, source })?
         .run();
+        let ops = HttpServer::new(move || {
+            App::new().app_data(ops_state.clone()).app_data(ops_metrics.clone()).configure(http::configure_ops)
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(crate::shutdown::DRAIN_TIMEOUT.as_secs())
+        .listen(ops_listener)
+        .map_err(|source| StartupError::Bind { addr: ops_addr, source })?
+        .run();
         tracing::info!(%issuer, "listening on http://{addr}");
-        Ok(Self { addr, server, feed: served_feed, shutdown, tasks })
+        tracing::info!("operational endpoints on http://{ops_addr}");
+        Ok(Self { addr, server, ops, feed: served_feed, shutdown, tasks })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -193,7 +205,9 @@ impl Application {
     /// feed's streams (readers reconnect elsewhere), stops the background tasks,
     /// and waits for in-flight requests at most [`crate::shutdown::DRAIN_TIMEOUT`].
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> std::io::Result<()> {
-        let Self { server, feed, shutdown, tasks, .. } = self;
+        let Self { server, ops, feed, shutdown, tasks, .. } = self;
+        let ops_handle = ops.handle();
+        let ops = tokio::spawn(ops);
         let handle = server.handle();
         let mut server = std::pin::pin!(server);
         let result = tokio::select! {
@@ -213,6 +227,8 @@ impl Application {
         // Idempotent: already done when `stop` fired.
         feed.close();
         shutdown.cancel();
+        ops_handle.stop(true).await;
+        let _ = ops.await;
         let joined = tokio::time::timeout(crate::shutdown::TASKS_TIMEOUT, futures_util::future::join_all(tasks));
         if joined.await.is_err() {
             tracing::warn!("background tasks did not stop in time");
@@ -220,6 +236,12 @@ impl Application {
         tracing::info!("stopped");
         result
     }
+}
+
+fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartupError> {
+    let listener = TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, source })?;
+    let bound = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?;
+    Ok((listener, bound))
 }
 
 async fn open_store(settings: &Settings) -> Result<SharedStore, StartupError> {

@@ -58,6 +58,7 @@ impl AuthOptions {
     fn environment(&self, dir: &std::path::Path) -> Vec<(String, String)> {
         let mut env: BTreeMap<String, String> = [
             ("AUTH_BIND", "127.0.0.1:0"),
+            ("AUTH_OPS_BIND", "127.0.0.1:0"),
             ("RUST_LOG", "info"),
             ("LOG_FORMAT", "text"),
             ("NO_COLOR", "1"),
@@ -130,6 +131,19 @@ impl AuthServer {
     /// The captured stdout and stderr of the current run.
     pub fn log(&self) -> String {
         self.server.log()
+    }
+
+    /// `http://127.0.0.1:PORT` of the operational endpoints (`/metrics`), as the
+    /// current run logged it.
+    pub fn ops_url(&self) -> String {
+        const OPS: &str = "operational endpoints on http://";
+        let log = self.log();
+        let at = log.rfind(OPS).unwrap_or_else(|| panic!("no `{OPS}ADDR` in the auth server's log:\n{log}"));
+        let rest = &log[at + OPS.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']')))
+            .unwrap_or(rest.len());
+        format!("http://{}", &rest[..end])
     }
 
     /// Kills the process and starts it again with the same settings and store, on the

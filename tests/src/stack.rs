@@ -123,6 +123,11 @@ impl AuthStack {
         OAuthClient::new(self.base_url())
     }
 
+    /// The auth server's operational endpoints (`/metrics`); never relayed.
+    pub fn ops_url(&self) -> String {
+        self.auth.ops_url()
+    }
+
     /// Where clients and resource servers reach the auth server: the relay's URL if
     /// relayed, else the server's own.
     pub fn base_url(&self) -> String {

@@ -66,8 +66,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(metadata::get_metadata_for_path)),
         )
         .service(web::resource("/.well-known/jwks.json").route(web::get().to(jwks::get_jwks)))
-        .service(web::resource("/healthz").route(web::get().to(health::get_healthz)))
-        .service(web::resource("/readyz").route(web::get().to(health::get_readyz)))
-        .service(web::resource("/metrics").route(web::get().to(metrics::get_metrics)))
+        .configure(health_routes)
         .configure(admin::configure);
+}
+
+/// The operational routes, on their own listener (`AUTH_OPS_BIND`): the public port
+/// shows no counters. Health is on both, for load balancers and orchestrators alike.
+pub fn configure_ops(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health_routes).service(web::resource("/metrics").route(web::get().to(metrics::get_metrics)));
+}
+
+fn health_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").route(web::get().to(health::get_healthz)))
+        .service(web::resource("/readyz").route(web::get().to(health::get_readyz)));
 }

@@ -195,7 +195,7 @@ async fn steady_load_across_two_automatic_rotations_refuses_no_valid_token() {
     let load_time = started.elapsed();
 
     // The fetch counters first: nothing below may add to them before they are read.
-    let auth_jwks = auth_jwks_requests(&stack.base_url()).await;
+    let auth_jwks = auth_jwks_requests(&stack.ops_url()).await;
     let counts = join_all(servers.iter().map(|s| rs_fetch_counts_owned(s.base_url()))).await;
     let elapsed = rs_started.elapsed();
     let bound = 1 + elapsed.as_secs() / RS_REFRESH_SECS;

@@ -143,9 +143,10 @@ pub async fn rs_fetch_counts(base_url: &str) -> FetchCounts {
     }
 }
 
-/// The auth server's count of `GET /.well-known/jwks.json` requests, every status.
-pub async fn auth_jwks_requests(base_url: &str) -> u64 {
-    let text = metrics_text(base_url).await;
+/// The auth server's count of `GET /.well-known/jwks.json` requests, every status,
+/// from its operational endpoint.
+pub async fn auth_jwks_requests(ops_url: &str) -> u64 {
+    let text = metrics_text(ops_url).await;
     let label = format!("route=\"{JWKS_ROUTE}\"");
     labelled_sum(&text, "auth_http_requests_total", &label)
 }

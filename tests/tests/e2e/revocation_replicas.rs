@@ -19,7 +19,7 @@ use tests::{poll_until, AuthServer, AuthStack, ClientAuth, Fleet, OAuthClient, R
 
 /// The replica's count of open revocation-feed streams (Prometheus text).
 async fn feed_subscribers(auth: &AuthServer) -> Option<u64> {
-    let metrics = OAuthClient::new(auth.base_url()).get("/metrics").await;
+    let metrics = OAuthClient::new(auth.ops_url()).get("/metrics").await;
     let text = metrics.text();
     text.lines()
         .find_map(|line| line.strip_prefix("auth_revocation_feed_subscribers "))

@@ -20,11 +20,11 @@ async fn sigterm_stops_the_auth_server_promptly_despite_feed_subscribers() {
     let mut stack = AuthStack::start(Store::Embedded).await;
     let mut local = ResourceServer::start(ResourceOptions::new(stack.base_url())).await;
     let introspect = ResourceServer::start(ResourceOptions::new(stack.base_url()).verify(Verify::Introspect)).await;
-    let base_url = stack.base_url();
+    let ops_url = stack.ops_url();
     poll_until(SUBSCRIBE_TIMEOUT, "both resource servers subscribed to the feed", || {
-        let base_url = base_url.clone();
+        let ops_url = ops_url.clone();
         async move {
-            let text = metrics_text(&base_url).await;
+            let text = metrics_text(&ops_url).await;
             (sample(&text, "auth_revocation_feed_subscribers") == Some(2)).then_some(())
         }
     })

@@ -85,3 +85,19 @@ async fn an_out_of_range_staleness_bound_refuses_to_start() {
         assert!(log.contains("RS_REVOCATION_MAX_STALENESS is invalid"), "the error names the setting:\n{log}");
     }
 }
+
+#[tokio::test]
+async fn counters_are_on_the_ops_listener_and_not_on_the_public_one() {
+    let auth = AuthServer::start(AuthOptions::embedded()).await;
+    let public = tests::OAuthClient::new(auth.base_url());
+    let ops = tests::OAuthClient::new(auth.ops_url());
+    assert_eq!(public.get("/metrics").await.status, 404, "the public port shows no counters");
+    let metrics = ops.get("/metrics").await;
+    assert_eq!(metrics.status, 200, "{metrics:?}");
+    assert!(metrics.text().contains("auth_http_requests_total"), "{}", metrics.text());
+    for path in ["/healthz", "/readyz"] {
+        assert_eq!(public.get(path).await.status, 200, "public {path}");
+        assert_eq!(ops.get(path).await.status, 200, "ops {path}");
+    }
+    assert_ne!(auth.ops_url(), auth.base_url());
+}

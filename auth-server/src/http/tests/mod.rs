@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod introspect;
+mod ops;
 mod revocation_feed;
 mod revoke;
 

@@ -33,8 +33,8 @@ const RECONNECT_DEADLINE: Duration = Duration::from_secs(30);
 const KILLED: &str = "replica 1 killed";
 
 /// The auth server's count of open revocation-feed streams.
-async fn feed_subscribers(base_url: &str) -> u64 {
-    sample(&metrics_text(base_url).await, "auth_revocation_feed_subscribers").unwrap_or(0)
+async fn feed_subscribers(ops_url: &str) -> u64 {
+    sample(&metrics_text(ops_url).await, "auth_revocation_feed_subscribers").unwrap_or(0)
 }
 
 #[tokio::test]
@@ -46,7 +46,7 @@ async fn one_replica_killed_under_load_the_other_serves_everything() {
     // The resource server's feed starts on the replica that will die.
     relay.route_to(stack.auth.addr());
     let resource = ResourceServer::start(ResourceOptions::new(relay.url())).await;
-    let doomed_url = stack.auth.base_url();
+    let doomed_url = stack.auth.ops_url();
     let followed = try_poll_until(RECONNECT_DEADLINE, || {
         let doomed_url = doomed_url.clone();
         async move { (feed_subscribers(&doomed_url).await > 0).then_some(()) }
@@ -64,7 +64,7 @@ async fn one_replica_killed_under_load_the_other_serves_everything() {
     load.tally.set_phase(KILLED);
     stack.auth.kill();
     let killed = Instant::now();
-    let survivor_url = survivor.base_url();
+    let survivor_url = survivor.ops_url();
     let reconnected = try_poll_until(RECONNECT_DEADLINE, || {
         let survivor_url = survivor_url.clone();
         async move { (feed_subscribers(&survivor_url).await > 0).then_some(()) }
