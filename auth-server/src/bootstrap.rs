@@ -14,7 +14,7 @@ use shared_claims::ScopeSet;
 use toml::Spanned;
 
 use crate::client_registration::ClientSpec;
-use crate::password::{is_valid_phc, Passwords};
+use crate::password::{is_valid_phc, PasswordError, Passwords};
 use crate::secret::SecretString;
 use crate::store::{ClientRecord, Store, StoreError, UserRecord};
 
@@ -22,14 +22,22 @@ use crate::store::{ClientRecord, Store, StoreError, UserRecord};
 pub enum BootstrapError {
     #[error("cannot read bootstrap file {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("bootstrap file {path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    #[error("bootstrap file {path}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
     #[error("bootstrap file {path}, line {line}: {message}")]
     Invalid { path: PathBuf, line: usize, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("hashing a bootstrap password failed: {0}")]
-    Hash(String),
+    #[error("bootstrap file {path}: {message}")]
+    Conflict { path: PathBuf, message: String },
+    #[error("bootstrap user {username:?} has neither password nor password_hash")]
+    NoPassword { username: String },
+    #[error("hashing a bootstrap password failed")]
+    Hash(#[source] PasswordError),
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,7 +96,7 @@ impl Bootstrap {
 
     pub fn parse(text: &str, path: &Path) -> Result<Self, BootstrapError> {
         let file: BootstrapFile =
-            toml::from_str(text).map_err(|e| BootstrapError::Parse { path: path.into(), message: e.to_string() })?;
+            toml::from_str(text).map_err(|source| BootstrapError::Parse { path: path.into(), source })?;
         let invalid = |span: std::ops::Range<usize>, message: String| BootstrapError::Invalid {
             path: path.into(),
             line: text[..span.start.min(text.len())].matches('\n').count() + 1,
@@ -109,7 +117,7 @@ impl Bootstrap {
         // Client tokens carry the client id as `sub`: no user may share it
         // (RFC 9700 §4.15.1).
         if let Some(clash) = clients.iter().find(|c| users.iter().any(|(u, _)| u.username == c.client_id)) {
-            return Err(BootstrapError::Parse {
+            return Err(BootstrapError::Conflict {
                 path: path.into(),
                 message: format!("{:?} is both a username and a client id", clash.client_id),
             });
@@ -128,18 +136,16 @@ impl Bootstrap {
             // Unknown users must cost what the strongest stored hash costs: the
             // dummy hash follows hashes stronger than ours.
             if let Some(existing) = store.user(&entry.username).await? {
-                passwords.observe(&existing.password_hash).await.map_err(|e| BootstrapError::Hash(e.to_string()))?;
+                passwords.observe(&existing.password_hash).await.map_err(BootstrapError::Hash)?;
                 continue;
             }
             let password_hash = match (entry.password_hash, entry.password) {
                 (Some(hash), _) => {
-                    passwords.observe(&hash).await.map_err(|e| BootstrapError::Hash(e.to_string()))?;
+                    passwords.observe(&hash).await.map_err(BootstrapError::Hash)?;
                     hash
                 }
-                (None, Some(password)) => {
-                    passwords.hash(password).await.map_err(|e| BootstrapError::Hash(e.to_string()))?
-                }
-                (None, None) => return Err(BootstrapError::Hash(format!("user {:?} has no password", entry.username))),
+                (None, Some(password)) => passwords.hash(password).await.map_err(BootstrapError::Hash)?,
+                (None, None) => return Err(BootstrapError::NoPassword { username: entry.username }),
             };
             let user = UserRecord {
                 username: entry.username,
@@ -234,7 +240,8 @@ scopes = ["admin"]
         assert!(err.starts_with("bootstrap file boot.toml, line 1:"), "{err}");
         let err = parse("\n\n[[users]]\nusername = \"a\"\n").err().unwrap().to_string();
         assert!(err.contains("line 3") && err.contains("password"), "{err}");
-        let err = parse("[[users]\n").err().unwrap().to_string();
+        // The TOML parser's message (with the line) is the cause, kept as the source.
+        let err = shared_claims::error_chain(&parse("[[users]\n").err().unwrap());
         assert!(err.contains("boot.toml") && err.contains("line 1"), "{err}");
         let err = parse("[[clients]]\nclient_id = \"x\"\nclient_secret = \"s\"\ngrant_types = [\"implicit\"]\n")
             .err()

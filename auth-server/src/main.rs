@@ -11,6 +11,7 @@ async fn main() -> ExitCode {
     let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(err) => {
+            let err = shared_claims::error_chain(&err);
             tracing::error!("cannot start: {err}");
             eprintln!("auth-server: cannot start: {err}");
             return ExitCode::FAILURE;

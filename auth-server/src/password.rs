@@ -33,8 +33,10 @@ use self::dummy::DummyHash;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
-    #[error("password hashing failed: {0}")]
-    Hash(String),
+    #[error("password hashing failed")]
+    Hash(#[source] argon2::password_hash::Error),
+    #[error("cannot start the password hashing threads")]
+    Pool(#[source] std::io::Error),
     #[error("the password worker pool is gone")]
     PoolClosed,
     #[error("too many password checks are waiting")]
@@ -76,8 +78,7 @@ impl Passwords {
     pub fn new(concurrency: usize) -> Result<Self, PasswordError> {
         let dummy = DummyHash::new(hash_blocking(standard_params(), &crate::crypto::random_token(24))?);
         let threads = concurrency.max(1);
-        let pool =
-            HashingPool::new(threads, threads * QUEUE_PER_THREAD).map_err(|e| PasswordError::Hash(e.to_string()))?;
+        let pool = HashingPool::new(threads, threads * QUEUE_PER_THREAD).map_err(PasswordError::Pool)?;
         Ok(Self {
             pool: Arc::new(pool),
             dummy: Arc::new(dummy),
@@ -224,11 +225,11 @@ pub fn is_valid_phc(hash: &str) -> bool {
 }
 
 fn hash_blocking(params: Params, password: &str) -> Result<String, PasswordError> {
-    let salt = SaltString::encode_b64(&random_salt()).map_err(|e| PasswordError::Hash(e.to_string()))?;
+    let salt = SaltString::encode_b64(&random_salt()).map_err(PasswordError::Hash)?;
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| PasswordError::Hash(e.to_string()))
+        .map_err(PasswordError::Hash)
 }
 
 fn random_salt() -> [u8; 16] {

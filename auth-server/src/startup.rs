@@ -62,13 +62,13 @@ pub enum StartupError {
     BadPreviousKeyEncryptionKey,
     #[error("AUTH_ISSUER must be an http or https URL without query or fragment")]
     BadIssuer,
-    #[error("store: {0}")]
+    #[error("store")]
     Store(#[from] crate::store::StoreError),
-    #[error("signing keys: {0}")]
+    #[error("signing keys")]
     Keys(#[from] crate::keys::KeyError),
-    #[error("{0}")]
+    #[error(transparent)]
     Bootstrap(#[from] crate::bootstrap::BootstrapError),
-    #[error("password hasher: {0}")]
+    #[error("password hasher")]
     Passwords(#[from] crate::password::PasswordError),
 }
 

@@ -34,9 +34,9 @@ pub enum AdminError {
     Unavailable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A failure of ours (hashing, key generation); the detail is logged, not sent.
-    #[error("{0}")]
-    Internal(String),
+    /// A failure of ours (hashing, key generation); the cause is logged, not sent.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl AdminError {
@@ -85,7 +85,7 @@ impl AdminError {
 
 impl From<PasswordError> for AdminError {
     fn from(err: PasswordError) -> Self {
-        AdminError::Internal(err.to_string())
+        AdminError::Internal(err.into())
     }
 }
 
@@ -97,7 +97,7 @@ impl From<KeyError> for AdminError {
             // A 409: the key set's state forbids the change now; it is allowed again
             // once the oldest retired key is withdrawn.
             KeyError::RotationRefused(why) => AdminError::conflict(why.to_string()),
-            other => AdminError::Internal(other.to_string()),
+            other => AdminError::Internal(other.into()),
         }
     }
 }

@@ -26,7 +26,7 @@ impl ResponseError for AdminError {
         if self.status() >= 500 {
             // The detail (never a secret: inputs are not part of these errors) goes
             // to the log only.
-            tracing::error!(error = %self, "admin request failed");
+            tracing::error!(error = %shared_claims::error_chain(self), "admin request failed");
         } else {
             tracing::debug!(code = self.code(), "admin request refused");
         }
