@@ -38,7 +38,7 @@ pub struct UserList {
 pub async fn list_users(authority: &Authority, query: &UserListQuery) -> Result<UserList, AdminError> {
     let limit = parse_limit(query.limit.as_deref())?;
     let position = query.cursor.as_deref().map(decode_cursor).transpose()?;
-    let page = authority.store.users_page(position.as_deref(), limit).await?.ok_or_else(|| invalid_cursor())?;
+    let page = authority.store.users_page(position.as_deref(), limit).await?.ok_or_else(invalid_cursor)?;
     Ok(UserList {
         users: page.users.iter().map(UserView::from).collect(),
         next_cursor: page.next.map(|next| URL_SAFE_NO_PAD.encode(next)),
