@@ -15,7 +15,12 @@ pub const MAX_ACCESS_TTL: i64 = 86_400;
 pub const MAX_LONG_TTL: i64 = 31_536_000;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "auth-server", version, about = "OAuth 2.0 authorization server (RS256 JWT access tokens)")]
+#[command(
+    name = "auth-server",
+    version,
+    about = "OAuth 2.0 authorization server (RS256 JWT access tokens)",
+    after_help = "The admin CLI: auth-server admin --help"
+)]
 pub struct Settings {
     /// Listen address; port 0 picks a free port (the bound address is logged).
     #[arg(long, env = "AUTH_BIND", default_value = "127.0.0.1:8080")]

@@ -6,6 +6,7 @@
 //! of HTTP.
 
 pub mod admin;
+pub mod admin_cli;
 pub mod authority;
 pub mod bootstrap;
 pub mod client_auth;

@@ -5,6 +5,11 @@ use auth_server::startup::Application;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
+    // `auth-server admin ...` is the admin CLI; the server's settings are not read.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if auth_server::admin_cli::is_invoked(&args) {
+        return auth_server::admin_cli::run(args).await;
+    }
     return_large_allocations_to_the_os();
     let settings = Settings::load();
     auth_server::telemetry::init(&settings.log_format);

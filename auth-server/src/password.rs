@@ -224,6 +224,13 @@ pub fn is_valid_phc(hash: &str) -> bool {
         && params.p_cost() <= 4
 }
 
+/// Hashes a new password on the calling thread with the parameters the server uses:
+/// for the offline `auth-server admin hash-password`, whose output goes into the
+/// bootstrap file's `password_hash`.
+pub fn hash_offline(password: &SecretString) -> Result<String, PasswordError> {
+    hash_blocking(standard_params(), password.expose())
+}
+
 fn hash_blocking(params: Params, password: &str) -> Result<String, PasswordError> {
     let salt = SaltString::encode_b64(&random_salt()).map_err(PasswordError::Hash)?;
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)

@@ -7,6 +7,7 @@
 //! |--------------------------------------------|--------------|
 //! | who may call (bearer token with `admin`)   | [`caller`]   |
 //! | create, change, delete users               | [`users`]    |
+//! | show a user, list users in pages           | [`user_listing`] |
 //! | set a password (and revoke what came before) | [`passwords`] |
 //! | list and end login sessions                | [`sessions`] |
 //! | register, list, delete clients             | [`clients`]  |
@@ -29,6 +30,7 @@ mod error;
 pub mod keys;
 pub mod passwords;
 pub mod sessions;
+pub mod user_listing;
 pub mod users;
 
 pub use error::AdminError;

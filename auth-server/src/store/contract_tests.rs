@@ -13,6 +13,7 @@
 mod failures;
 mod revocations;
 mod sessions;
+mod user_listing;
 
 use futures_util::future::join;
 use shared_claims::{unix_now, ScopeSet};
@@ -24,6 +25,7 @@ pub async fn run_all<S: Store + ?Sized>(store: &S) {
     let run = Run::new();
     health(store).await;
     users(store, &run).await;
+    user_listing::pages_through_every_user(store, &run).await;
     clients(store, &run).await;
     signing_keys(store, &run).await;
     sessions::round_trip(store, &run).await;

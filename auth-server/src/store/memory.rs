@@ -3,6 +3,7 @@
 //! with no infrastructure.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::ops::Bound;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -11,7 +12,7 @@ use self::failures::Failures;
 use super::records::decide_rotation;
 use super::{
     ClientRecord, ClientStore, Health, KeyStore, RevocationEvent, RotateOutcome, Rotation, Session, SessionStore,
-    SigningKeyRecord, StoreResult, UserRecord, UserStore,
+    SigningKeyRecord, StoreResult, UserPage, UserRecord, UserStore,
 };
 
 /// How many feed events are kept for readers to resume from; an older cursor gets a
@@ -38,7 +39,8 @@ impl Default for MemoryStore {
 
 #[derive(Default)]
 struct State {
-    users: HashMap<String, UserRecord>,
+    /// Ordered by name, so users can be listed in pages.
+    users: BTreeMap<String, UserRecord>,
     clients: HashMap<String, ClientRecord>,
     keys: (u64, Vec<SigningKeyRecord>),
     sessions: HashMap<String, Session>,
@@ -164,6 +166,23 @@ impl UserStore for MemoryStore {
 
     async fn delete_user(&self, username: &str) -> StoreResult<bool> {
         Ok(self.state().users.remove(username).is_some())
+    }
+
+    /// In name order; the cursor is the last name of the previous page.
+    async fn users_page(&self, cursor: Option<&str>, limit: usize) -> StoreResult<Option<UserPage>> {
+        let start = match cursor {
+            None => Bound::Unbounded,
+            Some("") => return Ok(None),
+            Some(after) => Bound::Excluded(after),
+        };
+        let state = self.state();
+        let mut range = state.users.range::<str, _>((start, Bound::Unbounded));
+        let users: Vec<UserRecord> = range.by_ref().take(limit.max(1)).map(|(_, user)| user.clone()).collect();
+        let next = match (range.next(), users.last()) {
+            (Some(_), Some(last)) => Some(last.username.clone()),
+            _ => None,
+        };
+        Ok(Some(UserPage { users, next }))
     }
 }
 

@@ -18,7 +18,7 @@ pub use self::memory::MemoryStore;
 pub(crate) use self::records::decide_rotation;
 pub use self::records::{
     ClientRecord, FeedPage, KeyState, Revocation, RevocationEvent, RotateOutcome, Rotation, Session, SigningKeyRecord,
-    SnapshotPage, UserRecord,
+    SnapshotPage, UserPage, UserRecord,
 };
 pub use self::redis::{KeyEncryptionKey, RedisStore};
 
@@ -53,6 +53,12 @@ pub trait UserStore: Send + Sync {
     /// Creates or replaces.
     async fn put_user(&self, user: &UserRecord) -> StoreResult<()>;
     async fn delete_user(&self, username: &str) -> StoreResult<bool>;
+    /// One page of at most `limit` users (at least 1): start with `cursor = None`, then
+    /// pass the returned `next` until it is `None`. A user present for the whole walk
+    /// is returned at least once; one created or deleted meanwhile may or may not be.
+    /// The order is the store's own. `None` when `cursor` is not one this store could
+    /// have returned (it is untrusted input).
+    async fn users_page(&self, cursor: Option<&str>, limit: usize) -> StoreResult<Option<UserPage>>;
 }
 
 #[async_trait]

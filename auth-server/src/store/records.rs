@@ -170,6 +170,15 @@ impl RevocationEvent {
     }
 }
 
+/// One page of users (see `UserStore::users_page`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPage {
+    /// At most the `limit` asked for; may be fewer, even none, before the last page.
+    pub users: Vec<UserRecord>,
+    /// Where the next page starts; `None` after the last page.
+    pub next: Option<String>,
+}
+
 /// One bounded page of the revocations in force (see
 /// `RevocationStore::revocation_snapshot_page`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,8 @@
 //!
 //! - One [`ConnectionManager`] (a multiplexed connection that reconnects by itself)
 //!   is shared by all requests; cloning the store clones a handle, not a connection.
-//! - Key layout and hash tags: [`keys`]. No `KEYS` command is ever used.
+//! - Key layout and hash tags: [`keys`]. No `KEYS` command is ever used; users are
+//!   listed with `SCAN` ([`user_listing`]).
 //! - Multi-step changes are Lua scripts ([`scripts`]): the refresh rotation, the
 //!   signing-key compare-and-set and the failure counters of the login throttle.
 //! - Records expire with their tokens: a session at its idle end, a user's session
@@ -21,6 +22,7 @@ mod scripts;
 mod session_hash;
 mod sessions;
 mod signing_keys;
+mod user_listing;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -33,7 +35,7 @@ use serde::de::DeserializeOwned;
 
 use self::scripts::Scripts;
 use self::session_hash::corrupt;
-use super::{ClientRecord, ClientStore, Health, StoreError, StoreResult, UserRecord, UserStore};
+use super::{ClientRecord, ClientStore, Health, StoreError, StoreResult, UserPage, UserRecord, UserStore};
 
 pub use self::key_encryption::KeyEncryptionKey;
 
@@ -151,6 +153,10 @@ impl UserStore for RedisStore {
             .await
             .map_err(unavailable)?;
         Ok(deleted > 0)
+    }
+
+    async fn users_page(&self, cursor: Option<&str>, limit: usize) -> StoreResult<Option<UserPage>> {
+        self.scan_users(cursor, limit).await
     }
 }
 

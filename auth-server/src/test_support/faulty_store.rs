@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use crate::store::{
     ClientRecord, ClientStore, FailureStore, FeedPage, Health, KeyStore, MemoryStore, Revocation, RevocationEvent,
     RevocationStore, RotateOutcome, Rotation, Session, SessionStore, SigningKeyRecord, SnapshotPage, StoreError,
-    StoreResult, UserRecord, UserStore,
+    StoreResult, UserPage, UserRecord, UserStore,
 };
 
 /// How the next `rotate_refresh` fails.
@@ -116,6 +116,10 @@ impl UserStore for FaultyStore {
     async fn delete_user(&self, username: &str) -> StoreResult<bool> {
         self.reachable()?;
         self.inner.delete_user(username).await
+    }
+    async fn users_page(&self, cursor: Option<&str>, limit: usize) -> StoreResult<Option<UserPage>> {
+        self.reachable()?;
+        self.inner.users_page(cursor, limit).await
     }
 }
 

@@ -55,6 +55,7 @@ macro_rules! on_both_modes {
 }
 
 mod admin_api;
+mod admin_cli;
 mod bearer_attacks;
 mod bearer_expiry;
 mod bearer_status_table;

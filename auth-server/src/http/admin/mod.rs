@@ -35,9 +35,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
             .wrap(from_fn(auth::require_admin))
-            .service(web::resource("/users").route(web::post().to(users::post_user)))
+            .service(
+                web::resource("/users").route(web::post().to(users::post_user)).route(web::get().to(users::get_users)),
+            )
             .service(
                 web::resource("/users/{username}")
+                    .route(web::get().to(users::get_user))
                     .route(web::patch().to(users::patch_user))
                     .route(web::delete().to(users::delete_user)),
             )

@@ -12,7 +12,7 @@ const IDLE_TTL: i64 = 900;
 
 /// A live session of `username`, created 10 s ago, idle end in 10 min, absolute end
 /// in 1 h.
-fn session(run: &Run, name: &str, username: &str, now: i64) -> Session {
+pub(super) fn session(run: &Run, name: &str, username: &str, now: i64) -> Session {
     Session {
         sid: run.id(name),
         username: username.to_owned(),

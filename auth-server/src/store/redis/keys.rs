@@ -36,6 +36,16 @@ pub(super) fn user(username: &str) -> String {
     format!("as:{{u:{}}}", escape(username))
 }
 
+/// A `SCAN ... MATCH` pattern for user records only: a user's other keys go on
+/// after the tag (`}:sessions`, `}:client:...`), and an escaped name holds no brace.
+pub(super) const USER_PATTERN: &str = "as:{u:*}";
+
+/// Whether `key` is the key of some user record (it matches [`USER_PATTERN`] and
+/// nothing else): for keys read back from an untrusted listing cursor.
+pub(super) fn is_user_key(key: &str) -> bool {
+    key.strip_prefix("as:{u:").and_then(|rest| rest.strip_suffix('}')).is_some_and(|name| !name.contains(['{', '}']))
+}
+
 /// A user's session index: shares the user's tag, so it lives in the user's slot.
 pub(super) fn user_sessions(username: &str) -> String {
     format!("as:{{u:{}}}:sessions", escape(username))
@@ -121,6 +131,18 @@ mod tests {
         assert_ne!(user("%7D"), user("}"));
         assert_ne!(session("a%20b"), session("a b"));
         assert_eq!(escape("%7D"), "%257D");
+    }
+
+    #[test]
+    fn only_user_records_are_user_keys() {
+        for name in ["alice", "a}b", "{x}", "%7D", "a b"] {
+            assert!(is_user_key(&user(name)), "{name:?}");
+            assert!(!is_user_key(&user_sessions(name)), "{name:?}");
+            assert!(!is_user_key(&user_client_sessions(name, "web}app")), "{name:?}");
+        }
+        for other in [session("s"), failures("u:alice"), CLIENTS.to_owned(), "as:{u:a}b}".to_owned()] {
+            assert!(!is_user_key(&other), "{other}");
+        }
     }
 
     #[test]

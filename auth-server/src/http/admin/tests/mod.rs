@@ -7,6 +7,7 @@ mod auth;
 mod clients;
 mod keys;
 mod sessions;
+mod user_listing;
 mod users;
 
 use actix_web::test::TestRequest;
