@@ -58,7 +58,7 @@ impl AdminError {
             AdminError::TooLarge { .. } => 413,
             AdminError::NotFound(_) => 404,
             AdminError::Conflict(_) => 409,
-            AdminError::Unavailable(_) => 503,
+            AdminError::Unavailable(_) | AdminError::Store(StoreError::Unavailable(_)) => 503,
             AdminError::Store(_) | AdminError::Internal(_) => 500,
         }
     }
@@ -68,7 +68,7 @@ impl AdminError {
             AdminError::InvalidRequest(_) | AdminError::TooLarge { .. } => "invalid_request",
             AdminError::NotFound(_) => "not_found",
             AdminError::Conflict(_) => "conflict",
-            AdminError::Unavailable(_) => "temporarily_unavailable",
+            AdminError::Unavailable(_) | AdminError::Store(StoreError::Unavailable(_)) => "temporarily_unavailable",
             AdminError::Store(_) | AdminError::Internal(_) => "server_error",
         }
     }
@@ -77,6 +77,7 @@ impl AdminError {
     /// has it); every other description is written for the caller.
     pub fn description(&self) -> String {
         match self {
+            AdminError::Store(StoreError::Unavailable(_)) => "the store is unavailable; retry shortly".into(),
             AdminError::Store(_) | AdminError::Internal(_) => "the server could not complete the request".into(),
             other => other.to_string(),
         }
@@ -108,8 +109,15 @@ mod tests {
 
     #[test]
     fn server_errors_hide_their_cause() {
-        let err = AdminError::Store(StoreError::Unavailable("redis at 10.0.0.3 refused".into()));
+        let err = AdminError::Store(StoreError::Corrupt("user record at 10.0.0.3".into()));
         assert_eq!((err.status(), err.code()), (500, "server_error"));
+        assert!(!err.description().contains("10.0.0.3"));
+    }
+
+    #[test]
+    fn an_unreachable_store_is_worth_a_retry() {
+        let err = AdminError::Store(StoreError::Unavailable("redis at 10.0.0.3 refused".into()));
+        assert_eq!((err.status(), err.code()), (503, "temporarily_unavailable"));
         assert!(!err.description().contains("10.0.0.3"));
     }
 

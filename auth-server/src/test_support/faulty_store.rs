@@ -65,6 +65,11 @@ impl FaultyStore {
         self.key_set_reads.load(Ordering::SeqCst)
     }
 
+    /// Every call fails for `duration` from now.
+    pub fn go_down_for(&self, duration: Duration) {
+        self.faults().down_until = Some(Instant::now() + duration);
+    }
+
     pub fn fail_next_revokes(&self, count: usize) {
         self.faults().failing_revokes = count;
     }

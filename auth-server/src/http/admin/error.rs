@@ -31,9 +31,13 @@ impl ResponseError for AdminError {
             tracing::debug!(code = self.code(), "admin request refused");
         }
         let description = self.description();
-        HttpResponse::build(self.status_code())
-            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-            .json(ErrorBody { error: self.code(), error_description: &description })
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        if self.status() == 503 {
+            // As on the OAuth endpoints: a short outage, worth retrying (RFC 9110 §10.2.3).
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        }
+        response.json(ErrorBody { error: self.code(), error_description: &description })
     }
 }
 
@@ -60,6 +64,9 @@ impl ResponseError for AdminAuthError {
             if let Ok(value) = HeaderValue::from_str(&challenge) {
                 response.insert_header((header::WWW_AUTHENTICATE, value));
             }
+        }
+        if self.0.status() == 503 {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
         }
         response.json(self.0.body())
     }

@@ -150,3 +150,14 @@ async fn a_new_password_revokes_what_came_before_and_works_at_once() {
     .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+#[actix_web::test]
+async fn an_unreachable_store_answers_503_with_retry_after() {
+    let store = std::sync::Arc::new(crate::test_support::faulty_store::FaultyStore::new());
+    let server = TestServer::with_store(store.clone(), |_| {}).await;
+    store.go_down_for(std::time::Duration::from_secs(60));
+    let reply = admin(&server, TestRequest::get().uri("/admin/users/bob"), None).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", reply.body);
+    assert_eq!(reply.str("error"), "temporarily_unavailable");
+    assert_eq!(reply.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
+}
