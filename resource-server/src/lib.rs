@@ -8,7 +8,7 @@
 //! | `actix` | `actix` | actix-web | extractors `actix::BearerClaims` and `actix::Scoped`, RFC 6750 §3 error responses |
 //!
 //! The demo documents API built on both is the `resource-server-demo` package
-//! (`demo-api/`).
+//! (`demo-api/`); `examples/protect_service.rs` is the smallest service using them.
 
 // Request paths must not panic on input, and no lock may be held across an await.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -26,3 +26,6 @@ pub use secret::Secret;
 #[doc(hidden)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub mod test_support;
+
+#[cfg(test)]
+mod readme_example;
