@@ -54,7 +54,7 @@ awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }' && echo "    (the machine is busy:
 
 # --- build ---------------------------------------------------------------------------
 log "building the servers (release)"
-cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" -p auth-server -p resource-server
+cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" -p auth-server -p resource-server-demo
 log "building the bench tool (release, bench/target)"
 cargo build --release --quiet --manifest-path "$BENCH/Cargo.toml"
 BIN="$ROOT/target/release"

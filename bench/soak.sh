@@ -43,7 +43,7 @@ log "load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 
 # --- build ---------------------------------------------------------------------------
 log "building the servers (release)"
-cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" -p auth-server -p resource-server
+cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" -p auth-server -p resource-server-demo
 log "building the bench tool (release)"
 cargo build --release --quiet --manifest-path "$BENCH/Cargo.toml"
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # Built once up front; `cargo run` below then starts the binaries it just built, wherever
 # the target directory is (CARGO_TARGET_DIR, a cargo config), never a stale copy.
-cargo build --bins -p auth-server -p resource-server
+cargo build --bins -p auth-server -p resource-server-demo
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
@@ -24,7 +24,7 @@ RS_AUTH_URL=http://127.0.0.1:8080 \
 RS_AUDIENCE=documents-api \
 RS_CLIENT_ID=documents-api \
 RS_CLIENT_SECRET=documents-api-dev-secret \
-  cargo run --quiet -p resource-server --bin resource-server &
+  cargo run --quiet -p resource-server-demo --bin resource-server &
 pids+=($!)
 
 wait -n

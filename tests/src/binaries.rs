@@ -2,7 +2,7 @@
 //!
 //! The end-to-end tests live in another package than the binaries, so Cargo gives them
 //! no `CARGO_BIN_EXE_*`. Instead, the first time a test asks for a binary, we run
-//! `cargo build --bins -p <package>` in the workspace with the profile of the running
+//! `cargo build --bins -p <its package>` in the workspace with the profile of the running
 //! test binary and take the binary from the target directory that test binary lives in
 //! (`target/<profile>/deps/<test>` -> `target/<profile>/`). Each package is built once
 //! per test process, and separately, so the auth-server tests do not depend on the
@@ -17,8 +17,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-/// The packages whose binaries the tests run; each builds a binary of the same name.
-const PACKAGES: [&str; 2] = ["auth-server", "resource-server"];
+/// The binaries the tests run, each with the package that builds it.
+const BINARIES: [(&str, &str); 2] = [("auth-server", "auth-server"), ("resource-server", "resource-server-demo")];
 
 /// The path of a freshly built workspace binary (`"auth-server"` or `"resource-server"`).
 /// Panics with the build output if the build fails.
@@ -27,10 +27,11 @@ pub fn path(name: &str) -> PathBuf {
         assert!(prebuilt.is_file(), "{} names no file: {}", override_variable(name), prebuilt.display());
         return prebuilt;
     }
-    static BUILDS: [OnceLock<Result<PathBuf, String>>; PACKAGES.len()] = [OnceLock::new(), OnceLock::new()];
-    let index = PACKAGES.iter().position(|package| *package == name).unwrap_or_else(|| panic!("unknown binary {name}"));
-    static REPORTED: [AtomicBool; PACKAGES.len()] = [AtomicBool::new(false), AtomicBool::new(false)];
-    let dir = BUILDS[index].get_or_init(|| build(name)).as_ref().unwrap_or_else(|error| {
+    static BUILDS: [OnceLock<Result<PathBuf, String>>; BINARIES.len()] = [OnceLock::new(), OnceLock::new()];
+    let index =
+        BINARIES.iter().position(|(binary, _)| *binary == name).unwrap_or_else(|| panic!("unknown binary {name}"));
+    static REPORTED: [AtomicBool; BINARIES.len()] = [AtomicBool::new(false), AtomicBool::new(false)];
+    let dir = BUILDS[index].get_or_init(|| build(BINARIES[index].1)).as_ref().unwrap_or_else(|error| {
         // The whole cargo output once; every other test that needs the binary says so briefly.
         if REPORTED[index].swap(true, Ordering::SeqCst) {
             panic!("building {name} failed (the cargo output is in another failed test's output)");

@@ -15,8 +15,8 @@ use tokio::sync::Semaphore;
 use super::fake_feed::{FeedConnection, FeedMode, FeedState, SnapshotFault};
 use super::ISSUER;
 
-pub(crate) const CLIENT_ID: &str = "documents api";
-pub(crate) const CLIENT_SECRET: &str = "s3cr:t&é";
+pub const CLIENT_ID: &str = "documents api";
+pub const CLIENT_SECRET: &str = "s3cr:t&é";
 /// `client_secret_basic` of the credentials above: each part form-urlencoded first.
 const EXPECTED_BASIC: &str = "Basic ZG9jdW1lbnRzK2FwaTpzM2NyJTNBdCUyNiVDMyVBOQ==";
 
@@ -35,7 +35,7 @@ struct State {
     feed: Option<Arc<FeedState>>,
 }
 
-pub(crate) struct FakeAuthServer {
+pub struct FakeAuthServer {
     state: Arc<State>,
     base_url: String,
     handle: actix_web::dev::ServerHandle,

@@ -21,7 +21,7 @@ const PREAMBLE: &str = "retry: 50\r\n\r\n";
 const CATCH_UP_DELAY: Duration = Duration::from_millis(300);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FeedMode {
+pub enum FeedMode {
     /// Serve normally.
     Live,
     /// Accept connections but send nothing at all, not even keepalives.
@@ -38,7 +38,7 @@ pub(crate) enum FeedMode {
 
 /// How the snapshots sent are damaged, to see what the follower makes of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SnapshotFault {
+pub enum SnapshotFault {
     /// Snapshots as the real feed sends them.
     None,
     /// `{"revocations":3}`: not a snapshot at all.
@@ -54,13 +54,13 @@ pub(crate) enum SnapshotFault {
 
 /// What one connection asked for and got.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FeedConnection {
+pub struct FeedConnection {
     pub last_event_id: Option<String>,
     /// Resumed after `last_event_id` (true) or sent a snapshot (false).
     pub resumed: bool,
 }
 
-pub(crate) struct FeedState {
+pub struct FeedState {
     inner: Mutex<Inner>,
     live: broadcast::Sender<Arc<str>>,
     /// Bumped to end every open stream.

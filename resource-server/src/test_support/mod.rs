@@ -1,5 +1,6 @@
-//! Keys and tokens for the crate's own tests: real RSA keys made once per test binary,
-//! and a signer that can put anything in a header, so attack tokens are easy to build.
+//! Keys and tokens for the crate's own tests and, through the `test-support` feature,
+//! the demo API's: real RSA keys made once per test binary, and a signer that can put
+//! anything in a header, so attack tokens are easy to build.
 
 use std::sync::OnceLock;
 
@@ -14,10 +15,10 @@ use shared_claims::unix_now;
 
 use crate::verify::{KeySet, Verifier};
 
-pub(crate) const ISSUER: &str = "http://auth.test";
-pub(crate) const AUDIENCE: &str = "documents-api";
+pub const ISSUER: &str = "http://auth.test";
+pub const AUDIENCE: &str = "documents-api";
 
-pub(crate) struct TestKey {
+pub struct TestKey {
     kid: String,
     key_pair: RsaKeyPair,
     signer: RsassaJwsSigner,
@@ -81,24 +82,24 @@ impl TestKey {
     }
 }
 
-pub(crate) fn signing_input(header: &Value, claims: &Value) -> String {
+pub fn signing_input(header: &Value, claims: &Value) -> String {
     format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()))
 }
 
 /// HS256 over the input with `secret` as the HMAC key (RFC 8725 §2.1 confusion).
-pub(crate) fn sign_hs256(header: &Value, claims: &Value, secret: &[u8]) -> String {
+pub fn sign_hs256(header: &Value, claims: &Value, secret: &[u8]) -> String {
     let input = signing_input(header, claims);
     let signer = HS256.signer_from_bytes(secret).expect("HMAC signer");
     let signature = signer.sign(input.as_bytes()).expect("HS256 signature");
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
-pub(crate) fn access_header(kid: &str) -> Value {
+pub fn access_header(kid: &str) -> Value {
     json!({"alg": "RS256", "typ": "at+jwt", "kid": kid})
 }
 
 /// Claims that pass every check, valid for five minutes from now.
-pub(crate) fn claims_for(sub: &str, scope: &str) -> Value {
+pub fn claims_for(sub: &str, scope: &str) -> Value {
     let now = unix_now();
     json!({
         "iss": ISSUER, "sub": sub, "aud": AUDIENCE, "exp": now + 300, "iat": now,
@@ -106,29 +107,29 @@ pub(crate) fn claims_for(sub: &str, scope: &str) -> Value {
     })
 }
 
-pub(crate) fn claims() -> Value {
+pub fn claims() -> Value {
     claims_for("alice", "documents:read documents:write")
 }
 
-pub(crate) fn jwks(keys: &[&TestKey]) -> Value {
+pub fn jwks(keys: &[&TestKey]) -> Value {
     json!({"keys": keys.iter().map(|k| Value::Object(k.public_jwk())).collect::<Vec<_>>()})
 }
 
-pub(crate) fn key_set(keys: &[&TestKey]) -> KeySet {
+pub fn key_set(keys: &[&TestKey]) -> KeySet {
     KeySet::from_jwks_json(jwks(keys).to_string().as_bytes()).expect("a usable key set")
 }
 
 /// A local verifier holding the shared test key.
-pub(crate) fn local_verifier() -> Verifier {
+pub fn local_verifier() -> Verifier {
     Verifier::builder(AUDIENCE).local_with_keys(ISSUER, key_set(&[TestKey::shared()]))
 }
 
-pub(crate) mod fake_auth;
-pub(crate) mod fake_feed;
-pub(crate) use fake_auth::FakeAuthServer;
+pub mod fake_auth;
+pub mod fake_feed;
+pub use fake_auth::FakeAuthServer;
 
 /// Polls `condition` every few milliseconds until it holds, failing after `deadline`.
-pub(crate) async fn wait_until(what: &str, deadline: std::time::Duration, mut condition: impl FnMut() -> bool) {
+pub async fn wait_until(what: &str, deadline: std::time::Duration, mut condition: impl FnMut() -> bool) {
     let start = std::time::Instant::now();
     while !condition() {
         assert!(start.elapsed() < deadline, "timed out waiting for {what}");

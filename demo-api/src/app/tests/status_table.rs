@@ -11,11 +11,11 @@ use serde_json::{json, Value};
 use shared_claims::{unix_now, REFRESH_TOKEN_TYP};
 
 use super::{assert_invalid_token, bearer, get, post_document, send, service, REALM};
-use crate::test_support::{
+use resource_server::test_support::{
     access_header, claims, claims_for, jwks, sign_hs256, signing_input, wait_until, FakeAuthServer, TestKey, AUDIENCE,
 };
-use crate::verify::{ClientCredentials, FetchError, FetchedKeys, KeySource, Verifier};
-use crate::Secret;
+use resource_server::verify::{ClientCredentials, FetchError, FetchedKeys, KeySource, Verifier};
+use resource_server::Secret;
 
 #[actix_web::test]
 async fn no_credentials_get_a_bare_challenge() {

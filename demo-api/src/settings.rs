@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
-use crate::verify::{ClientCredentials, VerifyMode};
-use crate::Secret;
+use resource_server::verify::{ClientCredentials, VerifyMode};
+use resource_server::Secret;
 
 /// The longest `RS_REVOCATION_MAX_STALENESS` accepted, seconds (a day): a revocation
 /// view older than that is not a view.
@@ -123,7 +123,7 @@ impl Settings {
         self.required_client_credentials()?;
         // The feed's keepalive is at least 1 s: a bound under three of them would
         // turn a quiet, healthy feed stale.
-        if self.revocation_max_staleness() < crate::verify::VerifierBuilder::MIN_REVOCATION_MAX_STALENESS {
+        if self.revocation_max_staleness() < resource_server::verify::VerifierBuilder::MIN_REVOCATION_MAX_STALENESS {
             return Err(SettingsError::StalenessTooShort);
         }
         Ok(())

@@ -24,8 +24,8 @@ use serde_json::json;
 
 use super::document_store::{owner_key, StoreError};
 use super::{ApiError, Document, DocumentStore};
-use crate::actix::Scoped;
-use crate::required_scope;
+use resource_server::actix::Scoped;
+use resource_server::required_scope;
 
 required_scope!(pub DocumentsRead = "documents:read");
 required_scope!(pub DocumentsWrite = "documents:write");

@@ -4,7 +4,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use serde_json::json;
 
-use crate::actix::BearerAuth;
+use resource_server::actix::BearerAuth;
 
 /// Alive as long as the process answers.
 pub(crate) async fn get_healthz() -> impl Responder {

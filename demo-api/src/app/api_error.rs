@@ -1,5 +1,5 @@
 //! Errors of the demo API's own routes (not token errors: those are
-//! [`BearerRejection`](crate::actix::BearerRejection)). Same JSON shape as the OAuth
+//! [`BearerRejection`](resource_server::actix::BearerRejection)). Same JSON shape as the OAuth
 //! errors, `{"error", "error_description"}`, so clients parse one format.
 
 use std::fmt;

@@ -2,13 +2,13 @@
 
 use std::process::ExitCode;
 
-use resource_server::app::Application;
-use resource_server::settings::Settings;
+use resource_server_demo::app::Application;
+use resource_server_demo::settings::Settings;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
     let settings = Settings::load();
-    resource_server::telemetry::init(settings.log_format);
+    resource_server_demo::telemetry::init(settings.log_format);
     let app = match Application::build(&settings) {
         Ok(app) => app,
         Err(err) => {

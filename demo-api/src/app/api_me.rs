@@ -3,7 +3,7 @@
 use actix_web::web::Json;
 use serde::Serialize;
 
-use crate::actix::BearerClaims;
+use resource_server::actix::BearerClaims;
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Me {

@@ -37,9 +37,9 @@ use actix_web::{middleware, web, App, HttpServer};
 pub use api_error::ApiError;
 pub use document_store::{owner_key, Document, DocumentStore, StoreError, StoreLimits};
 
-use crate::actix::BearerAuth;
 use crate::settings::{Settings, SettingsError};
-use crate::verify::{BuildError, Verifier, VerifyMode};
+use resource_server::actix::BearerAuth;
+use resource_server::verify::{BuildError, Verifier, VerifyMode};
 
 /// Connection limits: a client gets this long to send a request head (then 408), an
 /// idle keep-alive connection is closed after `KEEP_ALIVE`, and each worker holds at

@@ -19,7 +19,7 @@ macro_rules! service {
         .await
     };
     () => {
-        service!($crate::test_support::local_verifier())
+        service!(resource_server::test_support::local_verifier())
     };
 }
 use service;

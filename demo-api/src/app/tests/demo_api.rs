@@ -9,8 +9,8 @@ use shared_claims::unix_now;
 
 use super::{bearer, get, post_document, send, service};
 use crate::app::{configure, AppState, Application, DocumentStore, StoreLimits};
-use crate::test_support::{claims, claims_for, key_set, TestKey, AUDIENCE, ISSUER};
-use crate::verify::Verifier;
+use resource_server::test_support::{claims, claims_for, key_set, TestKey, AUDIENCE, ISSUER};
+use resource_server::verify::Verifier;
 
 #[actix_web::test]
 async fn documents_are_stored_per_owner() {
@@ -136,7 +136,7 @@ async fn a_client_named_like_a_user_does_not_share_its_documents() {
 }
 
 fn service_state(limits: StoreLimits) -> AppState {
-    let mut state = AppState::new(crate::test_support::local_verifier());
+    let mut state = AppState::new(resource_server::test_support::local_verifier());
     state.documents = actix_web::web::Data::new(DocumentStore::with_limits(limits));
     state
 }
