@@ -124,7 +124,7 @@ AUTH="$(listening auth "$AUTH_PID")"
 ready "$AUTH/readyz" auth
 curl -sf "$AUTH/.well-known/jwks.json" >"$TMP/jwks.json"
 
-RS_ENV=(RS_BIND=127.0.0.1:0 RS_AUTH_URL="$AUTH" RS_AUDIENCE=documents-api RS_CLIENT_ID=documents-api RS_CLIENT_SECRET=documents-api-bench-secret)
+RS_ENV=(RS_BIND=127.0.0.1:0 RS_OPS_BIND=127.0.0.1:0 RS_AUTH_URL="$AUTH" RS_AUDIENCE=documents-api RS_CLIENT_ID=documents-api RS_CLIENT_SECRET=documents-api-bench-secret)
 RS_ARGS=()
 for i in 1 2 3; do
   start "rs-local-$i" env "${RS_ENV[@]}" RS_VERIFY=local "$BIN/resource-server"

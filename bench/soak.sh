@@ -123,7 +123,7 @@ start balancer "$TOOL" balance --bind "127.0.0.1:$LB_PORT" "${TARGETS[@]}"
 LB_PID=$LAST_PID; listening balancer "$LB_PID" >/dev/null
 ready "$ISSUER/.well-known/oauth-authorization-server" balancer
 
-RS_ENV=(RS_BIND=127.0.0.1:0 RS_AUTH_URL="$ISSUER" RS_AUDIENCE=documents-api RS_CLIENT_ID=documents-api RS_CLIENT_SECRET=documents-api-soak-secret)
+RS_ENV=(RS_BIND=127.0.0.1:0 RS_OPS_BIND=127.0.0.1:0 RS_AUTH_URL="$ISSUER" RS_AUDIENCE=documents-api RS_CLIENT_ID=documents-api RS_CLIENT_SECRET=documents-api-soak-secret)
 RS_ARGS=()
 for i in 1 2; do
   start "rs-local-$i" env "${RS_ENV[@]}" RS_VERIFY=local "$BIN/resource-server"

@@ -137,8 +137,8 @@ pub struct Settings {
     pub feed_max_streams_per_client: u16,
 
     /// Log format: `text` or `json`.
-    #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
-    pub log_format: String,
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t)]
+    pub log_format: server_kit::LogFormat,
 }
 
 impl Settings {
@@ -153,29 +153,11 @@ impl Settings {
 }
 
 impl Settings {
-    /// Parses the settings from the environment and arguments, or exits with clap's
-    /// message. A value out of its range also gets a line naming the environment
-    /// variable, since that is what operators set (clap's message names the flag).
+    /// Parses the settings from the environment and arguments, or exits saying which
+    /// variable is wrong.
     pub fn load() -> Self {
-        Self::try_parse().unwrap_or_else(|err| {
-            if let Some(var) = invalid_env_var(&err) {
-                eprintln!("auth-server: cannot start: {var} is invalid");
-            }
-            err.exit()
-        })
+        server_kit::settings::load()
     }
-}
-
-/// The environment variable of the argument a parse error is about, if it has one.
-fn invalid_env_var(err: &clap::Error) -> Option<String> {
-    let clap::error::ContextValue::String(arg) = err.get(clap::error::ContextKind::InvalidArg)? else {
-        return None;
-    };
-    // Rendered as `--access-ttl <ACCESS_TTL>`.
-    let long = arg.strip_prefix("--")?.split([' ', '=']).next()?;
-    let command = <Settings as clap::CommandFactory>::command();
-    let env = command.get_arguments().find(|a| a.get_long() == Some(long))?.get_env()?;
-    Some(env.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]
@@ -210,7 +192,7 @@ mod tests {
             assert!(parse(&[flag, &max.to_string()]).is_ok(), "{flag} {max}");
             for bad in [max + 1, i64::MAX, 0] {
                 let err = parse(&[flag, &bad.to_string()]).expect_err(flag);
-                assert_eq!(invalid_env_var(&err).as_deref(), Some(var), "{err}");
+                assert_eq!(server_kit::settings::invalid_env_var::<Settings>(&err).as_deref(), Some(var), "{err}");
             }
         }
     }

@@ -27,11 +27,9 @@ pub mod password;
 pub mod revocation;
 pub mod revocation_budget;
 pub mod secret;
-pub mod shutdown;
 pub mod startup;
 pub mod store;
 pub mod stream_slots;
-pub mod telemetry;
 #[cfg(test)]
 mod test_support;
 pub mod tokens;

@@ -6,7 +6,7 @@
 //!                      key scheduler (owned, stopped by `shutdown`); HttpServer
 //! Application::run     serve until SIGTERM/SIGINT, then:
 //!   stop accepting ─► RevocationFeed::close (streams end) ─► cancel background
-//!   tasks ─► drain in-flight requests (shutdown::DRAIN_TIMEOUT) ─► join the tasks
+//!   tasks ─► drain in-flight requests (server_kit::shutdown::DRAIN_TIMEOUT) ─► join the tasks
 //! ```
 
 use std::future::Future;
@@ -18,6 +18,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{dev::Server, web, App, HttpServer};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use server_kit::shutdown::DRAIN_TIMEOUT;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -34,6 +35,9 @@ use crate::revocation_budget::RevocationBudget;
 use crate::store::{KeyEncryptionKey, MemoryStore, RedisStore, SharedStore};
 use crate::tokens::{TokenSettings, Tokens};
 
+/// How long background tasks get to notice the stop.
+const TASKS_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// How often each replica looks for revocations recorded by other replicas.
 const FEED_POLL_INTERVAL: Duration = Duration::from_millis(20);
 
@@ -41,7 +45,7 @@ const FEED_POLL_INTERVAL: Duration = Duration::from_millis(20);
 /// request head (then 408), an idle keep-alive connection is closed after
 /// `KEEP_ALIVE`, and each worker holds at most `MAX_CONNECTIONS` connections (more
 /// wait in the listen backlog). Request bodies have their own deadline
-/// ([`crate::http::body_deadline`]).
+/// ([`server_kit::body_deadline`]).
 const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
@@ -159,13 +163,16 @@ impl Application {
         );
         let metrics = web::Data::new(Metrics::new());
         let (ops_state, ops_metrics) = (state.clone(), metrics.clone());
+        // Whose `X-Request-Id` the request trace keeps.
+        let trusted = web::Data::new(settings.trusted_proxies.clone().unwrap_or_default());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(trusted.clone())
                 .app_data(metrics.clone())
-                .wrap(from_fn(http::body_deadline::limit_body_time))
+                .wrap(from_fn(server_kit::body_deadline::limit_body_time))
                 .wrap(from_fn(metrics::track))
-                .wrap(from_fn(http::request_trace::trace))
+                .wrap(from_fn(server_kit::request_trace::trace))
                 .configure(http::configure)
         })
         .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
@@ -174,7 +181,7 @@ impl Application {
         .max_connections(MAX_CONNECTIONS)
         // Signals are ours (see `run`): the feed's streams never end by themselves.
         .disable_signals()
-        .shutdown_timeout(crate::shutdown::DRAIN_TIMEOUT.as_secs())
+        .shutdown_timeout(DRAIN_TIMEOUT.as_secs())
         .listen(listener)
         .map_err(|source| StartupError::Bind { addr, source })?
         .run();
@@ -183,7 +190,7 @@ impl Application {
         })
         .workers(1)
         .disable_signals()
-        .shutdown_timeout(crate::shutdown::DRAIN_TIMEOUT.as_secs())
+        .shutdown_timeout(DRAIN_TIMEOUT.as_secs())
         .listen(ops_listener)
         .map_err(|source| StartupError::Bind { addr: ops_addr, source })?
         .run();
@@ -198,12 +205,12 @@ impl Application {
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
     pub async fn run(self) -> std::io::Result<()> {
-        self.run_until(crate::shutdown::signal()).await
+        self.run_until(server_kit::shutdown::signal()).await
     }
 
     /// Serves until `stop` resolves, then: stops accepting, closes the revocation
     /// feed's streams (readers reconnect elsewhere), stops the background tasks,
-    /// and waits for in-flight requests at most [`crate::shutdown::DRAIN_TIMEOUT`].
+    /// and waits for in-flight requests at most [`DRAIN_TIMEOUT`].
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> std::io::Result<()> {
         let Self { server, ops, feed, shutdown, tasks, .. } = self;
         let ops_handle = ops.handle();
@@ -229,7 +236,7 @@ impl Application {
         shutdown.cancel();
         ops_handle.stop(true).await;
         let _ = ops.await;
-        let joined = tokio::time::timeout(crate::shutdown::TASKS_TIMEOUT, futures_util::future::join_all(tasks));
+        let joined = tokio::time::timeout(TASKS_TIMEOUT, futures_util::future::join_all(tasks));
         if joined.await.is_err() {
             tracing::warn!("background tasks did not stop in time");
         }

@@ -8,4 +8,3 @@
 
 pub mod app;
 pub mod settings;
-pub mod telemetry;

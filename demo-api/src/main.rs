@@ -8,7 +8,7 @@ use resource_server_demo::settings::Settings;
 #[actix_web::main]
 async fn main() -> ExitCode {
     let settings = Settings::load();
-    resource_server_demo::telemetry::init(settings.log_format);
+    server_kit::telemetry::init(settings.log_format);
     let app = match Application::build(&settings) {
         Ok(app) => app,
         Err(err) => {
@@ -17,6 +17,7 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!("listening on http://{}", app.local_addr());
+    tracing::info!("operational endpoints on http://{}", app.ops_addr());
     match app.run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -19,6 +19,11 @@ pub struct Settings {
     #[arg(long, env = "RS_BIND", default_value = "127.0.0.1:8081")]
     pub bind: String,
 
+    /// Listen address of the operational endpoints (`/metrics`, `/healthz`,
+    /// `/readyz`), kept off the public listener; loopback by default.
+    #[arg(long, env = "RS_OPS_BIND", default_value = "127.0.0.1:9081")]
+    pub ops_bind: String,
+
     /// The authorization server; its RFC 8414 metadata is discovered from here.
     #[arg(long, env = "RS_AUTH_URL", default_value = "http://127.0.0.1:8080")]
     pub auth_url: String,
@@ -49,19 +54,13 @@ pub struct Settings {
 
     /// Log line format; the level comes from `RUST_LOG` (default `info`).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
-    pub log_format: LogFormat,
+    pub log_format: server_kit::LogFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum VerifyArg {
     Local,
     Introspect,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
 }
 
 /// A setting that cannot work, reported at start-up.
@@ -106,16 +105,10 @@ impl Settings {
         self.client_credentials().ok_or(SettingsError::MissingClientCredentials { mode, why })
     }
 
-    /// Parses the settings from the environment and arguments, or exits with clap's
-    /// message. A value out of its range also gets a line naming the environment
-    /// variable, since that is what operators set (clap's message names the flag).
+    /// Parses the settings from the environment and arguments, or exits saying which
+    /// variable is wrong.
     pub fn load() -> Self {
-        Self::try_parse().unwrap_or_else(|err| {
-            if let Some(var) = invalid_env_var(&err) {
-                eprintln!("resource-server: cannot start: {var} is invalid");
-            }
-            err.exit()
-        })
+        server_kit::settings::load()
     }
 
     /// Checks combinations clap cannot express.
@@ -128,18 +121,6 @@ impl Settings {
         }
         Ok(())
     }
-}
-
-/// The environment variable of the argument a parse error is about, if it has one.
-fn invalid_env_var(err: &clap::Error) -> Option<String> {
-    let clap::error::ContextValue::String(arg) = err.get(clap::error::ContextKind::InvalidArg)? else {
-        return None;
-    };
-    // Rendered as `--revocation-max-staleness <REVOCATION_MAX_STALENESS>`.
-    let long = arg.strip_prefix("--")?.split([' ', '=']).next()?;
-    let command = <Settings as clap::CommandFactory>::command();
-    let env = command.get_arguments().find(|a| a.get_long() == Some(long))?.get_env()?;
-    Some(env.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]
@@ -207,7 +188,11 @@ mod tests {
         for bad in ["0", "86401", "18446744073709551615"] {
             let args = ["resource-server", "--revocation-max-staleness", bad];
             let err = Settings::try_parse_from(args).expect_err(bad);
-            assert_eq!(invalid_env_var(&err).as_deref(), Some("RS_REVOCATION_MAX_STALENESS"), "{err}");
+            assert_eq!(
+                server_kit::settings::invalid_env_var::<Settings>(&err).as_deref(),
+                Some("RS_REVOCATION_MAX_STALENESS"),
+                "{err}"
+            );
         }
         let settings = parse(&["--client-id", "id", "--client-secret", "s", "--revocation-max-staleness", "2"]);
         assert_eq!(settings.revocation_max_staleness(), Duration::from_secs(2));

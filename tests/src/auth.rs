@@ -133,17 +133,9 @@ impl AuthServer {
         self.server.log()
     }
 
-    /// `http://127.0.0.1:PORT` of the operational endpoints (`/metrics`), as the
-    /// current run logged it.
+    /// `http://127.0.0.1:PORT` of the operational endpoints (`/metrics`).
     pub fn ops_url(&self) -> String {
-        const OPS: &str = "operational endpoints on http://";
-        let log = self.log();
-        let at = log.rfind(OPS).unwrap_or_else(|| panic!("no `{OPS}ADDR` in the auth server's log:\n{log}"));
-        let rest = &log[at + OPS.len()..];
-        let end = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']')))
-            .unwrap_or(rest.len());
-        format!("http://{}", &rest[..end])
+        self.server.ops_url()
     }
 
     /// Kills the process and starts it again with the same settings and store, on the

@@ -217,6 +217,19 @@ impl ManagedServer {
         self.addr
     }
 
+    /// `http://127.0.0.1:PORT` of the operational endpoints (`/metrics`), as the
+    /// current run logged it (both servers log `operational endpoints on http://ADDR`).
+    pub(crate) fn ops_url(&self) -> String {
+        const OPS: &str = "operational endpoints on http://";
+        let log = self.log();
+        let at = log.rfind(OPS).unwrap_or_else(|| panic!("no `{OPS}ADDR` in {}'s log:\n{log}", self.name));
+        let rest = &log[at + OPS.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']')))
+            .unwrap_or(rest.len());
+        format!("http://{}", &rest[..end])
+    }
+
     pub(crate) fn dir(&self) -> &Path {
         self.dir.path()
     }

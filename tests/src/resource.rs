@@ -75,6 +75,7 @@ impl ResourceOptions {
         let verify = self.verify.name();
         let mut env: Vec<(String, String)> = [
             ("RS_BIND", "127.0.0.1:0"),
+            ("RS_OPS_BIND", "127.0.0.1:0"),
             ("RS_AUTH_URL", &self.auth_url),
             ("RS_AUDIENCE", &self.audience),
             ("RS_VERIFY", verify),
@@ -127,6 +128,11 @@ impl ResourceServer {
 
     pub fn log(&self) -> String {
         self.server.log()
+    }
+
+    /// `http://127.0.0.1:PORT` of the operational endpoints (`/metrics`).
+    pub fn ops_url(&self) -> String {
+        self.server.ops_url()
     }
 
     /// Resident memory of the process, bytes (Linux `/proc`), if it runs.

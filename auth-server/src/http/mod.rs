@@ -2,8 +2,6 @@
 //! One file per endpoint, named after it.
 
 mod admin;
-pub mod body_deadline;
-mod client_address;
 mod client_request;
 mod form_body;
 mod health;
@@ -12,7 +10,6 @@ mod jwks;
 mod metadata;
 pub mod metrics;
 mod oauth_response;
-pub mod request_trace;
 mod revocation_feed;
 mod revoke;
 #[cfg(test)]
@@ -23,8 +20,8 @@ use std::sync::Arc;
 
 use actix_web::web;
 
-pub use client_address::TrustedProxies;
 pub use oauth_response::OAuthResponseError;
+pub use server_kit::TrustedProxies;
 
 /// The admin API's body parsers, reachable from the fuzz targets in `fuzz/`.
 #[cfg(feature = "fuzzing")]

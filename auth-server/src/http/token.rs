@@ -6,12 +6,12 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::client_address::client_address;
 use super::client_request::authenticate;
 use super::form_body::read_form;
 use super::metrics::{GrantLabels, Metrics};
 use super::{AppState, OAuthResponseError};
 use crate::grants::{self, TokenRequest};
+use server_kit::trusted_proxies::client_address;
 
 pub async fn post_token(
     req: HttpRequest,

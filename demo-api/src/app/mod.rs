@@ -5,26 +5,26 @@
 //!   ├─ Settings::validate          client credentials (both modes)
 //!   ├─ build_verifier              local (JWKS) or introspect, both following the
 //!   │                              revocation feed; background discovery
-//!   ├─ TcpListener::bind           RS_BIND, port 0 allowed → local_addr()
-//!   └─ HttpServer                  App::configure(configure(state)); head, body and
-//!                                  keep-alive deadlines, a connection cap
+//!   ├─ TcpListener::bind           RS_BIND and RS_OPS_BIND, port 0 allowed
+//!   └─ HttpServer × 2              public: configure(state), with request ids, head,
+//!                                  body and keep-alive deadlines, a connection cap;
+//!                                  ops: configure_ops(state)
 //! Application::run                 serve until SIGTERM/SIGINT, then stop accepting
-//!                                  and drain in-flight requests (shutdown::DRAIN_TIMEOUT)
-//! routes
+//!                                  and drain in-flight requests (DRAIN_TIMEOUT)
+//! routes (public)
 //!   GET  /api/me           api_me::get_me            any valid token
 //!   GET  /api/documents    documents::get_documents  documents:read
 //!   POST /api/documents    documents::post_documents documents:write
+//!   GET  /healthz /readyz                            ops
+//! routes (ops listener)
 //!   GET  /healthz /readyz /metrics                   ops
 //! ```
 
 mod api_error;
 mod api_me;
-mod body_deadline;
 mod document_store;
 mod documents;
 mod ops;
-mod request_log;
-mod shutdown;
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
@@ -33,6 +33,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
+use server_kit::shutdown::DRAIN_TIMEOUT;
 
 pub use api_error::ApiError;
 pub use document_store::{owner_key, Document, DocumentStore, StoreError, StoreLimits};
@@ -44,7 +45,7 @@ use resource_server::verify::{BuildError, Verifier, VerifyMode};
 /// Connection limits: a client gets this long to send a request head (then 408), an
 /// idle keep-alive connection is closed after `KEEP_ALIVE`, and each worker holds at
 /// most `MAX_CONNECTIONS` connections (more wait in the listen backlog). Request
-/// bodies have their own deadline ([`body_deadline`]).
+/// bodies have their own deadline ([`server_kit::body_deadline`]).
 const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
@@ -76,20 +77,31 @@ impl AppState {
     }
 }
 
-/// Registers the shared state and every route: `App::new().configure(configure(state))`.
+/// Registers the shared state and the public routes: `App::new().configure(configure(state))`.
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(state.auth.clone())
             .app_data(state.documents.clone())
             .route("/healthz", web::get().to(ops::get_healthz))
             .route("/readyz", web::get().to(ops::get_readyz))
-            .route("/metrics", web::get().to(ops::get_metrics))
             .service(web::resource("/api/me").route(web::get().to(api_me::get_me)))
             .service(
                 web::resource("/api/documents")
                     .route(web::get().to(documents::get_documents))
                     .route(web::post().to(documents::post_documents)),
             )
+            .default_service(web::to(api_error::not_found));
+    }
+}
+
+/// The operational routes, on their own listener (`RS_OPS_BIND`): the public port
+/// shows no counters.
+pub fn configure_ops(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(state.auth.clone())
+            .route("/healthz", web::get().to(ops::get_healthz))
+            .route("/readyz", web::get().to(ops::get_readyz))
+            .route("/metrics", web::get().to(ops::get_metrics))
             .default_service(web::to(api_error::not_found));
     }
 }
@@ -108,10 +120,12 @@ pub fn build_verifier(settings: &Settings) -> Result<Verifier, StartupError> {
     Ok(verifier)
 }
 
-/// A bound, not yet running server.
+/// A bound, not yet running server: the public listener and the operational one.
 pub struct Application {
     server: Server,
     address: SocketAddr,
+    ops: Server,
+    ops_address: SocketAddr,
 }
 
 impl Application {
@@ -126,19 +140,20 @@ impl Application {
             revocation_max_staleness = settings.revocation_max_staleness,
             "token verification configured"
         );
-        Self::with_verifier(&settings.bind, verifier)
+        Self::with_verifier(&settings.bind, &settings.ops_bind, verifier)
     }
 
     /// The same server around any verifier (tests, embedding).
-    pub fn with_verifier(bind: &str, verifier: Verifier) -> Result<Self, StartupError> {
+    pub fn with_verifier(bind: &str, ops_bind: &str, verifier: Verifier) -> Result<Self, StartupError> {
+        let (listener, address) = listen(bind)?;
+        let (ops_listener, ops_address) = listen(ops_bind)?;
         let bind_error = |source| StartupError::Bind { address: bind.to_owned(), source };
-        let listener = TcpListener::bind(bind).map_err(bind_error)?;
-        let address = listener.local_addr().map_err(bind_error)?;
         let state = AppState::new(verifier);
+        let ops_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(middleware::from_fn(body_deadline::limit_body_time))
-                .wrap(middleware::from_fn(request_log::log_request))
+                .wrap(middleware::from_fn(server_kit::body_deadline::limit_body_time))
+                .wrap(middleware::from_fn(server_kit::request_trace::trace))
                 .configure(configure(state.clone()))
         })
         .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
@@ -146,11 +161,18 @@ impl Application {
         .keep_alive(KEEP_ALIVE)
         .max_connections(MAX_CONNECTIONS)
         .disable_signals()
-        .shutdown_timeout(shutdown::DRAIN_TIMEOUT.as_secs())
+        .shutdown_timeout(DRAIN_TIMEOUT.as_secs())
         .listen(listener)
         .map_err(bind_error)?
         .run();
-        Ok(Self { server, address })
+        let ops = HttpServer::new(move || App::new().configure(configure_ops(ops_state.clone())))
+            .workers(1)
+            .disable_signals()
+            .shutdown_timeout(DRAIN_TIMEOUT.as_secs())
+            .listen(ops_listener)
+            .map_err(|source| StartupError::Bind { address: ops_bind.to_owned(), source })?
+            .run();
+        Ok(Self { server, address, ops, ops_address })
     }
 
     /// The address actually bound (the real port when `RS_BIND` asked for port 0).
@@ -158,14 +180,21 @@ impl Application {
         self.address
     }
 
+    /// The operational listener's address (`RS_OPS_BIND`).
+    pub fn ops_addr(&self) -> SocketAddr {
+        self.ops_address
+    }
+
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
     pub async fn run(self) -> std::io::Result<()> {
-        self.run_until(shutdown::signal()).await
+        self.run_until(server_kit::shutdown::signal()).await
     }
 
     /// Serves until `stop` resolves, then stops accepting and waits for in-flight
-    /// requests at most [`shutdown::DRAIN_TIMEOUT`].
+    /// requests at most [`DRAIN_TIMEOUT`].
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> std::io::Result<()> {
+        let ops_handle = self.ops.handle();
+        let ops = tokio::spawn(self.ops);
         let handle = self.server.handle();
         let mut server = std::pin::pin!(self.server);
         let result = tokio::select! {
@@ -175,9 +204,18 @@ impl Application {
                 result
             }
         };
+        ops_handle.stop(true).await;
+        let _ = ops.await;
         tracing::info!("stopped");
         result
     }
+}
+
+fn listen(bind: &str) -> Result<(TcpListener, SocketAddr), StartupError> {
+    let bind_error = |source| StartupError::Bind { address: bind.to_owned(), source };
+    let listener = TcpListener::bind(bind).map_err(bind_error)?;
+    let address = listener.local_addr().map_err(bind_error)?;
+    Ok((listener, address))
 }
 
 #[cfg(test)]

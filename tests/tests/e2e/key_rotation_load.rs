@@ -168,7 +168,7 @@ async fn steady_load_across_two_automatic_rotations_refuses_no_valid_token() {
     let mut fetches_seen: Vec<Vec<(u64, Duration)>> = vec![Vec::new(); servers.len()];
     while started.elapsed() < DEADLINE {
         for (server, seen) in servers.iter().zip(fetches_seen.iter_mut()) {
-            let count = rs_fetch_counts(&server.base_url()).await.fetches;
+            let count = rs_fetch_counts(&server.ops_url()).await.fetches;
             if seen.last().is_none_or(|(last, _)| *last != count) {
                 seen.push((count, rs_started.elapsed()));
             }
@@ -196,7 +196,7 @@ async fn steady_load_across_two_automatic_rotations_refuses_no_valid_token() {
 
     // The fetch counters first: nothing below may add to them before they are read.
     let auth_jwks = auth_jwks_requests(&stack.ops_url()).await;
-    let counts = join_all(servers.iter().map(|s| rs_fetch_counts_owned(s.base_url()))).await;
+    let counts = join_all(servers.iter().map(|s| rs_fetch_counts_owned(s.ops_url()))).await;
     let elapsed = rs_started.elapsed();
     let bound = 1 + elapsed.as_secs() / RS_REFRESH_SECS;
 
@@ -276,8 +276,8 @@ async fn steady_load_across_two_automatic_rotations_refuses_no_valid_token() {
     assert!(auth_jwks <= attempts, "the auth server served the JWKS more often than both schedules: {report}");
 }
 
-async fn rs_fetch_counts_owned(base_url: String) -> FetchCounts {
-    rs_fetch_counts(&base_url).await
+async fn rs_fetch_counts_owned(ops_url: String) -> FetchCounts {
+    rs_fetch_counts(&ops_url).await
 }
 
 /// One load worker: a token per iteration (a password login every fourth, a refresh

@@ -129,8 +129,8 @@ pub struct FetchCounts {
 
 /// Reads a resource server's `rs_key_set_fetches_total`, its failures and the
 /// `unknown_kid` refusals.
-pub async fn rs_fetch_counts(base_url: &str) -> FetchCounts {
-    let text = metrics_text(base_url).await;
+pub async fn rs_fetch_counts(ops_url: &str) -> FetchCounts {
+    let text = metrics_text(ops_url).await;
     let fetches = sample(&text, "rs_key_set_fetches_total");
     let failures = sample(&text, "rs_key_set_fetch_failures_total");
     let unknown = labelled_sum(&text, "rs_tokens_refused_total", "reason=\"unknown_kid\"");
@@ -139,7 +139,7 @@ pub async fn rs_fetch_counts(base_url: &str) -> FetchCounts {
         (Some(fetches), Some(failures), Some(unknown_kid_fetches)) => {
             FetchCounts { fetches, failures, unknown_kid_refusals: unknown, unknown_kid_fetches }
         }
-        _ => panic!("no JWKS fetch counters in {base_url}/metrics:\n{text}"),
+        _ => panic!("no JWKS fetch counters in {ops_url}/metrics:\n{text}"),
     }
 }
 

@@ -91,7 +91,7 @@ async fn a_quiet_feed_keeps_a_5_s_staleness_bound_ready_without_reconnecting() {
         assert_eq!(ready.status, 200, "ready throughout a quiet period: {ready:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let metrics = api.request(Method::GET, "/metrics", Credentials::None, None).await;
+    let metrics = tests::OAuthClient::new(resource.ops_url()).get("/metrics").await;
     let text = metrics.text();
     assert!(text.contains("rs_revocation_feed_reconnects_total 0\n"), "one connection all along: {text}");
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use shared_claims::unix_now;
 
 use super::{bearer, get, post_document, send, service};
-use crate::app::{configure, AppState, Application, DocumentStore, StoreLimits};
+use crate::app::{configure, configure_ops, AppState, Application, DocumentStore, StoreLimits};
 use resource_server::test_support::{claims, claims_for, key_set, TestKey, AUDIENCE, ISSUER};
 use resource_server::verify::Verifier;
 
@@ -83,13 +83,20 @@ async fn authentication_is_judged_before_the_body() {
 
 #[actix_web::test]
 async fn ops_endpoints_answer() {
-    let app = service!();
-    assert_eq!(send(&app, get("/healthz", None).to_request()).await.status, StatusCode::OK);
-    assert_eq!(send(&app, get("/readyz", None).to_request()).await.status, StatusCode::OK);
+    let verifier = Verifier::builder(AUDIENCE).local_with_keys(ISSUER, key_set(&[TestKey::shared()]));
+    let state = AppState::new(verifier);
+    let app = actix_web::test::init_service(actix_web::App::new().configure(configure(state.clone()))).await;
+    let ops = actix_web::test::init_service(actix_web::App::new().configure(configure_ops(state))).await;
+    for path in ["/healthz", "/readyz"] {
+        assert_eq!(send(&app, get(path, None).to_request()).await.status, StatusCode::OK, "public {path}");
+        assert_eq!(send(&ops, get(path, None).to_request()).await.status, StatusCode::OK, "ops {path}");
+    }
+    let public_metrics = send(&app, get("/metrics", None).to_request()).await;
+    assert_eq!(public_metrics.status, StatusCode::NOT_FOUND, "no counters on the public port");
     send(&app, get("/api/me", None).to_request()).await;
     let token = TestKey::shared().access_token(&claims());
     send(&app, get("/api/me", Some(&bearer(&token))).to_request()).await;
-    let metrics = send(&app, get("/metrics", None).to_request()).await;
+    let metrics = send(&ops, get("/metrics", None).to_request()).await;
     assert_eq!(metrics.status, StatusCode::OK);
     assert!(metrics.content_type.unwrap_or_default().starts_with("text/plain; version=0.0.4"));
     assert!(metrics.text.contains("rs_ready 1\n"));
@@ -102,11 +109,14 @@ async fn ops_endpoints_answer() {
 #[actix_web::test]
 async fn the_application_binds_port_zero_and_serves() {
     let verifier = Verifier::builder(AUDIENCE).local_with_keys(ISSUER, key_set(&[TestKey::shared()]));
-    let app = Application::with_verifier("127.0.0.1:0", verifier).unwrap();
-    let address = app.local_addr();
+    let app = Application::with_verifier("127.0.0.1:0", "127.0.0.1:0", verifier).unwrap();
+    let (address, ops) = (app.local_addr(), app.ops_addr());
     assert_ne!(address.port(), 0);
+    assert_ne!(ops.port(), 0);
     let server = actix_web::rt::spawn(app.run());
     let response = reqwest::get(format!("http://{address}/healthz")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let response = reqwest::get(format!("http://{ops}/metrics")).await.unwrap();
     assert_eq!(response.status(), 200);
     server.abort();
 }

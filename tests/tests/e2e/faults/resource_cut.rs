@@ -60,7 +60,7 @@ async fn scenario(fault: LinkFault) {
     let outcomes: RefCell<BTreeMap<String, usize>> = RefCell::new(BTreeMap::new());
     // Staleness counts from the last contact, which may precede the fault.
     let faulted = Instant::now();
-    let metrics = metrics_text(&resource.base_url()).await;
+    let metrics = metrics_text(&resource.ops_url()).await;
     let since_contact = contact_age(&metrics).unwrap_or_else(|| panic!("no feed contact age in {metrics}"));
     match fault {
         LinkFault::Cut => relay.cut(),

@@ -1,6 +1,6 @@
 //! One span and one access-log line per request, under a request id: the proxy's
-//! `X-Request-Id` when the peer is a trusted proxy (`AUTH_TRUSTED_PROXIES`), a fresh
-//! one otherwise. The id is echoed in the response, so a client's report, the proxy's
+//! `X-Request-Id` when the peer is a trusted proxy (a [`TrustedProxies`] registered as
+//! app data), a fresh one otherwise. The id is echoed in the response, so a client's report, the proxy's
 //! log and ours meet on it, and every line logged while the request runs carries it.
 //!
 //! Logged: method, route pattern (`/admin/users/{username}`, never the path's values),
@@ -14,9 +14,11 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use tracing::Instrument;
 
-use super::AppState;
+use crate::TrustedProxies;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -28,7 +30,7 @@ pub async fn trace(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let id = forwarded_id(&req).unwrap_or_else(crate::crypto::random_id);
+    let id = forwarded_id(&req).unwrap_or_else(fresh_id);
     let span = tracing::info_span!("request", request_id = %id, method = %req.method());
     let mut response = next.call(req).instrument(span.clone()).await?;
     let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
@@ -45,8 +47,8 @@ pub async fn trace(
 /// characters. Anything else is not an id we repeat in our logs.
 fn forwarded_id(req: &ServiceRequest) -> Option<String> {
     let peer = req.peer_addr()?.ip();
-    let state = req.app_data::<web::Data<AppState>>()?;
-    if !state.trusted_proxies.trusts_peer(peer) {
+    let trusted = req.app_data::<web::Data<TrustedProxies>>()?;
+    if !trusted.trusts_peer(peer) {
         return None;
     }
     let mut values = req.headers().get_all(REQUEST_ID);
@@ -56,23 +58,28 @@ fn forwarded_id(req: &ServiceRequest) -> Option<String> {
     usable.then(|| value.to_owned())
 }
 
+/// 16 random bytes, base64url: unique enough to find one request in any log.
+fn fresh_id() -> String {
+    let mut bytes = [0u8; 16];
+    // Not a secret: should the system generator fail, a zero id still logs.
+    let _ = openssl::rand::rand_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use actix_web::middleware::from_fn;
     use actix_web::{test, App, HttpResponse};
 
     use super::*;
-    use crate::test_support::TestServer;
 
     /// The id the response carries for a request from `peer` with these `X-Request-Id`
     /// values, through a server that trusts 10.0.0.1 as a proxy.
     async fn answered_id(peer: &str, ids: &[&str]) -> String {
-        let server = TestServer::new().await;
-        let proxies = "10.0.0.1".parse().unwrap();
-        let state = web::Data::new(AppState::new(server.authority.clone(), 60).with_trusted_proxies(proxies));
+        let proxies: TrustedProxies = "10.0.0.1".parse().unwrap();
         let app = test::init_service(
             App::new()
-                .app_data(state)
+                .app_data(web::Data::new(proxies))
                 .wrap(from_fn(trace))
                 .route("/ping", web::get().to(|| async { HttpResponse::NoContent().finish() })),
         )

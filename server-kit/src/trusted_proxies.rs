@@ -1,6 +1,6 @@
-//! The end user's address, for the per-address login throttle: the socket's peer, or,
-//! when the peer is a trusted proxy (`AUTH_TRUSTED_PROXIES`), the address the proxies
-//! forwarded in `X-Forwarded-For`.
+//! The end user's address (the auth server's per-address login throttle uses it): the
+//! socket's peer, or, when the peer is a trusted proxy (`AUTH_TRUSTED_PROXIES`), the
+//! address the proxies forwarded in `X-Forwarded-For`.
 //!
 //! Each proxy appends the peer it saw to `X-Forwarded-For`, so only the right end of
 //! the list is vouched for. It is walked from the right, skipping trusted proxies: the

@@ -1,10 +1,12 @@
 //! Stopping on SIGTERM (what `docker compose stop` and orchestrators send) or
 //! Ctrl-C: the server stops accepting and in-flight requests get a short grace
-//! period; whatever is still open then is closed.
+//! period ([`DRAIN_TIMEOUT`]); each server closes what it holds open for longer (the
+//! auth server's revocation feed streams) itself.
 
 use std::time::Duration;
 
-/// How long in-flight requests may take to finish once shutdown starts.
+/// How long in-flight requests may take to finish once shutdown starts; whatever is
+/// still open then is closed. Well inside the usual 10 s before a SIGKILL.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Resolves on the first SIGTERM or SIGINT.
