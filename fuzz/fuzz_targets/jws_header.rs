@@ -1,23 +1,20 @@
-//! Compact JWS splitting and JOSE header checks, in both places that read tokens:
-//! the auth server's `jws` (refresh tokens, introspection) and the resource server's
-//! `jose_header` (local verification, introspection pre-checks).
+//! The compact-JWS and JOSE-header parser every party shares (`shared_claims::jose`),
+//! and the resource server's checks built on it.
 //!
-//! Must hold: no panic; the split segments rebuild the token; a header either side
-//! accepts as an access-token header (RS256, at+jwt, a usable kid, no crit) the other
-//! side accepts too, with the same `typ` and `kid`; the pre-check never refuses what
-//! local verification accepts; a header re-encoded by the auth server reads back the
-//! same.
+//! Must hold: no panic; the split segments rebuild the token; over-long tokens are
+//! `TooLong`; a header re-encoded by the auth server's `encode_header` reads back the
+//! same; whatever the shared parser accepts as an access-token header, local
+//! verification's header check and introspection's pre-check do not refuse for header
+//! reasons, and what it refuses they refuse alike.
 
 #![no_main]
 
-use auth_server::jws::{encode_header, JwsError, UnverifiedJws, MAX_TOKEN_LEN};
+use auth_server::jws::{encode_header, UnverifiedJws};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
-use resource_server::verify::fuzzing;
-
-/// The resource server's bound on a `kid` it will look up.
-const MAX_KID_LEN: usize = 256;
+use resource_server::verify::{fuzzing, VerifyError};
+use shared_claims::jose::{CompactJws, JoseError, JoseHeader, MAX_KID_LEN, MAX_TOKEN_LEN};
 
 fuzz_target!(|data: &[u8]| {
     // First byte even: the rest is the token. Odd: the rest is header JSON (up to a
@@ -39,48 +36,70 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check(token: &str) {
-    let auth = UnverifiedJws::parse(token);
-    let split = fuzzing::split_compact_jws(token);
-    let local = split.as_ref().ok().map(|parts| fuzzing::jose_header(parts[0]));
-    let precheck = fuzzing::precheck_jws(token);
-
-    if let Ok([header, payload, signature, signing_input]) = split {
-        assert_eq!(format!("{header}.{payload}.{signature}"), token);
-        assert_eq!(signing_input, &token[..header.len() + 1 + payload.len()]);
-        assert!([header, payload, signature].iter().all(|s| !s.is_empty() && !s.contains('.')));
+    let unbounded = CompactJws::split_with_limit(token, usize::MAX);
+    if let Ok(jws) = &unbounded {
+        assert_eq!(format!("{}.{}.{}", jws.header, jws.payload, jws.signature), token);
+        assert_eq!(jws.signing_input, &token[..jws.header.len() + 1 + jws.payload.len()]);
+        assert!([jws.header, jws.payload, jws.signature].iter().all(|s| !s.is_empty() && !s.contains('.')));
     }
+    let split = CompactJws::split(token);
     if token.len() > MAX_TOKEN_LEN {
-        assert_eq!(auth.err(), Some(JwsError::TooLong));
-        return;
+        assert_eq!(split, Err(JoseError::TooLong));
+    } else {
+        assert_eq!(split, unbounded, "the length bound changed a split within it");
     }
-    if let Some(Ok((typ, kid))) = &local {
-        let parsed = auth.as_ref().expect("the auth server refuses a header local verification accepts");
-        assert_eq!(parsed.header.alg, "RS256");
-        assert_eq!(parsed.header.typ.as_deref(), Some(typ.as_str()));
-        assert_eq!(parsed.header.kid.as_deref(), Some(kid.as_str()));
-        assert_eq!(precheck.as_ref().ok(), Some(&Some(kid.clone())), "the pre-check disagrees with local mode");
-        round_trip(typ, kid);
-    }
-    if precheck.is_err() {
-        assert!(!matches!(local, Some(Ok(_))), "the pre-check refuses a header local mode accepts");
-    }
-    if let (Ok(parsed), Ok(_)) = (&auth, &split) {
-        let access = shared_claims::is_access_token_typ(parsed.header.typ.as_deref());
-        let usable_kid = parsed.header.kid.as_ref().is_some_and(|k| !k.is_empty() && k.len() <= MAX_KID_LEN);
-        if access && usable_kid {
-            assert!(
-                matches!(local, Some(Ok(_))),
-                "local verification refuses a header the auth server accepts: {local:?}"
-            );
+    let Ok(jws) = unbounded else { return };
+    let header = jws.decode_header();
+    if let Ok(header) = &header {
+        assert!(header.kid.as_ref().is_none_or(|kid| !kid.is_empty() && kid.len() <= MAX_KID_LEN));
+        if let (Some(typ), Some(kid)) = (&header.typ, &header.kid) {
+            round_trip(typ, kid);
         }
     }
+    resource_server_agrees(token, jws.header, &header);
 }
 
-/// The auth server's own encoding of a header reads back the same on both sides.
+/// The auth server's own encoding of a header reads back the same, through the shared
+/// parser and through the auth server's.
 fn round_trip(typ: &str, kid: &str) {
-    let header = encode_header(typ, kid);
-    assert_eq!(fuzzing::jose_header(&header).unwrap(), (typ.to_owned(), kid.to_owned()));
-    let token = format!("{header}.e30.c2ln");
-    let parsed = UnverifiedJws::parse(&token).unwrap();
-    assert_eq!((parsed.header.typ.as_deref(), parsed.header.kid.as_deref()), (Some(typ), Some(kid)));
+    let encoded = encode_header(typ, kid);
+    let expected = JoseHeader { typ: Some(typ.to_owned()), kid: Some(kid.to_owned()) };
+    assert_eq!(JoseHeader::decode(&encoded).as_ref(), Ok(&expected));
+    let token = format!("{encoded}.e30.c2ln");
+    let parsed = UnverifiedJws::parse(&token).expect("the auth server refuses its own header");
+    assert_eq!(parsed.header, expected);
+}
+
+/// Local verification's header check and introspection's pre-check, both over the
+/// shared parser, neither refuse an access-token header it accepts, and refuse what it
+/// refuses for the same reason.
+fn resource_server_agrees(token: &str, segment: &str, header: &Result<JoseHeader, JoseError>) {
+    let local = fuzzing::jose_header(segment);
+    let precheck = fuzzing::precheck_jws(token);
+    match header {
+        Ok(header) if shared_claims::is_access_token_typ(header.typ.as_deref()) => {
+            match &header.kid {
+                Some(kid) => assert_eq!(local, Ok((header.typ.clone().unwrap_or_default(), kid.clone()))),
+                None => assert_eq!(local, Err(VerifyError::UnknownKey)),
+            }
+            assert_eq!(precheck, Ok(header.kid.clone()), "the pre-check refuses an access-token header");
+        }
+        Ok(_) => {
+            assert_eq!(local, Err(VerifyError::Claims(shared_claims::ClaimError::WrongType)));
+            assert_eq!(precheck, Err(VerifyError::Claims(shared_claims::ClaimError::WrongType)));
+        }
+        Err(JoseError::Malformed) => {
+            assert_eq!(local, Err(VerifyError::Malformed));
+            assert_eq!(precheck, Ok(None), "an unreadable header is an opaque token to the pre-check");
+        }
+        Err(refused) => {
+            let expected = match refused {
+                JoseError::Algorithm => VerifyError::Algorithm,
+                JoseError::Critical => VerifyError::CriticalHeader,
+                JoseError::TooLong | JoseError::Malformed => unreachable!("a header segment has no length bound"),
+            };
+            assert_eq!(local, Err(expected.clone()));
+            assert_eq!(precheck, Err(expected));
+        }
+    }
 }

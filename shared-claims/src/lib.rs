@@ -1,6 +1,7 @@
 //! The vocabulary every party of the system shares: the access-token claims of
 //! RFC 9068, scopes and audiences, the rules that decide whether a set of claims is
-//! acceptable, and the error types of RFC 6749 §5.2 and RFC 6750 §3.
+//! acceptable, the strict reading of a compact JWS and its JOSE header ([`jose`]), and
+//! the error types of RFC 6749 §5.2 and RFC 6750 §3.
 //!
 //! Pure data and rules: no HTTP server, no storage, no clock of its own (callers pass
 //! `now`), so third-party resource servers can depend on it cheaply.
@@ -11,6 +12,7 @@ mod bearer_error;
 mod claims;
 mod error_chain;
 pub mod feed_protocol;
+pub mod jose;
 mod oauth_error;
 mod revocation;
 mod scope;

@@ -2,14 +2,8 @@
 //! untrusted bytes, behind thin wrappers. Built only with the `fuzzing` feature.
 
 use super::feed;
-use super::jose_header::{self, CompactJws, JoseHeader};
+use super::jose_header::{self, JoseHeader};
 use super::VerifyError;
-
-/// The segments of a compact JWS: `[header, payload, signature, signing_input]`.
-pub fn split_compact_jws(token: &str) -> Result<[&str; 4], VerifyError> {
-    let jws = CompactJws::split(token)?;
-    Ok([jws.header, jws.payload, jws.signature, jws.signing_input])
-}
 
 /// The checked JOSE header of local verification: `(typ, kid)`.
 pub fn jose_header(segment: &str) -> Result<(String, String), VerifyError> {

@@ -4,7 +4,7 @@
 //! ```text
 //! LocalVerifier::verify
 //!   ├─ TokenCache::get            exact token seen before, still live, key still published → done
-//!   ├─ CompactJws::split          three base64url segments
+//!   ├─ split_compact              three non-empty segments (shared_claims::jose)
 //!   ├─ JoseHeader::parse          alg == RS256, no crit, typ at+jwt, kid   (before any crypto)
 //!   ├─ key_for(kid)               snapshot, else JwksCache::key_for_unknown_kid (401, or 503
 //!   │                             when rate-limited for a kid never checked)
@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use shared_claims::AccessClaims;
 
-use super::jose_header::{decode_segment, from_json_object, CompactJws, JoseHeader};
+use super::jose_header::{decode_segment, from_json_object, split_compact, JoseHeader};
 use super::jwks::{JwksCache, KeySnapshot};
 use super::key_set::VerificationKey;
 use super::token_cache::{CachedToken, TokenCache};
@@ -52,7 +52,7 @@ impl LocalVerifier {
                 return Ok((hit, true));
             }
         }
-        let jws = CompactJws::split(token)?;
+        let jws = split_compact(token)?;
         let header = JoseHeader::parse(jws.header)?;
         let signature = decode_segment(jws.signature)?;
         let (snapshot, key) = self.key_for(&header.kid, snapshot).await?;
