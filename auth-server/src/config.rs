@@ -128,7 +128,7 @@ pub struct Settings {
     /// Comma-separated addresses or CIDR ranges of proxies whose `X-Forwarded-For`
     /// names the client, for the per-address login limit. Unset: the socket's peer.
     #[arg(long, env = "AUTH_TRUSTED_PROXIES")]
-    pub trusted_proxies: Option<crate::http::TrustedProxies>,
+    pub trusted_proxies: Option<server_kit::TrustedProxies>,
 
     /// Revocation feed streams one client may hold open at once (a fleet of resource
     /// servers sharing one client needs one each, plus a few reconnecting); past it,

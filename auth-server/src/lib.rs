@@ -22,6 +22,8 @@ pub mod http;
 pub mod introspection;
 pub mod jws;
 pub mod keys;
+#[cfg(test)]
+mod layers;
 pub mod login_throttle;
 pub mod password;
 pub mod revocation;
