@@ -7,7 +7,7 @@ mod memory;
 mod records;
 mod redis;
 
-#[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod contract_tests;
 
 use std::sync::Arc;

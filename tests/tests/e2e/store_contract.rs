@@ -1,13 +1,9 @@
-//! The store contract suite (`auth_server::store::contract_tests`) against both
-//! implementations: the embedded store, and a real private redis-server.
+//! The store contract suite (`auth_server::store::contract_tests`, feature
+//! `test-support`) against a real private redis-server. The embedded store runs the
+//! same suite in the auth server's unit tests.
 
-use auth_server::store::{contract_tests, MemoryStore, RedisStore};
+use auth_server::store::{contract_tests, RedisStore};
 use tests::redis::RedisServer;
-
-#[tokio::test]
-async fn embedded_store_passes_the_contract() {
-    contract_tests::run_all(&MemoryStore::new()).await;
-}
 
 #[tokio::test]
 async fn redis_store_passes_the_contract() {

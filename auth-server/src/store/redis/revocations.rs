@@ -192,7 +192,7 @@ impl RedisStore {
     /// Records revocations in bulk, without feed entries: seeding a store (load tests,
     /// an import) before subscribers connect, who get them from the snapshot. Each
     /// batch is one transaction; the user cut-off merge of `revoke` is not applied.
-    #[doc(hidden)]
+    #[cfg(feature = "test-support")]
     pub async fn import_revocations(&self, events: &[RevocationEvent]) -> StoreResult<()> {
         for batch in events.chunks(5_000) {
             let mut pipe = redis::pipe();
