@@ -21,9 +21,11 @@ fuzz_target!(|data: &[u8]| {
             assert!(*line >= 1 && *line <= text.matches('\n').count() + 1, "line {line} is outside the file");
             assert!(!message.is_empty());
         }
-        Err(BootstrapError::Parse { message, .. }) => assert!(!message.is_empty()),
+        Err(BootstrapError::Parse { source, .. }) => assert!(!source.to_string().is_empty()),
+        Err(BootstrapError::Conflict { message, .. }) => assert!(!message.is_empty()),
         Err(other) => panic!("parsing failed in a way only applying can: {other}"),
     }
     let second = Bootstrap::parse(text, path);
-    assert_eq!(first.err().map(|e| e.to_string()), second.err().map(|e| e.to_string()));
+    let chain = |e: BootstrapError| shared_claims::error_chain(&e);
+    assert_eq!(first.err().map(chain), second.err().map(chain));
 });
