@@ -18,6 +18,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{dev::Server, web, App, HttpServer};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use server_kit::limits::{CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE, MAX_CONNECTIONS};
 use server_kit::shutdown::DRAIN_TIMEOUT;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -40,16 +41,6 @@ const TASKS_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// How often each replica looks for revocations recorded by other replicas.
 const FEED_POLL_INTERVAL: Duration = Duration::from_millis(20);
-
-/// Connection limits of the public listener: a client gets this long to send a
-/// request head (then 408), an idle keep-alive connection is closed after
-/// `KEEP_ALIVE`, and each worker holds at most `MAX_CONNECTIONS` connections (more
-/// wait in the listen backlog). Request bodies have their own deadline
-/// ([`server_kit::body_deadline`]).
-const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-const KEEP_ALIVE: Duration = Duration::from_secs(5);
-const MAX_CONNECTIONS: usize = 10_000;
 
 /// A start-up failure, said plainly: these end the process before it serves.
 #[derive(Debug, thiserror::Error)]

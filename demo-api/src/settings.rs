@@ -133,14 +133,7 @@ mod tests {
 
     #[test]
     fn every_setting_is_in_the_readme() {
-        let readme = include_str!("../../README.md");
-        let command = <Settings as clap::CommandFactory>::command();
-        let missing: Vec<String> = command
-            .get_arguments()
-            .filter_map(|arg| arg.get_env())
-            .map(|env| env.to_string_lossy().into_owned())
-            .filter(|env| !readme.contains(&format!("`{env}`")))
-            .collect();
+        let missing = server_kit::settings::undocumented::<Settings>(include_str!("../../README.md"));
         assert!(missing.is_empty(), "settings missing from README.md's tables: {missing:?}");
     }
 

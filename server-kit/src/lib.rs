@@ -1,5 +1,6 @@
 //! What the auth server and the demo API share around actix-web, so each concept
 //! lives once: logging set-up ([`telemetry`]), settings loading ([`settings`]),
+//! connection limits ([`limits`]),
 //! request ids and access logs ([`request_trace`]), the proxies whose forwarded
 //! headers are believed ([`trusted_proxies`]), the request-body deadline
 //! ([`body_deadline`]) and graceful shutdown ([`shutdown`]).
@@ -8,6 +9,7 @@
 //! its own server set-up.
 
 pub mod body_deadline;
+pub mod limits;
 pub mod request_trace;
 pub mod settings;
 pub mod shutdown;

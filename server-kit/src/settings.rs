@@ -27,6 +27,17 @@ pub fn invalid_env_var<S: CommandFactory>(err: &clap::Error) -> Option<String> {
     Some(env.to_string_lossy().into_owned())
 }
 
+/// The environment variables of `S` that `readme` never names in backquotes: what
+/// its settings tables lack.
+pub fn undocumented<S: CommandFactory>(readme: &str) -> Vec<String> {
+    S::command()
+        .get_arguments()
+        .filter_map(|arg| arg.get_env())
+        .map(|env| env.to_string_lossy().into_owned())
+        .filter(|env| !readme.contains(&format!("`{env}`")))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +54,11 @@ mod tests {
         let err = Example::try_parse_from(["example", "--ttl", "11"]).unwrap_err();
         assert_eq!(invalid_env_var::<Example>(&err).as_deref(), Some("EXAMPLE_TTL"));
         assert_eq!(Example::try_parse_from(["example"]).unwrap().ttl, 5);
+    }
+
+    #[test]
+    fn settings_missing_from_a_readme_are_named() {
+        assert_eq!(undocumented::<Example>("| `OTHER` |"), ["EXAMPLE_TTL"]);
+        assert!(undocumented::<Example>("| `EXAMPLE_TTL` | 5 |").is_empty());
     }
 }

@@ -29,10 +29,10 @@ mod ops;
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
+use server_kit::limits::{CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE, MAX_CONNECTIONS};
 use server_kit::shutdown::DRAIN_TIMEOUT;
 
 pub use api_error::ApiError;
@@ -41,15 +41,6 @@ pub use document_store::{owner_key, Document, DocumentStore, StoreError, StoreLi
 use crate::settings::{Settings, SettingsError};
 use resource_server::actix::BearerAuth;
 use resource_server::verify::{BuildError, Verifier, VerifyMode};
-
-/// Connection limits: a client gets this long to send a request head (then 408), an
-/// idle keep-alive connection is closed after `KEEP_ALIVE`, and each worker holds at
-/// most `MAX_CONNECTIONS` connections (more wait in the listen backlog). Request
-/// bodies have their own deadline ([`server_kit::body_deadline`]).
-const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-const KEEP_ALIVE: Duration = Duration::from_secs(5);
-const MAX_CONNECTIONS: usize = 10_000;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
