@@ -25,7 +25,7 @@ const SECRET_BYTES: usize = 32;
 
 /// `POST /admin/clients`: the bootstrap file's client, without secret fields (the
 /// server makes the secret).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
     pub client_id: String,
@@ -42,7 +42,7 @@ pub struct NewClient {
 }
 
 /// A client as the admin API lists it: never a secret or its hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ClientView {
     pub client_id: String,
     pub public: bool,
@@ -69,11 +69,12 @@ impl From<&ClientRecord> for ClientView {
 
 /// The creation answer: the view, plus the generated secret of a confidential
 /// client. The only time the secret is ever shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedClient {
     #[serde(flatten)]
     pub client: ClientView,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "expose")]
+    #[schema(value_type = Option<String>)]
     pub client_secret: Option<SecretString>,
 }
 

@@ -27,10 +27,11 @@ use crate::secret::SecretString;
 use crate::store::UserRecord;
 
 /// `POST /admin/users`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub username: String,
+    #[schema(value_type = String, format = Password)]
     pub password: SecretString,
     /// The most this user may be granted.
     #[serde(default)]
@@ -38,7 +39,7 @@ pub struct NewUser {
 }
 
 /// `PATCH /admin/users/{username}`: each member present is changed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     #[serde(default)]
@@ -48,7 +49,7 @@ pub struct UserPatch {
 }
 
 /// A user as the admin API shows it: never the password hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub username: String,
     pub scopes: Vec<String>,
