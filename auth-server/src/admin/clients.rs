@@ -27,17 +27,25 @@ const SECRET_BYTES: usize = 32;
 /// server makes the secret).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(
+    description = "`POST /admin/clients`. `client_credentials` needs a confidential client (`public` false); anything else breaking a rule of the bootstrap file is 400 too."
+)]
 pub struct NewClient {
+    #[schema(value_type = crate::http::openapi::schemas::ClientId)]
     pub client_id: String,
     #[serde(default)]
     pub public: bool,
+    #[schema(value_type = Vec<crate::http::openapi::schemas::GrantTypeName>)]
     pub grant_types: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::http::openapi::schemas::ScopeToken>)]
     pub scopes: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::http::openapi::schemas::Name>)]
     pub audiences: Vec<String>,
     /// Audiences it serves as a resource server; absent: its own `client_id`.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::http::openapi::schemas::Name>)]
     pub serves: Vec<String>,
 }
 

@@ -25,7 +25,7 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPassword {
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
     pub password: SecretString,
 }
 

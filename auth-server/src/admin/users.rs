@@ -30,21 +30,26 @@ use crate::store::UserRecord;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(value_type = crate::http::openapi::schemas::Name)]
     pub username: String,
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
     pub password: SecretString,
     /// The most this user may be granted.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::http::openapi::schemas::ScopeToken>)]
     pub scopes: Vec<String>,
 }
 
-/// `PATCH /admin/users/{username}`: each member present is changed.
+/// `PATCH /admin/users/{username}`: each member present and not `null` is changed;
+/// at least one must be.
+// No `minProperties = 1` in the schema: utoipa-gen 5.5 renders it as `maxProperties`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     #[serde(default)]
     pub disabled: Option<bool>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<crate::http::openapi::schemas::ScopeToken>>)]
     pub scopes: Option<Vec<String>>,
 }
 

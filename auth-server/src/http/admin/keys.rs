@@ -46,6 +46,8 @@ pub async fn post_rotate(state: web::Data<AppState>) -> Result<HttpResponse, Adm
 #[utoipa::path(
     post,
     path = "/admin/keys/{kid}/revoke",
+    // Unique in the document: `post_revoke` is also RFC 7009 revocation.
+    operation_id = "post_key_revoke",
     tag = "admin",
     security(("admin_bearer" = ["admin"])),
     params(("kid" = String, Path, description = "The key's id")),

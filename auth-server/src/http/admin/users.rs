@@ -43,7 +43,7 @@ pub async fn post_user(
     path = "/admin/users",
     tag = "admin",
     security(("admin_bearer" = ["admin"])),
-    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Users per page, default 100"), ("cursor" = Option<String>, Query, description = "A `next_cursor` of an earlier page")),
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Users per page, default 100"), ("cursor" = Option<String>, Query, min_length = 1, pattern = "^[A-Za-z0-9_-]+$", description = "A `next_cursor` of an earlier page, opaque; any other value is 400")),
     responses(
         (status = 200, description = "One page of users, in no particular order", body = UserList),
     )

@@ -101,6 +101,19 @@ fn admin_operations_require_the_admin_scope() {
     }
 }
 
+#[test]
+fn operation_ids_are_unique() {
+    // Clients generated from the document name their methods after these.
+    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+    let mut seen = BTreeSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let id = operation["operationId"].as_str().unwrap().to_owned();
+            assert!(seen.insert(id.clone()), "operationId {id} is used twice");
+        }
+    }
+}
+
 #[actix_web::test]
 async fn the_document_is_served_on_the_ops_listener() {
     let server = TestServer::new().await;
