@@ -13,7 +13,7 @@ use crate::store::ClientRecord;
 /// The scope a client needs to call introspection.
 pub const INTROSPECT_SCOPE: &str = "introspect";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Introspection {
     Active(Box<ActiveToken>),
@@ -21,11 +21,12 @@ pub enum Introspection {
 }
 
 /// RFC 7662 §2.2 members for an active access token.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ActiveToken {
     active: bool,
     iss: String,
     sub: String,
+    #[schema(value_type = crate::api_schemas::Audience)]
     aud: Audience,
     exp: i64,
     iat: i64,
@@ -34,9 +35,11 @@ pub struct ActiveToken {
     jti: String,
     client_id: String,
     #[serde(skip_serializing_if = "ScopeSet::is_empty")]
+    #[schema(value_type = Option<String>)]
     scope: ScopeSet,
     #[serde(skip_serializing_if = "Option::is_none")]
     sid: Option<String>,
+    #[schema(value_type = String)]
     token_type: &'static str,
     /// RFC 7662 names the user `username`; for client tokens it is absent.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod admin_cli;
+pub mod api_schemas;
 pub mod authority;
 pub mod bootstrap;
 pub mod client_auth;

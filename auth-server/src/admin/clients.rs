@@ -25,24 +25,32 @@ const SECRET_BYTES: usize = 32;
 
 /// `POST /admin/clients`: the bootstrap file's client, without secret fields (the
 /// server makes the secret).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(
+    description = "`POST /admin/clients`. `client_credentials` needs a confidential client (`public` false); anything else breaking a rule of the bootstrap file is 400 too."
+)]
 pub struct NewClient {
+    #[schema(value_type = crate::api_schemas::ClientId)]
     pub client_id: String,
     #[serde(default)]
     pub public: bool,
+    #[schema(value_type = Vec<crate::api_schemas::GrantTypeName>)]
     pub grant_types: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::api_schemas::ScopeToken>)]
     pub scopes: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::api_schemas::Name>)]
     pub audiences: Vec<String>,
     /// Audiences it serves as a resource server; absent: its own `client_id`.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::api_schemas::Name>)]
     pub serves: Vec<String>,
 }
 
 /// A client as the admin API lists it: never a secret or its hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ClientView {
     pub client_id: String,
     pub public: bool,
@@ -69,11 +77,12 @@ impl From<&ClientRecord> for ClientView {
 
 /// The creation answer: the view, plus the generated secret of a confidential
 /// client. The only time the secret is ever shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedClient {
     #[serde(flatten)]
     pub client: ClientView,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "expose")]
+    #[schema(value_type = Option<String>)]
     pub client_secret: Option<SecretString>,
 }
 

@@ -20,7 +20,7 @@ use crate::authority::Authority;
 use crate::store::{KeyState, Revocation, SigningKeyRecord};
 
 /// A signing key as the admin API shows it: its `kid`, state and dates.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct KeyView {
     pub kid: String,
     pub state: KeyState,

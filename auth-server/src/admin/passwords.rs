@@ -22,9 +22,10 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// `PUT /admin/users/{username}/password`.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPassword {
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
     pub password: SecretString,
 }
 

@@ -14,7 +14,7 @@ use crate::authority::Authority;
 use crate::store::Session;
 
 /// A live session as the admin API shows it: never its refresh token's `jti`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub sid: String,
     pub client_id: String,
@@ -25,6 +25,7 @@ pub struct SessionView {
     /// Sliding end: the session dies if not refreshed before it.
     pub idle_expires_at: i64,
     /// Space-delimited, as in a token response (RFC 6749 §3.3).
+    #[schema(value_type = String)]
     pub scope: ScopeSet,
 }
 

@@ -28,10 +28,11 @@ pub struct UserListQuery {
 }
 
 /// One page of `GET /admin/users`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserList {
     pub users: Vec<UserView>,
     /// Where the next page starts; `null` after the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

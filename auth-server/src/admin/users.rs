@@ -27,28 +27,34 @@ use crate::secret::SecretString;
 use crate::store::UserRecord;
 
 /// `POST /admin/users`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(value_type = crate::api_schemas::Name)]
     pub username: String,
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
     pub password: SecretString,
     /// The most this user may be granted.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::api_schemas::ScopeToken>)]
     pub scopes: Vec<String>,
 }
 
-/// `PATCH /admin/users/{username}`: each member present is changed.
-#[derive(Debug, Deserialize)]
+/// `PATCH /admin/users/{username}`: each member present and not `null` is changed;
+/// at least one must be.
+// No `minProperties = 1` in the schema: utoipa-gen 5.5 renders it as `maxProperties`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     #[serde(default)]
     pub disabled: Option<bool>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<crate::api_schemas::ScopeToken>>)]
     pub scopes: Option<Vec<String>>,
 }
 
 /// A user as the admin API shows it: never the password hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub username: String,
     pub scopes: Vec<String>,

@@ -79,9 +79,10 @@ impl GrantRequest {
 }
 
 /// The successful answer (RFC 6749 §5.1).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
+    #[schema(value_type = String)]
     pub token_type: &'static str,
     pub expires_in: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -89,6 +90,7 @@ pub struct TokenResponse {
     /// Omitted when nothing was granted: an empty string is not a valid scope
     /// (RFC 6749 §3.3).
     #[serde(skip_serializing_if = "ScopeSet::is_empty")]
+    #[schema(value_type = Option<String>)]
     pub scope: ScopeSet,
 }
 

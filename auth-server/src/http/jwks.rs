@@ -5,8 +5,17 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
+use super::openapi::schemas::Jwks;
 use super::AppState;
 
+/// The published signing keys; `Cache-Control: public, max-age=<AUTH_JWKS_MAX_AGE>`.
+#[utoipa::path(
+    get,
+    path = "/.well-known/jwks.json",
+    tag = "discovery",
+    responses((status = 200, description = "The JWK Set (RFC 7517 §5)", content_type = "application/jwk-set+json",
+        body = Jwks))
+)]
 pub async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {
     let keys = state.authority.tokens.keys().published().await;
     HttpResponse::Ok()

@@ -13,6 +13,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 use shared_claims::{feed_protocol, ScopeSet};
 
+use super::openapi::schemas::{Metadata, OAuthErrorBody};
 use super::{AppState, OAuthResponseError};
 use crate::authority::Authority;
 use crate::grants::GrantType;
@@ -24,6 +25,17 @@ const REBUILD_AFTER: Duration = Duration::from_secs(30);
 #[derive(Default)]
 pub struct MetadataCache(Mutex<Option<(Instant, String)>>);
 
+/// The authorization server metadata (RFC 8414 §3); `Cache-Control: public, max-age=300`.
+#[utoipa::path(
+    get,
+    path = "/.well-known/oauth-authorization-server",
+    tag = "discovery",
+    responses(
+        (status = 200, description = "The metadata", body = Metadata),
+        (status = 503, description = "The store is unreachable and no document was built yet",
+            body = OAuthErrorBody),
+    )
+)]
 pub async fn get_metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthResponseError> {
     let body = document(&state.authority, &state.metadata).await?;
     Ok(HttpResponse::Ok()
@@ -35,6 +47,18 @@ pub async fn get_metadata(state: web::Data<AppState>) -> Result<HttpResponse, OA
 /// RFC 8414 §3: for an issuer with a path (`https://host/auth`), the metadata lives at
 /// `/.well-known/oauth-authorization-server/auth`. Served here too, for a proxy that
 /// forwards that path; other paths are 404.
+#[utoipa::path(
+    get,
+    path = "/.well-known/oauth-authorization-server/{path}",
+    tag = "discovery",
+    params(("path" = String, Path, description = "The path of the issuer URL (RFC 8414 §3.1)")),
+    responses(
+        (status = 200, description = "The metadata, when `path` is the issuer's path", body = Metadata),
+        (status = 404, description = "Not the issuer's path; empty body"),
+        (status = 503, description = "The store is unreachable and no document was built yet",
+            body = OAuthErrorBody),
+    )
+)]
 pub async fn get_metadata_for_path(
     state: web::Data<AppState>,
     path: web::Path<String>,

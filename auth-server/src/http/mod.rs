@@ -10,6 +10,7 @@ mod jwks;
 mod metadata;
 pub mod metrics;
 mod oauth_response;
+pub mod openapi;
 mod revocation_feed;
 mod revoke;
 #[cfg(test)]
@@ -70,7 +71,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The operational routes, on their own listener (`AUTH_OPS_BIND`): the public port
 /// shows no counters. Health is on both, for load balancers and orchestrators alike.
 pub fn configure_ops(cfg: &mut web::ServiceConfig) {
-    cfg.configure(health_routes).service(web::resource("/metrics").route(web::get().to(metrics::get_metrics)));
+    cfg.configure(health_routes)
+        .service(web::resource("/metrics").route(web::get().to(metrics::get_metrics)))
+        .service(web::resource("/openapi.json").route(web::get().to(openapi::get_openapi)));
 }
 
 fn health_routes(cfg: &mut web::ServiceConfig) {

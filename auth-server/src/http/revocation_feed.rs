@@ -24,12 +24,37 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::client_request::authenticate;
 use super::metrics::Metrics;
+use super::openapi::schemas::OAuthErrorBody;
 use super::{AppState, OAuthResponseError};
 use crate::feed::{Catchup, RevocationFeed};
 use crate::form::FormParams;
 use crate::introspection;
 use crate::store::{ClientRecord, RevocationEvent};
 
+/// The revocation feed, as Server-Sent Events; see `shared_claims::feed_protocol`.
+#[utoipa::path(
+    get,
+    path = "/oauth2/revocations",
+    tag = "oauth",
+    security(("client_basic" = [])),
+    params(
+        ("keepalive" = Option<u64>, Query, description = "Seconds between keepalive comments; default 5,
+            raised to 1 and cut to 30"),
+        ("Last-Event-ID" = Option<String>, Header, description = "The `id` of the last event read: the stream \
+            resumes after it, or starts with a snapshot when it is too old"),
+    ),
+    responses(
+        (status = 200, description = "An endless event stream: `revocation` events, or a `snapshot-begin`,
+            `snapshot-page`s and a `snapshot-end`, then `: keepalive` comments and live `revocation` events",
+            content_type = "text/event-stream", body = String),
+        (status = 400, description = "`invalid_request`: `keepalive` is not a whole number", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`", body = OAuthErrorBody),
+        (status = 403, description = "`access_denied`: the caller is not a confidential client holding \
+            `introspect`", body = OAuthErrorBody),
+        (status = 503, description = "`temporarily_unavailable`, with `Retry-After`: the client holds as many \
+            streams as it may, or the store is unreachable", body = OAuthErrorBody),
+    )
+)]
 pub async fn get_revocations(
     req: HttpRequest,
     state: web::Data<AppState>,

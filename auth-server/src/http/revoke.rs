@@ -6,9 +6,27 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use shared_claims::OAuthError;
 
 use super::client_request::authenticated_form;
+use super::openapi::schemas::{OAuthErrorBody, SubjectTokenForm};
 use super::{AppState, OAuthResponseError};
 use crate::revocation;
 
+/// Revokes an access token, or a refresh token with its whole session (RFC 7009 §2).
+#[utoipa::path(
+    post,
+    path = "/oauth2/revoke",
+    tag = "oauth",
+    request_body(content = SubjectTokenForm, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "Revoked, or not a token of this client, or unknown (RFC 7009 §2.2); \
+            empty body"),
+        (status = 400, description = "`invalid_request`: no `token`, or a malformed body", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`", body = OAuthErrorBody),
+        (status = 500, description = "`server_error`", body = OAuthErrorBody),
+        (status = 503, description = "`temporarily_unavailable`, with `Retry-After` (RFC 7009 §2.2.1)",
+            body = OAuthErrorBody),
+    )
+)]
 pub async fn post_revoke(
     req: HttpRequest,
     payload: web::Payload,

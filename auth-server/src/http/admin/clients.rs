@@ -4,11 +4,24 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::json::{read_json, respond};
-use crate::admin::clients::{self, NewClient};
+use crate::admin::clients::{self, ClientView, CreatedClient, NewClient};
 use crate::admin::AdminError;
+use crate::http::openapi::schemas::AdminErrorBody;
 use crate::http::AppState;
 
 /// 201 with the client view and, for a confidential client, its secret (shown once).
+#[utoipa::path(
+    post,
+    path = "/admin/clients",
+    tag = "admin",
+    security(("admin_bearer" = ["admin"])),
+    request_body(content = NewClient, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created; a confidential client's `client_secret` is shown this once", body = CreatedClient),
+        (status = 409, description = "A client or user of that name exists", body = AdminErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB", body = AdminErrorBody),
+    )
+)]
 pub async fn post_client(
     req: HttpRequest,
     body: web::Payload,
@@ -20,12 +33,32 @@ pub async fn post_client(
 }
 
 /// 200 with every client; never a secret.
+#[utoipa::path(
+    get,
+    path = "/admin/clients",
+    tag = "admin",
+    security(("admin_bearer" = ["admin"])),
+    responses(
+        (status = 200, description = "Every client, by `client_id`", body = Vec<ClientView>),
+    )
+)]
 pub async fn get_clients(state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
     let list = clients::list_clients(&state.authority).await?;
     Ok(respond(StatusCode::OK, &list))
 }
 
 /// 204; 404 for an unknown client.
+#[utoipa::path(
+    delete,
+    path = "/admin/clients/{client_id}",
+    tag = "admin",
+    security(("admin_bearer" = ["admin"])),
+    params(("client_id" = String, Path, description = "The client's id")),
+    responses(
+        (status = 204, description = "Done; empty body"),
+        (status = 404, description = "No such client", body = AdminErrorBody),
+    )
+)]
 pub async fn delete_client(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
     clients::delete_client(&state.authority, &path).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -12,12 +12,12 @@
 //! ```
 
 mod auth;
-mod clients;
+pub(super) mod clients;
 mod error;
 mod json;
-mod keys;
-mod sessions;
-mod users;
+pub(super) mod keys;
+pub(super) mod sessions;
+pub(super) mod users;
 
 #[cfg(test)]
 mod tests;

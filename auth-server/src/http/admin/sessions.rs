@@ -6,10 +6,23 @@ use actix_web::{web, HttpResponse};
 
 use super::json::respond;
 use crate::admin::sessions;
+use crate::admin::sessions::SessionView;
 use crate::admin::AdminError;
+use crate::http::openapi::schemas::AdminErrorBody;
 use crate::http::AppState;
 
 /// 200 with the user's live sessions; 404 for an unknown user.
+#[utoipa::path(
+    get,
+    path = "/admin/users/{username}/sessions",
+    tag = "admin",
+    security(("admin_bearer" = ["admin"])),
+    params(("username" = String, Path, description = "The user's name")),
+    responses(
+        (status = 200, description = "The user's live sessions", body = Vec<SessionView>),
+        (status = 404, description = "No such user", body = AdminErrorBody),
+    )
+)]
 pub async fn get_user_sessions(
     path: web::Path<String>,
     state: web::Data<AppState>,
@@ -19,6 +32,17 @@ pub async fn get_user_sessions(
 }
 
 /// 204 once every session of the user is revoked; 404 for an unknown user.
+#[utoipa::path(
+    delete,
+    path = "/admin/users/{username}/sessions",
+    tag = "admin",
+    security(("admin_bearer" = ["admin"])),
+    params(("username" = String, Path, description = "The user's name")),
+    responses(
+        (status = 204, description = "Done; empty body"),
+        (status = 404, description = "No such user", body = AdminErrorBody),
+    )
+)]
 pub async fn delete_user_sessions(
     path: web::Path<String>,
     state: web::Data<AppState>,
@@ -28,6 +52,17 @@ pub async fn delete_user_sessions(
 }
 
 /// 204; 404 when no live session has that id.
+#[utoipa::path(
+    delete,
+    path = "/admin/sessions/{sid}",
+    tag = "admin",
+    security(("admin_bearer" = ["admin"])),
+    params(("sid" = String, Path, description = "A session id")),
+    responses(
+        (status = 204, description = "Done; empty body"),
+        (status = 404, description = "No live session has that id", body = AdminErrorBody),
+    )
+)]
 pub async fn delete_session(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
     sessions::revoke_session(&state.authority, &path).await?;
     Ok(HttpResponse::NoContent().finish())

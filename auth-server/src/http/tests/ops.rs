@@ -21,6 +21,8 @@ async fn metrics_are_served_on_the_ops_listener_only() {
     let server = TestServer::new().await;
     assert_eq!(status(&server, configure, "/metrics").await, 404, "no counters on the public port");
     assert_eq!(status(&server, configure_ops, "/metrics").await, 200);
+    assert_eq!(status(&server, configure, "/openapi.json").await, 404, "the document is an ops route");
+    assert_eq!(status(&server, configure_ops, "/openapi.json").await, 200);
     for path in ["/healthz", "/readyz"] {
         assert_eq!(status(&server, configure, path).await, 200, "public {path}");
         assert_eq!(status(&server, configure_ops, path).await, 200, "ops {path}");
