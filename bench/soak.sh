@@ -33,8 +33,9 @@ done
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/bench"
 if (( QUICK )); then OUT="$BENCH/results/quick"; SAMPLE=2; QUICK_FLAG=(--quick); else OUT="$BENCH/results"; SAMPLE=5; QUICK_FLAG=(); fi
-log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
-die() { printf 'soak: %s\n' "$*" >&2; exit 1; }
+NAME=soak; KEEP_LOGS="${SOAK_KEEP_LOGS:-0}"
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
 
 for tool in cargo curl openssl redis-server; do
   command -v "$tool" >/dev/null || die "$tool is needed (apt-get install -y $tool; cargo from rustup)"
@@ -42,67 +43,10 @@ done
 log "load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 
 # --- build ---------------------------------------------------------------------------
-log "building the servers (release)"
-cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" -p auth-server -p resource-server-demo
-log "building the bench tool (release)"
-cargo build --release --quiet --manifest-path "$BENCH/Cargo.toml"
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"
-TOOL="${CARGO_TARGET_DIR:-$BENCH/target}/release/bench-tool"
-
-# --- processes -------------------------------------------------------------------------
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/soak.XXXXXX")"
-PIDS=()
-cleanup() {
-  local status=$?
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [[ $status -ne 0 || "${SOAK_KEEP_LOGS:-0}" == 1 ]]; then
-    mkdir -p "$BENCH/results/logs" && cp "$TMP"/*.log "$BENCH/results/logs/" 2>/dev/null || true
-    echo "soak: server logs copied to bench/results/logs/" >&2
-  fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# start NAME COMMAND...: runs it in the background with its output in $TMP/NAME.log.
-start() {
-  local name="$1"; shift
-  "$@" >"$TMP/$name.log" 2>&1 &
-  LAST_PID=$!
-  PIDS+=("$LAST_PID")
-}
-
-# listening NAME PID: waits (30 s at most) for `listening on http://ADDR` in its log.
-listening() {
-  local name="$1" pid="$2" url=""
-  for _ in $(seq 1 300); do
-    kill -0 "$pid" 2>/dev/null || { cat "$TMP/$name.log" >&2; die "$name exited during start-up"; }
-    url="$(sed 's/\x1b\[[0-9;]*m//g' "$TMP/$name.log" | grep -o 'listening on http://127\.0\.0\.1:[0-9]*' | head -n1 | sed 's/^listening on //' || true)"
-    [[ -n "$url" ]] && { echo "$url"; return 0; }
-    sleep 0.1
-  done
-  cat "$TMP/$name.log" >&2; die "$name did not report its address within 30 s"
-}
-
-# ready URL NAME: waits (30 s at most) for 200 from URL.
-ready() {
-  for _ in $(seq 1 300); do
-    curl -sf -o /dev/null "$1" && return 0
-    sleep 0.1
-  done
-  die "$2 not ready at $1 within 30 s"
-}
+build
 
 log "starting redis-server, two auth-server replicas behind a balancer, three resource servers"
-REDIS_PORT="$("$TOOL" free-port)"
-mkdir -p "$TMP/redis"
-start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$TMP/redis"
-REDIS_PID=$LAST_PID
-for _ in $(seq 1 100); do
-  [[ "$( (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" && printf 'PING\r\n' >&3 && head -c 5 <&3) 2>/dev/null || true)" == "+PONG" ]] && break
-  sleep 0.1
-done
+start_redis
 
 # Both replicas share Redis, the key-encryption key and the issuer: the balancer's URL,
 # as behind a real load balancer. Access tokens live 60 s (not 300) so revocation
