@@ -15,8 +15,8 @@ use toml::Spanned;
 
 use crate::client_registration::ClientSpec;
 use crate::password::{is_valid_phc, PasswordError, Passwords};
-use crate::secret::SecretString;
 use crate::store::{ClientRecord, Store, StoreError, UserRecord};
+use shared_claims::Secret;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
@@ -53,7 +53,7 @@ struct BootstrapFile {
 #[serde(deny_unknown_fields)]
 struct UserEntry {
     username: String,
-    password: Option<SecretString>,
+    password: Option<Secret>,
     password_hash: Option<String>,
     #[serde(default)]
     scopes: Vec<String>,
@@ -67,7 +67,7 @@ struct ClientEntry {
     client_id: String,
     #[serde(default)]
     public: bool,
-    client_secret: Option<SecretString>,
+    client_secret: Option<Secret>,
     /// Hex SHA-256 of the secret.
     client_secret_hash: Option<String>,
     grant_types: Vec<String>,

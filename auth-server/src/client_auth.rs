@@ -9,16 +9,16 @@ use shared_claims::OAuthError;
 
 use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::form::FormParams;
-use crate::secret::SecretString;
 use crate::store::{ClientRecord, ClientStore};
+use shared_claims::Secret;
 
 /// What the request presented, before any lookup.
 #[derive(Debug)]
 pub enum ClientCredentials {
     /// `Authorization: Basic`, id and secret form-urlencoded before Base64 (§2.3.1).
-    Basic { client_id: String, secret: SecretString },
+    Basic { client_id: String, secret: Secret },
     /// `client_id` and `client_secret` in the body.
-    Post { client_id: String, secret: SecretString },
+    Post { client_id: String, secret: Secret },
     /// A public client: `client_id` only.
     Public { client_id: String },
 }
@@ -42,7 +42,7 @@ impl ClientCredentials {
         let client_id =
             body_id.ok_or_else(|| OAuthError::invalid_client("client authentication is required"))?.to_owned();
         Ok(match body_secret {
-            Some(secret) => Self::Post { client_id, secret: SecretString::new(secret) },
+            Some(secret) => Self::Post { client_id, secret: Secret::new(secret) },
             None => Self::Public { client_id },
         })
     }
@@ -89,7 +89,7 @@ impl ClientCredentials {
     }
 }
 
-fn parse_basic(header: &str) -> Result<(String, SecretString), OAuthError> {
+fn parse_basic(header: &str) -> Result<(String, Secret), OAuthError> {
     let bad = || OAuthError::invalid_client("malformed Basic authorization header").with_basic_challenge();
     let (scheme, encoded) = header.trim().split_once(' ').ok_or_else(bad)?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -103,7 +103,7 @@ fn parse_basic(header: &str) -> Result<(String, SecretString), OAuthError> {
     if id.is_empty() {
         return Err(bad());
     }
-    Ok((id, SecretString::new(secret)))
+    Ok((id, Secret::new(secret)))
 }
 
 /// RFC 6749 §2.3.1: both halves are `application/x-www-form-urlencoded` encoded.

@@ -15,15 +15,15 @@ use shared_claims::ScopeSet;
 
 use crate::crypto::sha256_hex;
 use crate::grants::GrantType;
-use crate::secret::SecretString;
 use crate::store::ClientRecord;
+use shared_claims::Secret;
 
 /// A client as an operator describes it, before any check.
 #[derive(Debug, Default)]
 pub struct ClientSpec {
     pub client_id: String,
     pub public: bool,
-    pub client_secret: Option<SecretString>,
+    pub client_secret: Option<Secret>,
     /// Hex SHA-256 of the secret.
     pub client_secret_hash: Option<String>,
     pub grant_types: Vec<String>,
@@ -96,7 +96,7 @@ mod tests {
     #[test]
     fn keeps_only_the_hash_of_a_plain_secret() {
         let record =
-            ClientSpec { client_secret: Some(SecretString::new("abc")), ..spec("svc", false, &["client_credentials"]) }
+            ClientSpec { client_secret: Some(Secret::new("abc")), ..spec("svc", false, &["client_credentials"]) }
                 .into_record()
                 .unwrap();
         assert_eq!(

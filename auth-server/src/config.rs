@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::secret::SecretString;
+use shared_claims::Secret;
 
 /// The longest access token lifetime accepted, seconds (a day).
 pub const MAX_ACCESS_TTL: i64 = 86_400;
@@ -38,17 +38,17 @@ pub struct Settings {
 
     /// Redis URL; unset means the embedded in-memory store (nothing survives a restart).
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
-    pub redis_url: Option<SecretString>,
+    pub redis_url: Option<Secret>,
 
     /// 32 random bytes, base64url: encrypts the private signing keys kept in Redis.
     #[arg(long, env = "AUTH_KEY_ENCRYPTION_KEY", hide_env_values = true)]
-    pub key_encryption_key: Option<SecretString>,
+    pub key_encryption_key: Option<Secret>,
 
     /// The previous key-encryption key, while changing `AUTH_KEY_ENCRYPTION_KEY`: keys
     /// still encrypted under it are read with it and re-saved under the current one.
     /// Set new + previous, restart every replica, then drop this.
     #[arg(long, env = "AUTH_KEY_ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
-    pub key_encryption_key_previous: Option<SecretString>,
+    pub key_encryption_key_previous: Option<Secret>,
 
     /// Seconds a signing key stays active before the next one takes over (automatic
     /// rotation), at most a year. The next key is published `AUTH_JWKS_MAX_AGE` +

@@ -29,7 +29,6 @@ pub mod login_throttle;
 pub mod password;
 pub mod revocation;
 pub mod revocation_budget;
-pub mod secret;
 pub mod startup;
 pub mod store;
 pub mod stream_slots;

@@ -24,9 +24,9 @@ mod dummy;
 use std::sync::Arc;
 
 use crate::hashing_pool::{HashingPool, Memory, PoolError};
-use crate::secret::SecretString;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use shared_claims::Secret;
 use tokio::sync::Semaphore;
 
 use self::dummy::DummyHash;
@@ -117,7 +117,7 @@ impl Passwords {
     }
 
     /// Hashes a new password into a PHC string (`$argon2id$v=19$...`).
-    pub async fn hash(&self, password: SecretString) -> Result<String, PasswordError> {
+    pub async fn hash(&self, password: Secret) -> Result<String, PasswordError> {
         self.run(move |_| hash_blocking(standard_params(), password.expose())).await?
     }
 
@@ -125,7 +125,7 @@ impl Passwords {
     /// when there is no user, so both cases cost the same (within the unknown users'
     /// share of the pool; see the module docs). Malformed stored hashes count as a
     /// mismatch.
-    pub async fn verify(&self, stored: Option<String>, password: SecretString) -> Result<bool, PasswordError> {
+    pub async fn verify(&self, stored: Option<String>, password: Secret) -> Result<bool, PasswordError> {
         let Some(stored) = stored else {
             self.verify_unknown(password).await?;
             return Ok(false);
@@ -155,7 +155,7 @@ impl Passwords {
     }
 
     /// Spends a verification on the dummy hash, if the unknown users' share has room.
-    async fn verify_unknown(&self, password: SecretString) -> Result<(), PasswordError> {
+    async fn verify_unknown(&self, password: Secret) -> Result<(), PasswordError> {
         let Ok(permit) = self.unknown_share.clone().try_acquire_owned() else {
             tracing::debug!("unknown users' share of password hashing is full: answered without hashing");
             return Ok(());
@@ -227,7 +227,7 @@ pub fn is_valid_phc(hash: &str) -> bool {
 /// Hashes a new password on the calling thread with the parameters the server uses:
 /// for the offline `auth-server admin hash-password`, whose output goes into the
 /// bootstrap file's `password_hash`.
-pub fn hash_offline(password: &SecretString) -> Result<String, PasswordError> {
+pub fn hash_offline(password: &Secret) -> Result<String, PasswordError> {
     hash_blocking(standard_params(), password.expose())
 }
 
@@ -252,18 +252,18 @@ mod tests {
     #[tokio::test]
     async fn verifies_the_right_password_only() {
         let passwords = Passwords::new(2).unwrap();
-        let hash = passwords.hash(SecretString::new("correct horse")).await.unwrap();
+        let hash = passwords.hash(Secret::new("correct horse")).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(is_valid_phc(&hash));
-        assert!(passwords.verify(Some(hash.clone()), SecretString::new("correct horse")).await.unwrap());
-        assert!(!passwords.verify(Some(hash), SecretString::new("wrong")).await.unwrap());
+        assert!(passwords.verify(Some(hash.clone()), Secret::new("correct horse")).await.unwrap());
+        assert!(!passwords.verify(Some(hash), Secret::new("wrong")).await.unwrap());
     }
 
     #[tokio::test]
     async fn unknown_users_and_broken_hashes_never_match() {
         let passwords = Passwords::new(1).unwrap();
-        assert!(!passwords.verify(None, SecretString::new("anything")).await.unwrap());
-        assert!(!passwords.verify(Some("not-a-hash".into()), SecretString::new("x")).await.unwrap());
+        assert!(!passwords.verify(None, Secret::new("anything")).await.unwrap());
+        assert!(!passwords.verify(Some("not-a-hash".into()), Secret::new("x")).await.unwrap());
         assert!(!is_valid_phc("$2b$12$abcdefghijklmnopqrstuv"));
         assert!(!is_valid_phc("$argon2id$v=19$m=4000000,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"));
     }
@@ -291,13 +291,13 @@ mod tests {
 
         // A stronger hash read at login raises it too, without holding up that login.
         let stronger = hash_with(32_768, 3, "pw");
-        assert!(passwords.verify(Some(stronger), SecretString::new("pw")).await.unwrap());
+        assert!(passwords.verify(Some(stronger), Secret::new("pw")).await.unwrap());
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while costs(&passwords.dummy_params()) != (32_768, 3, 1) {
             assert!(std::time::Instant::now() < deadline, "the dummy did not follow the login's hash");
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        assert!(!passwords.verify(None, SecretString::new("pw")).await.unwrap());
+        assert!(!passwords.verify(None, Secret::new("pw")).await.unwrap());
     }
 
     /// Occupies the pool's only thread until the returned sender is dropped or sent to.
@@ -319,14 +319,14 @@ mod tests {
     #[tokio::test]
     async fn unknown_users_use_only_their_share_of_the_pool() {
         let passwords = Passwords::new(1).unwrap();
-        let hash = passwords.hash(SecretString::new("right")).await.unwrap();
+        let hash = passwords.hash(Secret::new("right")).await.unwrap();
         let release = hold_the_thread(&passwords).await;
 
         // The unknown users' share fills up with queued dummy verifications...
         let queued: Vec<_> = (0..UNKNOWN_PER_THREAD)
             .map(|_| {
                 let passwords = passwords.clone();
-                tokio::spawn(async move { passwords.verify(None, SecretString::new("x")).await })
+                tokio::spawn(async move { passwords.verify(None, Secret::new("x")).await })
             })
             .collect();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -336,13 +336,12 @@ mod tests {
         }
         // ...past it, an unknown user is answered at once, without queueing,
         let answer =
-            tokio::time::timeout(std::time::Duration::from_secs(10), passwords.verify(None, SecretString::new("x")))
-                .await;
+            tokio::time::timeout(std::time::Duration::from_secs(10), passwords.verify(None, Secret::new("x"))).await;
         assert!(matches!(answer, Ok(Ok(false))), "{answer:?}");
         // ...while a known user still finds room, and is verified once the thread is free.
         let known = {
             let passwords = passwords.clone();
-            tokio::spawn(async move { passwords.verify(Some(hash), SecretString::new("right")).await })
+            tokio::spawn(async move { passwords.verify(Some(hash), Secret::new("right")).await })
         };
         release.send(()).unwrap();
         assert!(known.await.unwrap().unwrap());

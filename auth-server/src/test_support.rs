@@ -25,9 +25,9 @@ use crate::http::metrics::Metrics;
 use crate::http::AppState;
 use crate::keys::{generate_record, KeyRing};
 use crate::password::Passwords;
-use crate::secret::SecretString;
 use crate::store::{ClientRecord, KeyState, MemoryStore, SharedStore, SigningKeyRecord, UserRecord};
 use crate::tokens::{AccessGrant, TokenSettings, Tokens};
+use shared_claims::Secret;
 
 pub const ISSUER: &str = "http://auth.test";
 /// The key timing of the test server: the settings' defaults.
@@ -160,7 +160,7 @@ impl TestServer {
 
     /// Stores a user directly (bypassing the admin API).
     pub async fn add_user(&self, username: &str, password: &str, scopes: &str) {
-        let password_hash = self.authority.passwords.hash(SecretString::new(password)).await.unwrap();
+        let password_hash = self.authority.passwords.hash(Secret::new(password)).await.unwrap();
         let user = UserRecord {
             username: username.into(),
             password_hash,

@@ -16,10 +16,10 @@
 
 #[cfg(feature = "actix")]
 pub mod actix;
-mod secret;
+
 pub mod verify;
 
-pub use secret::Secret;
+pub use shared_claims::Secret;
 
 // Test code, shared with the demo API's tests: it panics when a test's set-up fails.
 #[cfg(any(test, feature = "test-support"))]

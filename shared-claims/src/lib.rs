@@ -16,6 +16,7 @@ pub mod jose;
 mod oauth_error;
 mod revocation;
 mod scope;
+mod secret;
 mod validation;
 
 pub use audience::Audience;
@@ -26,6 +27,7 @@ pub use error_chain::error_chain;
 pub use oauth_error::{ErrorBody, ErrorCode, OAuthError};
 pub use revocation::{Revocation, RevocationNotice};
 pub use scope::{ScopeError, ScopeSet};
+pub use secret::Secret;
 pub use validation::{is_access_token_typ, ClaimError, ClaimValidator};
 
 /// Seconds since the Unix epoch, the JWT NumericDate (RFC 7519 §2) in whole seconds.

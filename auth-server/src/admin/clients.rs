@@ -17,8 +17,8 @@ use super::AdminError;
 use crate::authority::Authority;
 use crate::client_cache;
 use crate::client_registration::ClientSpec;
-use crate::secret::SecretString;
 use crate::store::{ClientRecord, ClientStore, Revocation};
+use shared_claims::Secret;
 
 /// Bytes of randomness in a generated client secret (RFC 6749 §10.10; RFC 9700 §4.14).
 const SECRET_BYTES: usize = 32;
@@ -83,10 +83,10 @@ pub struct CreatedClient {
     pub client: ClientView,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "expose")]
     #[schema(value_type = Option<String>)]
-    pub client_secret: Option<SecretString>,
+    pub client_secret: Option<Secret>,
 }
 
-fn expose<S: Serializer>(secret: &Option<SecretString>, serializer: S) -> Result<S::Ok, S::Error> {
+fn expose<S: Serializer>(secret: &Option<Secret>, serializer: S) -> Result<S::Ok, S::Error> {
     match secret {
         Some(secret) => serializer.serialize_str(secret.expose()),
         None => serializer.serialize_none(),
@@ -94,7 +94,7 @@ fn expose<S: Serializer>(secret: &Option<SecretString>, serializer: S) -> Result
 }
 
 pub async fn create_client(authority: &Authority, new: NewClient) -> Result<CreatedClient, AdminError> {
-    let secret = (!new.public).then(|| SecretString::new(crate::crypto::random_token(SECRET_BYTES)));
+    let secret = (!new.public).then(|| Secret::new(crate::crypto::random_token(SECRET_BYTES)));
     let record = ClientSpec {
         client_id: new.client_id,
         public: new.public,

@@ -22,7 +22,7 @@
 //!   refresh, which intersects the session's scope with the user's current scopes.
 //!
 //! Passwords, client secrets and tokens are never logged: they travel in
-//! [`SecretString`](crate::secret::SecretString), whose `Debug` is a mask.
+//! [`Secret`](shared_claims::Secret), whose `Debug` is a mask.
 
 pub mod caller;
 pub mod clients;

@@ -14,7 +14,7 @@
 use super::users::find_user;
 use super::AdminError;
 use crate::authority::Authority;
-use crate::secret::SecretString;
+use shared_claims::Secret;
 
 /// NIST SP 800-63B §5.1.1.2: memorized secrets of at least 8 characters.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -26,10 +26,10 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 #[serde(deny_unknown_fields)]
 pub struct NewPassword {
     #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
-    pub password: SecretString,
+    pub password: Secret,
 }
 
-pub fn check_new_password(password: &SecretString) -> Result<(), AdminError> {
+pub fn check_new_password(password: &Secret) -> Result<(), AdminError> {
     let value = password.expose();
     if value.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AdminError::invalid(format!("password must be at least {MIN_PASSWORD_CHARS} characters")));
@@ -62,7 +62,7 @@ mod tests {
 
     #[test]
     fn follows_nist_lengths() {
-        let check = |p: &str| check_new_password(&SecretString::new(p)).is_ok();
+        let check = |p: &str| check_new_password(&Secret::new(p)).is_ok();
         assert!(!check("1234567"));
         assert!(check("12345678"));
         assert!(check("éééééééé"));

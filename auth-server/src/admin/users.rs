@@ -23,8 +23,8 @@ use shared_claims::ScopeSet;
 use super::passwords::check_new_password;
 use super::AdminError;
 use crate::authority::Authority;
-use crate::secret::SecretString;
 use crate::store::UserRecord;
+use shared_claims::Secret;
 
 /// `POST /admin/users`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -33,7 +33,7 @@ pub struct NewUser {
     #[schema(value_type = crate::api_schemas::Name)]
     pub username: String,
     #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
-    pub password: SecretString,
+    pub password: Secret,
     /// The most this user may be granted.
     #[serde(default)]
     #[schema(value_type = Vec<crate::api_schemas::ScopeToken>)]

@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use super::CliError;
-use crate::secret::SecretString;
+use shared_claims::Secret;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -20,12 +20,12 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct AdminApi {
     http: reqwest::Client,
     base: String,
-    token: SecretString,
+    token: Secret,
 }
 
 impl AdminApi {
     /// Checks `url`, then obtains a token for `client_id`.
-    pub async fn login(url: &str, client_id: &str, secret: &SecretString) -> Result<Self, CliError> {
+    pub async fn login(url: &str, client_id: &str, secret: &Secret) -> Result<Self, CliError> {
         let base = base_url(url)?;
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
@@ -50,7 +50,7 @@ impl AdminApi {
         let Some(token) = body.get("access_token").and_then(Value::as_str) else {
             return Err(CliError::Unreachable("the token endpoint answered without an access token".into()));
         };
-        Ok(AdminApi { http, base, token: SecretString::new(token) })
+        Ok(AdminApi { http, base, token: Secret::new(token) })
     }
 
     /// Sends one admin request; the JSON answer (`Null` for 204).
@@ -89,7 +89,7 @@ fn base_url(url: &str) -> Result<String, CliError> {
 }
 
 /// `client_secret_basic`: id and secret form-urlencoded before Base64 (RFC 6749 §2.3.1).
-fn basic_authorization(client_id: &str, secret: &SecretString) -> String {
+fn basic_authorization(client_id: &str, secret: &Secret) -> String {
     let encode = |value: &str| form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
     format!("Basic {}", STANDARD.encode(format!("{}:{}", encode(client_id), encode(secret.expose()))))
 }
@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn basic_credentials_are_form_encoded_first() {
-        let header = basic_authorization("partner+app%", &SecretString::new("p@ss word"));
+        let header = basic_authorization("partner+app%", &Secret::new("p@ss word"));
         let decoded = STANDARD.decode(header.strip_prefix("Basic ").unwrap()).unwrap();
         assert_eq!(String::from_utf8(decoded).unwrap(), "partner%2Bapp%25:p%40ss+word");
     }

@@ -12,7 +12,7 @@ use super::offline;
 use super::render::{render, Shape};
 use super::secrets::{client_secret, SecretInput};
 use super::CliError;
-use crate::secret::SecretString;
+use shared_claims::Secret;
 
 /// What a successful command prints: `stdout`, and a note for stderr.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -74,7 +74,7 @@ pub async fn execute<R: BufRead>(
 }
 
 /// The request of every command but `users list` and the offline ones.
-pub fn plan(command: Command, password: Option<SecretString>) -> Result<Call, CliError> {
+pub fn plan(command: Command, password: Option<Secret>) -> Result<Call, CliError> {
     let call = |method, path: String, body, show| Ok(Call { method, path, body, show });
     let user = |name: &str| format!("/admin/users/{}", segment(name));
     let password = || {
@@ -194,7 +194,7 @@ mod tests {
     }
 
     fn planned(args: &[&str], password: Option<&str>) -> Call {
-        plan(command(args), password.map(SecretString::new)).unwrap()
+        plan(command(args), password.map(Secret::new)).unwrap()
     }
 
     #[test]

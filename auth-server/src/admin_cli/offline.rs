@@ -37,15 +37,15 @@ pub fn hash_client_secret<R: BufRead>(input: &mut SecretInput<R>) -> Result<(Str
 mod tests {
     use super::*;
     use crate::password::Passwords;
-    use crate::secret::SecretString;
+    use shared_claims::Secret;
 
     #[tokio::test]
     async fn password_hashes_verify_on_the_server() {
         let hash = hash_password(&mut SecretInput::piped("correct horse\n".as_bytes())).unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
         let passwords = Passwords::new(1).unwrap();
-        assert!(passwords.verify(Some(hash.clone()), SecretString::new("correct horse")).await.unwrap());
-        assert!(!passwords.verify(Some(hash), SecretString::new("correct horse\n")).await.unwrap());
+        assert!(passwords.verify(Some(hash.clone()), Secret::new("correct horse")).await.unwrap());
+        assert!(!passwords.verify(Some(hash), Secret::new("correct horse\n")).await.unwrap());
     }
 
     #[test]

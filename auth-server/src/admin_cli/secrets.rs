@@ -5,7 +5,7 @@
 use std::io::{self, BufRead, IsTerminal, Write};
 
 use super::CliError;
-use crate::secret::SecretString;
+use shared_claims::Secret;
 
 /// The admin client's secret, when not read from standard input.
 pub const CLIENT_SECRET_VAR: &str = "AUTH_ADMIN_CLIENT_SECRET";
@@ -33,18 +33,18 @@ impl<R: BufRead> SecretInput<R> {
     }
 
     /// One secret; `what` names it in the prompt and in errors.
-    pub fn read(&mut self, what: &str) -> Result<SecretString, CliError> {
+    pub fn read(&mut self, what: &str) -> Result<Secret, CliError> {
         let line = if self.interactive { prompt_hidden(&format!("{what}: "))? } else { self.next_line(what)? };
         let secret = line.strip_suffix('\n').unwrap_or(&line);
         let secret = secret.strip_suffix('\r').unwrap_or(secret);
         if secret.is_empty() {
             return Err(CliError::Usage(format!("{what}: empty")));
         }
-        Ok(SecretString::new(secret))
+        Ok(Secret::new(secret))
     }
 
     /// A new secret: asked twice at a terminal, so a typo does not become the password.
-    pub fn read_new(&mut self, what: &str) -> Result<SecretString, CliError> {
+    pub fn read_new(&mut self, what: &str) -> Result<Secret, CliError> {
         let secret = self.read(what)?;
         if self.interactive && self.read(&format!("{what} (again)"))? != secret {
             return Err(CliError::Usage(format!("{what}: the two entries differ")));
@@ -67,9 +67,9 @@ pub fn client_secret<R: BufRead>(
     env: Option<String>,
     input: &mut SecretInput<R>,
     client_id: &str,
-) -> Result<SecretString, CliError> {
+) -> Result<Secret, CliError> {
     match env.filter(|value| !value.is_empty()) {
-        Some(value) => Ok(SecretString::new(value)),
+        Some(value) => Ok(Secret::new(value)),
         None => input.read(&format!("client secret of {client_id}")),
     }
 }

@@ -25,8 +25,8 @@ use shared_claims::{ErrorCode, OAuthError, ScopeSet};
 
 use crate::authority::Authority;
 use crate::form::FormParams;
-use crate::secret::SecretString;
 use crate::store::ClientRecord;
+use shared_claims::Secret;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GrantType {
@@ -63,9 +63,9 @@ pub struct TokenRequest {
 
 #[derive(Debug)]
 pub enum GrantRequest {
-    Password { username: String, password: SecretString },
+    Password { username: String, password: Secret },
     ClientCredentials,
-    RefreshToken { refresh_token: SecretString },
+    RefreshToken { refresh_token: Secret },
 }
 
 impl GrantRequest {
@@ -114,14 +114,11 @@ impl TokenRequest {
                         crate::validation::MAX_USERNAME_BYTES
                     )));
                 }
-                GrantRequest::Password {
-                    username: username.to_owned(),
-                    password: SecretString::new(required("password")?),
-                }
+                GrantRequest::Password { username: username.to_owned(), password: Secret::new(required("password")?) }
             }
             Some(GrantType::ClientCredentials) => GrantRequest::ClientCredentials,
             Some(GrantType::RefreshToken) => {
-                GrantRequest::RefreshToken { refresh_token: SecretString::new(required("refresh_token")?) }
+                GrantRequest::RefreshToken { refresh_token: Secret::new(required("refresh_token")?) }
             }
             None => {
                 return Err(OAuthError::new(

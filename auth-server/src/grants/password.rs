@@ -17,14 +17,14 @@ use shared_claims::{OAuthError, ScopeSet};
 use super::{policy, session_tokens, TokenResponse};
 use crate::authority::Authority;
 use crate::crypto::random_id;
-use crate::secret::SecretString;
 use crate::store::{ClientRecord, Session};
+use shared_claims::Secret;
 
 pub async fn issue(
     authority: &Authority,
     client: &ClientRecord,
     username: &str,
-    password: SecretString,
+    password: Secret,
     requested_scope: Option<&str>,
     resources: &[String],
     client_address: Option<IpAddr>,

@@ -18,15 +18,15 @@ use shared_claims::OAuthError;
 use super::{in_doubt, policy, session_tokens, TokenResponse};
 use crate::authority::Authority;
 use crate::crypto::random_id;
-use crate::secret::SecretString;
 use crate::store::{decide_rotation, ClientRecord, RotateOutcome, Rotation, StoreError};
+use shared_claims::Secret;
 
 const INVALID: &str = "the refresh token is invalid, expired or revoked";
 
 pub async fn issue(
     authority: &Authority,
     client: &ClientRecord,
-    refresh_token: SecretString,
+    refresh_token: Secret,
     requested_scope: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let now = shared_claims::unix_now();

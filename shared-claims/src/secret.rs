@@ -1,9 +1,10 @@
-//! A secret string that cannot be printed by accident.
+//! A secret string (a password, a client secret, a key) that cannot be printed by
+//! accident: one type for every party.
 
 use std::fmt;
 use std::str::FromStr;
 
-/// Holds a credential (e.g. `RS_CLIENT_SECRET`). `Debug` and `Display` print
+/// Holds a credential (a user's password, a client secret, `RS_CLIENT_SECRET`). `Debug` and `Display` print
 /// `[redacted]`, so a settings struct or an error can be logged whole without leaking
 /// it; the value is reached only through [`Secret::expose`], which is easy to grep for.
 #[derive(Clone, PartialEq, Eq)]
@@ -33,6 +34,13 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
+    }
+}
+
+/// Settings files and JSON bodies carry secrets as plain strings.
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Secret::new)
     }
 }
 
