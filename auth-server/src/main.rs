@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
-use auth_server::config::Settings;
-use auth_server::startup::Application;
+use auth_server::setup::config::Settings;
+use auth_server::setup::startup::Application;
 
 #[actix_web::main]
 async fn main() -> ExitCode {

@@ -19,14 +19,14 @@ use serde_json::Value;
 use shared_claims::ScopeSet;
 use tokio::sync::OnceCell;
 
-use crate::authority::Authority;
-use crate::feed::RevocationFeed;
+use crate::crypto::password::Passwords;
 use crate::http::metrics::Metrics;
 use crate::http::AppState;
 use crate::keys::{generate_record, KeyRing};
-use crate::password::Passwords;
+use crate::oauth::authority::Authority;
+use crate::oauth::feed::RevocationFeed;
+use crate::oauth::tokens::{AccessGrant, TokenSettings, Tokens};
 use crate::store::{ClientRecord, KeyState, MemoryStore, SharedStore, SigningKeyRecord, UserRecord};
-use crate::tokens::{AccessGrant, TokenSettings, Tokens};
 use shared_claims::Secret;
 
 pub const ISSUER: &str = "http://auth.test";
@@ -101,11 +101,11 @@ impl TestServer {
             Tokens::new(keys, settings),
             Passwords::new(1).unwrap(),
             feed,
-            crate::login_throttle::LoginThrottle::new(
+            crate::oauth::login_throttle::LoginThrottle::new(
                 std::num::NonZeroU32::new(1_000).unwrap(),
                 std::num::NonZeroU32::new(1_000).unwrap(),
             ),
-            crate::revocation_budget::RevocationBudget::default(),
+            crate::oauth::revocation_budget::RevocationBudget::default(),
             key_policy,
         );
         Self { authority }

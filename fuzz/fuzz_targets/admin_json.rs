@@ -12,8 +12,8 @@ use auth_server::admin::clients::{ClientView, NewClient};
 use auth_server::admin::passwords::{check_new_password, NewPassword};
 use auth_server::admin::users::{NewUser, UserPatch};
 use auth_server::admin::AdminError;
-use auth_server::client_registration::ClientSpec;
 use auth_server::http::{admin_check_media_type, admin_parse_body};
+use auth_server::oauth::client_registration::ClientSpec;
 use libfuzzer_sys::fuzz_target;
 use shared_claims::ScopeSet;
 
@@ -44,7 +44,7 @@ fn refused(err: AdminError) {
 fn new_user(body: &[u8]) {
     let Some(new) = parse::<NewUser>(body) else { return };
     let _ = check_new_password(&new.password).map_err(refused);
-    if auth_server::validation::check_username(&new.username).is_ok() {
+    if auth_server::oauth::validation::check_username(&new.username).is_ok() {
         if let Ok(scopes) = ScopeSet::from_tokens(&new.scopes) {
             scopes_round_trip(&scopes);
         }

@@ -7,8 +7,8 @@
 
 #![no_main]
 
-use auth_server::client_auth::ClientCredentials;
-use auth_server::form::FormParams;
+use auth_server::oauth::client_auth::ClientCredentials;
+use auth_server::oauth::form::FormParams;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use auth_server::bootstrap::{Bootstrap, BootstrapError};
+use auth_server::setup::bootstrap::{Bootstrap, BootstrapError};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

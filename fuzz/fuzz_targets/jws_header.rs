@@ -9,7 +9,7 @@
 
 #![no_main]
 
-use auth_server::jws::{encode_header, UnverifiedJws};
+use auth_server::crypto::jws::{encode_header, UnverifiedJws};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;

@@ -7,8 +7,8 @@
 
 #![no_main]
 
-use auth_server::form::{FormError, FormParams};
 use auth_server::grants::{GrantRequest, TokenRequest};
+use auth_server::oauth::form::{FormError, FormParams};
 use libfuzzer_sys::fuzz_target;
 
 const MULTI: &[&str] = &["resource"];

@@ -16,7 +16,7 @@
 
 use shared_claims::{AccessClaims, BearerError};
 
-use crate::authority::Authority;
+use crate::oauth::authority::Authority;
 
 /// The scope the admin API requires.
 pub const ADMIN_SCOPE: &str = "admin";

@@ -14,9 +14,9 @@
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::AdminError;
-use crate::authority::Authority;
-use crate::client_cache;
-use crate::client_registration::ClientSpec;
+use crate::oauth::authority::Authority;
+use crate::oauth::client_cache;
+use crate::oauth::client_registration::ClientSpec;
 use crate::store::{ClientRecord, ClientStore, Revocation};
 use shared_claims::Secret;
 
@@ -31,21 +31,21 @@ const SECRET_BYTES: usize = 32;
     description = "`POST /admin/clients`. `client_credentials` needs a confidential client (`public` false); anything else breaking a rule of the bootstrap file is 400 too."
 )]
 pub struct NewClient {
-    #[schema(value_type = crate::api_schemas::ClientId)]
+    #[schema(value_type = crate::oauth::api_schemas::ClientId)]
     pub client_id: String,
     #[serde(default)]
     pub public: bool,
-    #[schema(value_type = Vec<crate::api_schemas::GrantTypeName>)]
+    #[schema(value_type = Vec<crate::oauth::api_schemas::GrantTypeName>)]
     pub grant_types: Vec<String>,
     #[serde(default)]
-    #[schema(value_type = Vec<crate::api_schemas::ScopeToken>)]
+    #[schema(value_type = Vec<crate::oauth::api_schemas::ScopeToken>)]
     pub scopes: Vec<String>,
     #[serde(default)]
-    #[schema(value_type = Vec<crate::api_schemas::Name>)]
+    #[schema(value_type = Vec<crate::oauth::api_schemas::Name>)]
     pub audiences: Vec<String>,
     /// Audiences it serves as a resource server; absent: its own `client_id`.
     #[serde(default)]
-    #[schema(value_type = Vec<crate::api_schemas::Name>)]
+    #[schema(value_type = Vec<crate::oauth::api_schemas::Name>)]
     pub serves: Vec<String>,
 }
 

@@ -11,8 +11,8 @@
 //! | `Unavailable`    | 503    | `temporarily_unavailable` |
 //! | `Store`, `Internal` | 500 | `server_error`            |
 
+use crate::crypto::password::PasswordError;
 use crate::keys::KeyError;
-use crate::password::PasswordError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]

@@ -16,7 +16,7 @@
 use serde::Serialize;
 
 use super::AdminError;
-use crate::authority::Authority;
+use crate::oauth::authority::Authority;
 use crate::store::{KeyState, Revocation, SigningKeyRecord};
 
 /// A signing key as the admin API shows it: its `kid`, state and dates.

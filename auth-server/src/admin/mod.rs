@@ -1,5 +1,5 @@
 //! The admin API's logic (users, sessions, clients, keys), free of any
-//! web framework: each operation takes the [`Authority`](crate::authority::Authority)
+//! web framework: each operation takes the [`Authority`](crate::oauth::authority::Authority)
 //! and parsed input and returns a view or an [`AdminError`]. `http::admin` reads
 //! requests, authenticates the caller with [`caller::authorize`] and renders answers.
 //!
@@ -34,3 +34,11 @@ pub mod user_listing;
 pub mod users;
 
 pub use error::AdminError;
+
+use crate::oauth::authority::Authority;
+use crate::store::UserRecord;
+
+/// The stored user, or 404: what every per-user operation looks up first.
+async fn find_user(authority: &Authority, username: &str) -> Result<UserRecord, AdminError> {
+    authority.store.user(username).await?.ok_or_else(|| AdminError::not_found(format!("no user {username:?}")))
+}

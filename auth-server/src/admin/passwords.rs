@@ -11,9 +11,9 @@
 //! `iat < now`. A login with the new password in the same second gets `iat = now`
 //! and is not affected.
 
-use super::users::find_user;
+use super::find_user;
 use super::AdminError;
-use crate::authority::Authority;
+use crate::oauth::authority::Authority;
 use shared_claims::Secret;
 
 /// NIST SP 800-63B §5.1.1.2: memorized secrets of at least 8 characters.

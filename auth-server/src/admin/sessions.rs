@@ -8,9 +8,9 @@
 use serde::Serialize;
 use shared_claims::ScopeSet;
 
-use super::users::find_user;
+use super::find_user;
 use super::AdminError;
-use crate::authority::Authority;
+use crate::oauth::authority::Authority;
 use crate::store::Session;
 
 /// A live session as the admin API shows it: never its refresh token's `jti`.

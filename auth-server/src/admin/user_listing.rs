@@ -10,9 +10,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use super::users::{find_user, UserView};
+use super::find_user;
+use super::users::UserView;
 use super::AdminError;
-use crate::authority::Authority;
+use crate::oauth::authority::Authority;
 
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 pub const MAX_PAGE_SIZE: usize = 500;

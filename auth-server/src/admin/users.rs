@@ -20,9 +20,10 @@
 use serde::{Deserialize, Serialize};
 use shared_claims::ScopeSet;
 
+use super::find_user;
 use super::passwords::check_new_password;
 use super::AdminError;
-use crate::authority::Authority;
+use crate::oauth::authority::Authority;
 use crate::store::UserRecord;
 use shared_claims::Secret;
 
@@ -30,13 +31,13 @@ use shared_claims::Secret;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
-    #[schema(value_type = crate::api_schemas::Name)]
+    #[schema(value_type = crate::oauth::api_schemas::Name)]
     pub username: String,
     #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
     pub password: Secret,
     /// The most this user may be granted.
     #[serde(default)]
-    #[schema(value_type = Vec<crate::api_schemas::ScopeToken>)]
+    #[schema(value_type = Vec<crate::oauth::api_schemas::ScopeToken>)]
     pub scopes: Vec<String>,
 }
 
@@ -49,7 +50,7 @@ pub struct UserPatch {
     #[serde(default)]
     pub disabled: Option<bool>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<crate::api_schemas::ScopeToken>>)]
+    #[schema(value_type = Option<Vec<crate::oauth::api_schemas::ScopeToken>>)]
     pub scopes: Option<Vec<String>>,
 }
 
@@ -72,7 +73,7 @@ impl From<&UserRecord> for UserView {
 }
 
 pub async fn create_user(authority: &Authority, new: NewUser) -> Result<UserView, AdminError> {
-    crate::validation::check_username(&new.username).map_err(AdminError::InvalidRequest)?;
+    crate::oauth::validation::check_username(&new.username).map_err(AdminError::InvalidRequest)?;
     let scopes = parse_scopes(&new.scopes)?;
     check_new_password(&new.password)?;
     // Cheap early answer before the deliberately slow hash; insert_user decides.
@@ -127,11 +128,6 @@ pub async fn delete_user(authority: &Authority, username: &str) -> Result<(), Ad
     authority.store.delete_user(username).await?;
     tracing::info!(username, sessions, "admin: user deleted, everything of it revoked");
     Ok(())
-}
-
-/// The stored user, or 404.
-pub(super) async fn find_user(authority: &Authority, username: &str) -> Result<UserRecord, AdminError> {
-    authority.store.user(username).await?.ok_or_else(|| AdminError::not_found(format!("no user {username:?}")))
 }
 
 fn parse_scopes(scopes: &[String]) -> Result<ScopeSet, AdminError> {

@@ -6,8 +6,8 @@ use std::io::BufRead;
 use super::secrets::SecretInput;
 use super::CliError;
 use crate::admin::passwords::check_new_password;
+use crate::crypto::password::{hash_offline, is_valid_phc};
 use crate::crypto::sha256_hex;
-use crate::password::{hash_offline, is_valid_phc};
 
 /// An Argon2id PHC string, with the server's parameters, of a password that follows
 /// the admin API's rules.
@@ -36,7 +36,7 @@ pub fn hash_client_secret<R: BufRead>(input: &mut SecretInput<R>) -> Result<(Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::password::Passwords;
+    use crate::crypto::password::Passwords;
     use shared_claims::Secret;
 
     #[tokio::test]
@@ -65,7 +65,7 @@ mod tests {
             "[[clients]]\nclient_id = \"svc\"\nclient_secret_hash = \"{hash}\"\ngrant_types = [\"client_credentials\"]\n"
         );
         let store = crate::store::MemoryStore::new();
-        let boot = crate::bootstrap::Bootstrap::parse(&toml, std::path::Path::new("b.toml")).unwrap();
+        let boot = crate::setup::bootstrap::Bootstrap::parse(&toml, std::path::Path::new("b.toml")).unwrap();
         boot.apply(&store, &Passwords::new(1).unwrap()).await.unwrap();
         let client = crate::store::ClientStore::client(&store, "svc").await.unwrap().unwrap();
         assert_eq!(client.secret_sha256.as_deref(), Some(hash.as_str()));

@@ -4,9 +4,9 @@
 use shared_claims::OAuthError;
 
 use super::{policy, TokenResponse};
-use crate::authority::Authority;
+use crate::oauth::authority::Authority;
+use crate::oauth::tokens::AccessGrant;
 use crate::store::ClientRecord;
-use crate::tokens::AccessGrant;
 
 pub async fn issue(
     authority: &Authority,

@@ -23,8 +23,8 @@ use std::net::IpAddr;
 use serde::Serialize;
 use shared_claims::{ErrorCode, OAuthError, ScopeSet};
 
-use crate::authority::Authority;
-use crate::form::FormParams;
+use crate::oauth::authority::Authority;
+use crate::oauth::form::FormParams;
 use crate::store::ClientRecord;
 use shared_claims::Secret;
 
@@ -108,10 +108,10 @@ impl TokenRequest {
                 // No user can have such a name (`validation::check_username`): refused
                 // as malformed (RFC 6749 §5.2) before any throttle, store or hashing
                 // work, which tells nothing about existing users.
-                if username.len() > crate::validation::MAX_USERNAME_BYTES {
+                if username.len() > crate::oauth::validation::MAX_USERNAME_BYTES {
                     return Err(OAuthError::invalid_request(format!(
                         "username must be at most {} bytes",
-                        crate::validation::MAX_USERNAME_BYTES
+                        crate::oauth::validation::MAX_USERNAME_BYTES
                     )));
                 }
                 GrantRequest::Password { username: username.to_owned(), password: Secret::new(required("password")?) }

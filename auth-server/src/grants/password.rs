@@ -2,7 +2,7 @@
 //! Creates a session; answers with an access token and the session's refresh token.
 //! RFC 9700 §2.4 says this grant MUST NOT be used; it is kept, for compatibility, for
 //! first-party apps only, so register it for nothing else, and the server throttles
-//! guessing ([`crate::login_throttle`]).
+//! guessing ([`crate::oauth::login_throttle`]).
 //!
 //! ```text
 //! issue ─► policy (client scope, audiences) ─► LoginThrottle::check ─► store.user
@@ -15,8 +15,8 @@ use std::net::IpAddr;
 use shared_claims::{OAuthError, ScopeSet};
 
 use super::{policy, session_tokens, TokenResponse};
-use crate::authority::Authority;
 use crate::crypto::random_id;
+use crate::oauth::authority::Authority;
 use crate::store::{ClientRecord, Session};
 use shared_claims::Secret;
 

@@ -16,8 +16,8 @@
 use shared_claims::OAuthError;
 
 use super::{in_doubt, policy, session_tokens, TokenResponse};
-use crate::authority::Authority;
 use crate::crypto::random_id;
+use crate::oauth::authority::Authority;
 use crate::store::{decide_rotation, ClientRecord, RotateOutcome, Rotation, StoreError};
 use shared_claims::Secret;
 

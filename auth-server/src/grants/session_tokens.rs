@@ -4,9 +4,9 @@
 use shared_claims::{OAuthError, ScopeSet};
 
 use super::TokenResponse;
-use crate::authority::Authority;
+use crate::oauth::authority::Authority;
+use crate::oauth::tokens::AccessGrant;
 use crate::store::Session;
-use crate::tokens::AccessGrant;
 
 /// Mints both tokens. `scope` is what this access token carries, which a refresh
 /// may narrow below the session's scope (RFC 6749 §6).

@@ -7,9 +7,9 @@ use actix_web::{web, HttpRequest};
 use shared_claims::OAuthError;
 
 use super::form_body::read_form;
-use crate::authority::Authority;
-use crate::client_auth::ClientCredentials;
-use crate::form::FormParams;
+use crate::oauth::authority::Authority;
+use crate::oauth::client_auth::ClientCredentials;
+use crate::oauth::form::FormParams;
 use crate::store::ClientRecord;
 
 /// The form (names in `multi` may repeat) and the authenticated client.

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 use shared_claims::OAuthError;
 
-use crate::form::FormParams;
+use crate::oauth::form::FormParams;
 
 /// Far above any legitimate token request; small enough that nobody can make us
 /// buffer much.

@@ -8,7 +8,7 @@ use shared_claims::OAuthError;
 use super::client_request::authenticated_form;
 use super::openapi::schemas::{OAuthErrorBody, SubjectTokenForm};
 use super::{AppState, OAuthResponseError};
-use crate::introspection::{self, Introspection};
+use crate::oauth::introspection::{self, Introspection};
 
 /// The state and claims of a token meant for the caller (RFC 7662 §2).
 #[utoipa::path(

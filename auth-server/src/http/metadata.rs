@@ -15,9 +15,9 @@ use shared_claims::{feed_protocol, ScopeSet};
 
 use super::openapi::schemas::{Metadata, OAuthErrorBody};
 use super::{AppState, OAuthResponseError};
-use crate::authority::Authority;
 use crate::grants::GrantType;
-use crate::introspection::INTROSPECT_SCOPE;
+use crate::oauth::authority::Authority;
+use crate::oauth::introspection::INTROSPECT_SCOPE;
 
 const REBUILD_AFTER: Duration = Duration::from_secs(30);
 

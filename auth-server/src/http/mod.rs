@@ -29,7 +29,7 @@ pub use server_kit::TrustedProxies;
 #[doc(hidden)]
 pub use admin::{check_media_type as admin_check_media_type, parse_body as admin_parse_body};
 
-use crate::authority::Authority;
+use crate::oauth::authority::Authority;
 
 /// What every handler can reach.
 pub struct AppState {

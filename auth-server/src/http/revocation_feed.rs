@@ -26,9 +26,9 @@ use super::client_request::authenticate;
 use super::metrics::Metrics;
 use super::openapi::schemas::OAuthErrorBody;
 use super::{AppState, OAuthResponseError};
-use crate::feed::{Catchup, RevocationFeed};
-use crate::form::FormParams;
-use crate::introspection;
+use crate::oauth::feed::{Catchup, RevocationFeed};
+use crate::oauth::form::FormParams;
+use crate::oauth::introspection;
 use crate::store::{ClientRecord, RevocationEvent};
 
 /// The revocation feed, as Server-Sent Events; see `shared_claims::feed_protocol`.

@@ -8,7 +8,7 @@ use shared_claims::OAuthError;
 use super::client_request::authenticated_form;
 use super::openapi::schemas::{OAuthErrorBody, SubjectTokenForm};
 use super::{AppState, OAuthResponseError};
-use crate::revocation;
+use crate::oauth::revocation;
 
 /// Revokes an access token, or a refresh token with its whole session (RFC 7009 §2).
 #[utoipa::path(

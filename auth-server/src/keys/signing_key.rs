@@ -9,7 +9,7 @@ use serde::Serialize;
 use shared_claims::{ACCESS_TOKEN_TYP, REFRESH_TOKEN_TYP};
 
 use super::KeyError;
-use crate::jws::{self, JwsError};
+use crate::crypto::jws::{self, JwsError};
 use crate::store::{KeyState, SigningKeyRecord};
 
 /// RFC 7518 §3.3 and RFC 8725 §3.5: RSA keys of at least 2048 bits.

@@ -15,9 +15,9 @@ use shared_claims::ScopeSet;
 use tokio::sync::OnceCell;
 
 use super::*;
-use crate::jws::JwsError;
+use crate::crypto::jws::JwsError;
+use crate::oauth::tokens::{AccessGrant, TokenError, TokenSettings, Tokens};
 use crate::store::{MemoryStore, Revocation, RevocationEvent};
-use crate::tokens::{AccessGrant, TokenError, TokenSettings, Tokens};
 
 const T0: i64 = 1_700_000_000;
 const ACCESS_TTL: i64 = 300;
@@ -373,7 +373,7 @@ async fn a_key_that_never_signed_leaves_when_superseded_and_its_replicas_sign_wi
 
 #[tokio::test]
 async fn a_withdrawn_key_verifies_refresh_tokens_only() {
-    use crate::tokens::RefreshClaims;
+    use crate::oauth::tokens::RefreshClaims;
     let store = store().await;
     let replica = Replica::start(&store, T0).await;
     replica.token(T0).await;

@@ -2,8 +2,8 @@
 
 use shared_claims::{ErrorCode, OAuthError};
 
-use crate::form::FormParams;
 use crate::grants::TokenRequest;
+use crate::oauth::form::FormParams;
 
 fn password_request(username: &str) -> Result<TokenRequest, OAuthError> {
     let body =

@@ -4,7 +4,7 @@
 use actix_web::test::TestRequest;
 
 use super::TestServer;
-use crate::revocation_budget::REVOCATIONS_PER_MINUTE;
+use crate::oauth::revocation_budget::REVOCATIONS_PER_MINUTE;
 use crate::store::Revocation;
 
 async fn revoke(server: &TestServer, token: &str) {

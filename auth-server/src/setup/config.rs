@@ -116,7 +116,7 @@ pub struct Settings {
     /// it, revoking one of its access tokens revokes the whole session. A client's
     /// tokens without a session have the same budget per client; past it, 503. Bounds
     /// the revocations in force, which every resource server holds.
-    #[arg(long, env = "AUTH_REVOCATIONS_PER_MINUTE", default_value_t = std::num::NonZeroU32::new(crate::revocation_budget::REVOCATIONS_PER_MINUTE).expect("non-zero"))]
+    #[arg(long, env = "AUTH_REVOCATIONS_PER_MINUTE", default_value_t = std::num::NonZeroU32::new(crate::oauth::revocation_budget::REVOCATIONS_PER_MINUTE).expect("non-zero"))]
     pub revocations_per_minute: std::num::NonZeroU32,
 
     /// Failed password-grant attempts allowed per client address (IPv6: per /64) per
@@ -133,7 +133,7 @@ pub struct Settings {
     /// Revocation feed streams one client may hold open at once (a fleet of resource
     /// servers sharing one client needs one each, plus a few reconnecting); past it,
     /// 503 with `Retry-After`.
-    #[arg(long, env = "AUTH_FEED_MAX_STREAMS_PER_CLIENT", default_value_t = crate::stream_slots::DEFAULT_MAX_STREAMS_PER_CLIENT as u16, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, env = "AUTH_FEED_MAX_STREAMS_PER_CLIENT", default_value_t = crate::oauth::stream_slots::DEFAULT_MAX_STREAMS_PER_CLIENT as u16, value_parser = clap::value_parser!(u16).range(1..))]
     pub feed_max_streams_per_client: u16,
 
     /// Log format: `text` or `json`.
@@ -170,7 +170,7 @@ mod tests {
 
     #[test]
     fn every_setting_is_in_the_readme() {
-        let missing = server_kit::settings::undocumented::<Settings>(include_str!("../../README.md"));
+        let missing = server_kit::settings::undocumented::<Settings>(include_str!("../../../README.md"));
         assert!(missing.is_empty(), "settings missing from README.md's tables: {missing:?}");
     }
 

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use shared_claims::ScopeSet;
 use toml::Spanned;
 
-use crate::client_registration::ClientSpec;
-use crate::password::{is_valid_phc, PasswordError, Passwords};
+use crate::crypto::password::{is_valid_phc, PasswordError, Passwords};
+use crate::oauth::client_registration::ClientSpec;
 use crate::store::{ClientRecord, Store, StoreError, UserRecord};
 use shared_claims::Secret;
 
@@ -164,7 +164,7 @@ impl Bootstrap {
 }
 
 fn check_user(user: &UserEntry) -> Result<ScopeSet, String> {
-    crate::validation::check_username(&user.username)?;
+    crate::oauth::validation::check_username(&user.username)?;
     match (&user.password, &user.password_hash) {
         (Some(_), Some(_)) => {
             return Err(format!("user {:?}: give password or password_hash, not both", user.username))

@@ -3,16 +3,16 @@
 
 use std::sync::Arc;
 
-use crate::client_cache::ClientCache;
-use crate::feed::RevocationFeed;
+use crate::crypto::password::Passwords;
 use crate::keys::KeyPolicy;
-use crate::login_throttle::LoginThrottle;
-use crate::password::Passwords;
-use crate::revocation_budget::RevocationBudget;
+use crate::oauth::client_cache::ClientCache;
+use crate::oauth::feed::RevocationFeed;
+use crate::oauth::login_throttle::LoginThrottle;
+use crate::oauth::revocation_budget::RevocationBudget;
 use shared_claims::AccessClaims;
 
+use crate::oauth::tokens::Tokens;
 use crate::store::{Revocation, Session, SharedStore, StoreResult};
-use crate::tokens::Tokens;
 
 pub struct Authority {
     pub store: SharedStore,

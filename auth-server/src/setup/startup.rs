@@ -23,18 +23,18 @@ use server_kit::shutdown::DRAIN_TIMEOUT;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::authority::Authority;
-use crate::bootstrap::Bootstrap;
-use crate::config::Settings;
-use crate::feed::RevocationFeed;
+use crate::crypto::password::Passwords;
 use crate::http::metrics::{self, Metrics};
 use crate::http::{self, AppState};
 use crate::keys::{KeyPolicy, KeyRing, KeyScheduler};
-use crate::login_throttle::LoginThrottle;
-use crate::password::Passwords;
-use crate::revocation_budget::RevocationBudget;
+use crate::oauth::authority::Authority;
+use crate::oauth::feed::RevocationFeed;
+use crate::oauth::login_throttle::LoginThrottle;
+use crate::oauth::revocation_budget::RevocationBudget;
+use crate::oauth::tokens::{TokenSettings, Tokens};
+use crate::setup::bootstrap::Bootstrap;
+use crate::setup::config::Settings;
 use crate::store::{KeyEncryptionKey, MemoryStore, RedisStore, SharedStore};
-use crate::tokens::{TokenSettings, Tokens};
 
 /// How long background tasks get to notice the stop.
 const TASKS_TIMEOUT: Duration = Duration::from_millis(500);
@@ -62,9 +62,9 @@ pub enum StartupError {
     #[error("signing keys")]
     Keys(#[from] crate::keys::KeyError),
     #[error(transparent)]
-    Bootstrap(#[from] crate::bootstrap::BootstrapError),
+    Bootstrap(#[from] crate::setup::bootstrap::BootstrapError),
     #[error("password hasher")]
-    Passwords(#[from] crate::password::PasswordError),
+    Passwords(#[from] crate::crypto::password::PasswordError),
 }
 
 pub struct Application {

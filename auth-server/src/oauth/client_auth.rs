@@ -8,7 +8,7 @@ use percent_encoding::percent_decode_str;
 use shared_claims::OAuthError;
 
 use crate::crypto::{constant_time_eq, sha256_hex};
-use crate::form::FormParams;
+use crate::oauth::form::FormParams;
 use crate::store::{ClientRecord, ClientStore};
 use shared_claims::Secret;
 

@@ -2,7 +2,7 @@
 //! file at start-up or `POST /admin/clients` (whose body is shaped like a bootstrap
 //! file entry). One function, so the two can never disagree.
 //!
-//! - `client_id`: see [`crate::validation::check_client_id`].
+//! - `client_id`: see [`crate::oauth::validation::check_client_id`].
 //! - `grant_types`: names of grants this server implements (RFC 6749 §4.3, §4.4, §6).
 //! - A public client has no secret; a confidential one has exactly one, given plain
 //!   (hashed here) or as hex SHA-256.
@@ -38,7 +38,7 @@ impl ClientSpec {
     /// is kept). The error names the client and the rule it breaks.
     pub fn into_record(self) -> Result<ClientRecord, String> {
         let id = &self.client_id;
-        crate::validation::check_client_id(id)?;
+        crate::oauth::validation::check_client_id(id)?;
         for grant in &self.grant_types {
             if GrantType::parse(grant).is_none() {
                 return Err(format!("client {id:?}: unknown grant type {grant:?}"));

@@ -3,7 +3,7 @@
 //! - A refresh token ends its whole session: every refresh and access token of that
 //!   login (RFC 7009 §2.1 allows revoking related tokens).
 //! - An access token is revoked by `jti` until it would have expired; past a budget
-//!   per session (see [`crate::revocation_budget`]) its whole session is revoked
+//!   per session (see [`crate::oauth::revocation_budget`]) its whole session is revoked
 //!   instead, and past one per client a session-less token is refused with 503.
 //! - The revocation concerns the token's audiences: the feed shows it only to the
 //!   resource servers serving one of them.
@@ -13,7 +13,7 @@
 
 use shared_claims::OAuthError;
 
-use crate::authority::Authority;
+use crate::oauth::authority::Authority;
 use crate::store::{ClientRecord, Revocation};
 
 pub async fn revoke(authority: &Authority, caller: &ClientRecord, token: &str) -> Result<(), OAuthError> {

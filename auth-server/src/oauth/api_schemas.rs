@@ -1,6 +1,6 @@
 //! Schemas that types of the logic layer (admin requests, the introspection answer)
 //! name in `#[schema(value_type = ..)]`: the admin API's string rules (see
-//! [`crate::validation`]) and the `aud` claim's two shapes. Documentation only; kept
+//! [`crate::oauth::validation`]) and the `aud` claim's two shapes. Documentation only; kept
 //! here rather than in the HTTP layer, which the logic layer never imports.
 
 #![allow(dead_code)]

@@ -7,7 +7,7 @@
 use serde::Serialize;
 use shared_claims::{AccessClaims, Audience, OAuthError, ScopeSet};
 
-use crate::authority::Authority;
+use crate::oauth::authority::Authority;
 use crate::store::ClientRecord;
 
 /// The scope a client needs to call introspection.
@@ -26,7 +26,7 @@ pub struct ActiveToken {
     active: bool,
     iss: String,
     sub: String,
-    #[schema(value_type = crate::api_schemas::Audience)]
+    #[schema(value_type = crate::oauth::api_schemas::Audience)]
     aud: Audience,
     exp: i64,
     iat: i64,

@@ -1,7 +1,7 @@
 //! User passwords: Argon2id with the OWASP parameters (m = 19456 KiB, t = 2, p = 1).
 //!
 //! Hashing is deliberately slow, so it runs on a fixed pool of threads
-//! ([`crate::hashing_pool`]): never on the request executor, never more at once than
+//! ([`crate::crypto::hashing_pool`]): never on the request executor, never more at once than
 //! the CPUs can take, in working memory each thread reuses.
 //!
 //! An unknown user is verified against a dummy hash (`dummy`) with the strongest
@@ -16,14 +16,14 @@
 //! are answered without the hashing delay while real users are still verified, so they
 //! can tell existing usernames apart by timing, one failed attempt per name tried.
 //! Those attempts are charged to their address like any failure
-//! ([`crate::login_throttle`]), so one address can probe only its budget of names per
+//! ([`crate::oauth::login_throttle`]), so one address can probe only its budget of names per
 //! window; the answer itself (`invalid_grant`, same text) never differs.
 
 mod dummy;
 
 use std::sync::Arc;
 
-use crate::hashing_pool::{HashingPool, Memory, PoolError};
+use crate::crypto::hashing_pool::{HashingPool, Memory, PoolError};
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use shared_claims::Secret;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use shared_claims::{AccessClaims, Audience, ScopeSet, ACCESS_TOKEN_TYP, REFRESH_TOKEN_TYP};
 
-use crate::jws::{JwsError, UnverifiedJws};
+use crate::crypto::jws::{JwsError, UnverifiedJws};
 use crate::keys::{KeyError, KeyRing, KeySet, SigningKey};
 use crate::store::{Session, StoreError};
 

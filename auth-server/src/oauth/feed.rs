@@ -23,8 +23,8 @@ use std::time::Duration;
 use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
 
+use crate::oauth::stream_slots::StreamSlots;
 use crate::store::{FeedPage, RevocationEvent, SharedStore, SnapshotPage, StoreResult};
-use crate::stream_slots::StreamSlots;
 
 /// Events read from the store at once, and revocations per snapshot page.
 pub const PAGE: usize = 1_000;
