@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-pub mod faulty_store;
+pub(crate) mod faulty_store;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,44 +29,44 @@ use crate::oauth::tokens::{AccessGrant, TokenSettings, Tokens};
 use crate::store::{ClientRecord, KeyState, MemoryStore, SharedStore, SigningKeyRecord, UserRecord};
 use shared_claims::Secret;
 
-pub const ISSUER: &str = "http://auth.test";
+pub(crate) const ISSUER: &str = "http://auth.test";
 /// The key timing of the test server: the settings' defaults.
-pub const KEY_REFRESH_INTERVAL: i64 = 30;
-pub const CLOCK_SKEW: i64 = 60;
+pub(crate) const KEY_REFRESH_INTERVAL: i64 = 30;
+pub(crate) const CLOCK_SKEW: i64 = 60;
 
 static FIRST_KEY: OnceCell<SigningKeyRecord> = OnceCell::const_new();
 
 /// One test's server: its own store, sharing only the first signing key.
-pub struct TestServer {
+pub(crate) struct TestServer {
     pub authority: Arc<Authority>,
 }
 
 /// An answer, read whole. `body` is `Null` when empty, a JSON string when not JSON.
 #[derive(Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Value,
 }
 
 impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// A string member of the JSON body.
-    pub fn str(&self, member: &str) -> &str {
+    pub(crate) fn str(&self, member: &str) -> &str {
         self.body[member].as_str().unwrap_or_else(|| panic!("no string {member:?} in {}", self.body))
     }
 }
 
 impl TestServer {
-    pub async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         Self::with_store(Arc::new(MemoryStore::new()), |_| {}).await
     }
 
     /// A server over `store`, with the fixture's settings as `configure` leaves them.
-    pub async fn with_store(store: SharedStore, configure: impl FnOnce(&mut TokenSettings)) -> Self {
+    pub(crate) async fn with_store(store: SharedStore, configure: impl FnOnce(&mut TokenSettings)) -> Self {
         let now = shared_claims::unix_now();
         let key = FIRST_KEY
             .get_or_try_init(|| generate_record(KeyState::Active, now))
@@ -113,7 +113,7 @@ impl TestServer {
 
     /// An access token signed by this server, as the token endpoint would mint it.
     /// No `audiences` means the issuer.
-    pub fn access_token(
+    pub(crate) fn access_token(
         &self,
         subject: &str,
         client_id: &str,
@@ -136,12 +136,12 @@ impl TestServer {
     }
 
     /// What the `ops` client of the README's bootstrap example gets.
-    pub fn admin_token(&self) -> String {
+    pub(crate) fn admin_token(&self) -> String {
         self.access_token("ops", "ops", "admin", &[], None)
     }
 
     /// Sends `req` through every route of the server.
-    pub async fn send(&self, req: test::TestRequest) -> Reply {
+    pub(crate) async fn send(&self, req: test::TestRequest) -> Reply {
         let state = web::Data::new(AppState::new(self.authority.clone(), 60));
         let metrics = web::Data::new(Metrics::new());
         let app =
@@ -159,7 +159,7 @@ impl TestServer {
     }
 
     /// Stores a user directly (bypassing the admin API).
-    pub async fn add_user(&self, username: &str, password: &str, scopes: &str) {
+    pub(crate) async fn add_user(&self, username: &str, password: &str, scopes: &str) {
         let password_hash = self.authority.passwords.hash(Secret::new(password)).await.unwrap();
         let user = UserRecord {
             username: username.into(),
@@ -172,7 +172,7 @@ impl TestServer {
     }
 
     /// Stores a public client allowed the password and refresh grants.
-    pub async fn add_public_client(&self, client_id: &str, scopes: &str) {
+    pub(crate) async fn add_public_client(&self, client_id: &str, scopes: &str) {
         let client = ClientRecord {
             client_id: client_id.into(),
             secret_sha256: None,
@@ -186,12 +186,12 @@ impl TestServer {
     }
 
     /// `POST /oauth2/token` with the form `params`.
-    pub async fn token_request(&self, params: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn token_request(&self, params: &[(&str, &str)]) -> Reply {
         self.send(test::TestRequest::post().uri("/oauth2/token").set_form(params)).await
     }
 
     /// A password-grant login through the token endpoint by a public client.
-    pub async fn login(&self, client_id: &str, username: &str, password: &str) -> Reply {
+    pub(crate) async fn login(&self, client_id: &str, username: &str, password: &str) -> Reply {
         self.token_request(&[
             ("grant_type", "password"),
             ("client_id", client_id),
@@ -202,7 +202,7 @@ impl TestServer {
     }
 
     /// A refresh through the token endpoint by a public client.
-    pub async fn refresh(&self, client_id: &str, refresh_token: &str) -> Reply {
+    pub(crate) async fn refresh(&self, client_id: &str, refresh_token: &str) -> Reply {
         self.token_request(&[
             ("grant_type", "refresh_token"),
             ("client_id", client_id),
@@ -212,14 +212,14 @@ impl TestServer {
     }
 
     /// Whether the server now considers this access token revoked.
-    pub async fn is_revoked(&self, access_token: &str) -> bool {
+    pub(crate) async fn is_revoked(&self, access_token: &str) -> bool {
         let claims = self.authority.tokens.verify_access_token(access_token, shared_claims::unix_now()).await.unwrap();
         self.authority.is_revoked(&claims).await.unwrap()
     }
 }
 
 /// Every revocation in force, read page by page as the feed's snapshot reads them.
-pub async fn revocations_in_force(store: &dyn crate::store::Store) -> Vec<crate::store::RevocationEvent> {
+pub(crate) async fn revocations_in_force(store: &dyn crate::store::Store) -> Vec<crate::store::RevocationEvent> {
     let mut events = Vec::new();
     let mut page = None;
     loop {

@@ -19,6 +19,10 @@
 //!
 //! Every wait has a deadline and ends with the log of whatever did not come up.
 
+// The harness exists to fail tests: a set-up step that cannot succeed panics with
+// what went wrong.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 pub mod admin;
 pub mod api;
 pub mod attacks;

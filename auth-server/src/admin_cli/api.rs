@@ -17,7 +17,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A logged-in admin client.
-pub struct AdminApi {
+pub(super) struct AdminApi {
     http: reqwest::Client,
     base: String,
     token: Secret,
@@ -25,7 +25,7 @@ pub struct AdminApi {
 
 impl AdminApi {
     /// Checks `url`, then obtains a token for `client_id`.
-    pub async fn login(url: &str, client_id: &str, secret: &Secret) -> Result<Self, CliError> {
+    pub(super) async fn login(url: &str, client_id: &str, secret: &Secret) -> Result<Self, CliError> {
         let base = base_url(url)?;
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
@@ -54,7 +54,7 @@ impl AdminApi {
     }
 
     /// Sends one admin request; the JSON answer (`Null` for 204).
-    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, CliError> {
+    pub(super) async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, CliError> {
         let mut request = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(self.token.expose());
         if let Some(body) = body {
             request = request.json(body);
@@ -74,7 +74,7 @@ impl AdminApi {
 }
 
 /// `/admin/users/{segment}`: a name as one path segment, whatever it holds.
-pub fn segment(value: &str) -> String {
+pub(super) fn segment(value: &str) -> String {
     utf8_percent_encode(value, NON_ALPHANUMERIC).to_string()
 }
 

@@ -3,7 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 
 /// The exit codes, in `--help` and the README.
-pub const EXIT_CODES: &str = "\
+pub(super) const EXIT_CODES: &str = "\
 Exit codes:
   0  done
   1  refused by the server (not found, conflict, invalid input, server error)
@@ -22,7 +22,7 @@ standard input is a terminal.";
     about = "Manage users, clients and signing keys through the admin API",
     after_help = EXIT_CODES
 )]
-pub struct Cli {
+pub(super) struct Cli {
     /// Base URL of the auth server (its issuer), e.g. http://127.0.0.1:8080.
     #[arg(long, global = true, env = "AUTH_ADMIN_URL")]
     pub url: Option<String>,
@@ -40,7 +40,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(super) enum Command {
     /// Users: create, list, show, disable, enable, set a password, sessions.
     #[command(subcommand)]
     Users(UserCommand),
@@ -59,7 +59,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum UserCommand {
+pub(super) enum UserCommand {
     /// Create a user; the password is read from standard input.
     Create {
         username: String,
@@ -85,7 +85,7 @@ pub enum UserCommand {
 
 /// One page of a listing instead of all of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
-pub struct Page {
+pub(super) struct Page {
     /// Users in one page (1 to 500); prints that page only.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=500))]
     pub limit: Option<u16>,
@@ -95,7 +95,7 @@ pub struct Page {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ClientCommand {
+pub(super) enum ClientCommand {
     /// Register a client; a confidential client's secret is printed once.
     Create {
         client_id: String,
@@ -122,7 +122,7 @@ pub enum ClientCommand {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum KeyCommand {
+pub(super) enum KeyCommand {
     /// List signing keys with their states and dates.
     List,
     /// Rotate now: tokens issued afterwards carry the new key's kid.

@@ -16,21 +16,21 @@ use shared_claims::Secret;
 
 /// What a successful command prints: `stdout`, and a note for stderr.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Outcome {
+pub(super) struct Outcome {
     pub stdout: String,
     pub note: Option<String>,
 }
 
 /// How an answer is shown to a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Show {
+pub(super) enum Show {
     Table(Shape),
     /// A line saying what was done (the answer is empty: 204).
     Done(String),
 }
 
 /// One admin API request.
-pub struct Call {
+pub(super) struct Call {
     pub method: Method,
     pub path: String,
     pub body: Option<Value>,
@@ -38,7 +38,7 @@ pub struct Call {
 }
 
 /// Runs `cli`; secrets come from `secret_env` (the admin client's) and `input`.
-pub async fn execute<R: BufRead>(
+pub(super) async fn execute<R: BufRead>(
     cli: Cli,
     input: &mut SecretInput<R>,
     secret_env: Option<String>,
@@ -74,7 +74,7 @@ pub async fn execute<R: BufRead>(
 }
 
 /// The request of every command but `users list` and the offline ones.
-pub fn plan(command: Command, password: Option<Secret>) -> Result<Call, CliError> {
+pub(super) fn plan(command: Command, password: Option<Secret>) -> Result<Call, CliError> {
     let call = |method, path: String, body, show| Ok(Call { method, path, body, show });
     let user = |name: &str| format!("/admin/users/{}", segment(name));
     let password = || {
@@ -148,7 +148,7 @@ async fn list_users(api: &AdminApi, page: &Page) -> Result<Value, CliError> {
     }
 }
 
-pub fn users_path(limit: Option<u16>, cursor: Option<&str>) -> String {
+pub(super) fn users_path(limit: Option<u16>, cursor: Option<&str>) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     if let Some(limit) = limit {
         query.append_pair("limit", &limit.to_string());
@@ -162,7 +162,7 @@ pub fn users_path(limit: Option<u16>, cursor: Option<&str>) -> String {
     }
 }
 
-pub fn show(show: &Show, answer: &Value, json: bool) -> Outcome {
+pub(super) fn show(show: &Show, answer: &Value, json: bool) -> Outcome {
     match (json, show) {
         (true, _) if answer.is_null() => Outcome::default(),
         (true, _) => line(answer.to_string()),

@@ -11,7 +11,7 @@ use crate::crypto::sha256_hex;
 
 /// An Argon2id PHC string, with the server's parameters, of a password that follows
 /// the admin API's rules.
-pub fn hash_password<R: BufRead>(input: &mut SecretInput<R>) -> Result<String, CliError> {
+pub(super) fn hash_password<R: BufRead>(input: &mut SecretInput<R>) -> Result<String, CliError> {
     let password = input.read_new("password")?;
     check_new_password(&password).map_err(|e| CliError::Usage(e.description()))?;
     let hash = hash_offline(&password).map_err(|e| CliError::Refused(e.to_string()))?;
@@ -25,7 +25,7 @@ const SHORT_SECRET_CHARS: usize = 32;
 
 /// The hex SHA-256 of a client secret, as `client_secret_hash` takes it; and a warning
 /// when the secret is short.
-pub fn hash_client_secret<R: BufRead>(input: &mut SecretInput<R>) -> Result<(String, Option<String>), CliError> {
+pub(super) fn hash_client_secret<R: BufRead>(input: &mut SecretInput<R>) -> Result<(String, Option<String>), CliError> {
     let secret = input.read_new("client secret")?;
     let warning = (secret.expose().chars().count() < SHORT_SECRET_CHARS).then(|| {
         format!("warning: a client secret of fewer than {SHORT_SECRET_CHARS} characters is easy to guess; use a long random one")

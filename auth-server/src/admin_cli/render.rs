@@ -7,7 +7,7 @@ use super::table::{table, utc};
 
 /// The kinds of answers the CLI prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(super) enum Shape {
     User,
     Users,
     Sessions,
@@ -16,7 +16,7 @@ pub enum Shape {
     Keys,
 }
 
-pub fn render(shape: Shape, answer: &Value) -> String {
+pub(super) fn render(shape: Shape, answer: &Value) -> String {
     match shape {
         Shape::User => users(std::slice::from_ref(answer)),
         Shape::Users => users(items(&answer["users"])),

@@ -8,17 +8,17 @@ use super::CliError;
 use shared_claims::Secret;
 
 /// The admin client's secret, when not read from standard input.
-pub const CLIENT_SECRET_VAR: &str = "AUTH_ADMIN_CLIENT_SECRET";
+pub(super) const CLIENT_SECRET_VAR: &str = "AUTH_ADMIN_CLIENT_SECRET";
 
 /// Reads secrets one after another from one input.
-pub struct SecretInput<R> {
+pub(super) struct SecretInput<R> {
     input: R,
     /// A person at a terminal: prompt, hide the typing, ask new passwords twice.
     interactive: bool,
 }
 
 impl SecretInput<io::StdinLock<'static>> {
-    pub fn stdin() -> Self {
+    pub(super) fn stdin() -> Self {
         let stdin = io::stdin();
         let interactive = stdin.is_terminal();
         SecretInput { input: stdin.lock(), interactive }
@@ -28,12 +28,12 @@ impl SecretInput<io::StdinLock<'static>> {
 impl<R: BufRead> SecretInput<R> {
     /// Reads lines as if piped (never a terminal).
     #[cfg(test)]
-    pub fn piped(input: R) -> Self {
+    pub(super) fn piped(input: R) -> Self {
         SecretInput { input, interactive: false }
     }
 
     /// One secret; `what` names it in the prompt and in errors.
-    pub fn read(&mut self, what: &str) -> Result<Secret, CliError> {
+    pub(super) fn read(&mut self, what: &str) -> Result<Secret, CliError> {
         let line = if self.interactive { prompt_hidden(&format!("{what}: "))? } else { self.next_line(what)? };
         let secret = line.strip_suffix('\n').unwrap_or(&line);
         let secret = secret.strip_suffix('\r').unwrap_or(secret);
@@ -44,7 +44,7 @@ impl<R: BufRead> SecretInput<R> {
     }
 
     /// A new secret: asked twice at a terminal, so a typo does not become the password.
-    pub fn read_new(&mut self, what: &str) -> Result<Secret, CliError> {
+    pub(super) fn read_new(&mut self, what: &str) -> Result<Secret, CliError> {
         let secret = self.read(what)?;
         if self.interactive && self.read(&format!("{what} (again)"))? != secret {
             return Err(CliError::Usage(format!("{what}: the two entries differ")));
@@ -63,7 +63,7 @@ impl<R: BufRead> SecretInput<R> {
 }
 
 /// The admin client's secret: the environment, else the next input line.
-pub fn client_secret<R: BufRead>(
+pub(super) fn client_secret<R: BufRead>(
     env: Option<String>,
     input: &mut SecretInput<R>,
     client_id: &str,

@@ -1,7 +1,7 @@
 //! Human-readable output: aligned columns, and dates in UTC.
 
 /// Rows under a header, each column as wide as its widest cell, two spaces apart.
-pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(super) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -26,7 +26,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// Unix seconds as `YYYY-MM-DD HH:MM:SS` UTC (proleptic Gregorian calendar).
-pub fn utc(seconds: i64) -> String {
+pub(super) fn utc(seconds: i64) -> String {
     let (days, time) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", time / 3600, time % 3600 / 60, time % 60)

@@ -8,7 +8,7 @@ use crate::oauth::authority::Authority;
 use crate::oauth::tokens::AccessGrant;
 use crate::store::ClientRecord;
 
-pub async fn issue(
+pub(super) async fn issue(
     authority: &Authority,
     client: &ClientRecord,
     requested_scope: Option<&str>,

@@ -18,14 +18,14 @@ use crate::store::{Session, SessionStore};
 
 /// How long a refresh waits for the store to come back and say what happened. Short:
 /// the client is waiting, and a client that gets 503 retries anyway.
-pub const BOUND: Duration = Duration::from_secs(2);
+pub(crate) const BOUND: Duration = Duration::from_secs(2);
 /// Pause between reads while the store does not answer.
 const POLL: Duration = Duration::from_millis(50);
 
 /// The session as our rotation left it, if the store shows that rotation committed
 /// (its `refresh_jti` is `new_jti`); `None` when it certainly did not, or when the
 /// store did not answer within [`BOUND`].
-pub async fn settle<S: SessionStore + ?Sized>(store: &S, sid: &str, new_jti: &str) -> Option<Session> {
+pub(crate) async fn settle<S: SessionStore + ?Sized>(store: &S, sid: &str, new_jti: &str) -> Option<Session> {
     let deadline = Instant::now() + BOUND;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());

@@ -20,7 +20,7 @@ use crate::oauth::authority::Authority;
 use crate::store::{ClientRecord, Session};
 use shared_claims::Secret;
 
-pub async fn issue(
+pub(super) async fn issue(
     authority: &Authority,
     client: &ClientRecord,
     username: &str,

@@ -6,7 +6,7 @@ use crate::store::ClientRecord;
 
 /// Resolves the `scope` parameter against what may be granted. Absent: everything
 /// allowed. Present: must be a subset, or the request is `invalid_scope`.
-pub fn grant_scope(requested: Option<&str>, allowed: &ScopeSet) -> Result<ScopeSet, OAuthError> {
+pub(super) fn grant_scope(requested: Option<&str>, allowed: &ScopeSet) -> Result<ScopeSet, OAuthError> {
     let Some(requested) = requested else {
         return Ok(allowed.clone());
     };
@@ -20,7 +20,7 @@ pub fn grant_scope(requested: Option<&str>, allowed: &ScopeSet) -> Result<ScopeS
 
 /// The audiences of a client's tokens: its registered `audiences`, narrowed by
 /// `resource` parameters. Empty means "the issuer itself" (tokens for the admin API).
-pub fn audiences(client: &ClientRecord, resources: &[String]) -> Result<Vec<String>, OAuthError> {
+pub(super) fn audiences(client: &ClientRecord, resources: &[String]) -> Result<Vec<String>, OAuthError> {
     if resources.is_empty() {
         return Ok(client.audiences.clone());
     }

@@ -23,7 +23,7 @@ use shared_claims::Secret;
 
 const INVALID: &str = "the refresh token is invalid, expired or revoked";
 
-pub async fn issue(
+pub(super) async fn issue(
     authority: &Authority,
     client: &ClientRecord,
     refresh_token: Secret,

@@ -10,7 +10,7 @@ use crate::store::Session;
 
 /// Mints both tokens. `scope` is what this access token carries, which a refresh
 /// may narrow below the session's scope (RFC 6749 §6).
-pub async fn respond(
+pub(super) async fn respond(
     authority: &Authority,
     session: &Session,
     scope: ScopeSet,

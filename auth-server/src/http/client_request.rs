@@ -13,7 +13,7 @@ use crate::oauth::form::FormParams;
 use crate::store::ClientRecord;
 
 /// The form (names in `multi` may repeat) and the authenticated client.
-pub async fn authenticated_form(
+pub(super) async fn authenticated_form(
     req: &HttpRequest,
     payload: web::Payload,
     authority: &Authority,
@@ -25,7 +25,7 @@ pub async fn authenticated_form(
 }
 
 /// Authenticates the client of a request whose form is already read.
-pub async fn authenticate(
+pub(super) async fn authenticate(
     req: &HttpRequest,
     form: &FormParams,
     authority: &Authority,

@@ -12,7 +12,11 @@ use crate::oauth::form::FormParams;
 /// buffer much.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
-pub async fn read_form(req: &HttpRequest, mut payload: web::Payload, multi: &[&str]) -> Result<FormParams, OAuthError> {
+pub(super) async fn read_form(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    multi: &[&str],
+) -> Result<FormParams, OAuthError> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mime = content_type.split(';').next().unwrap_or("").trim();
     if !mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {

@@ -15,7 +15,7 @@ use crate::store::StoreError;
     tag = "health",
     responses((status = 200, description = "The process answers: `{\"status\": \"ok\"}`", body = Health))
 )]
-pub async fn get_healthz() -> HttpResponse {
+pub(super) async fn get_healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
@@ -31,7 +31,7 @@ const READY_TIMEOUT: Duration = Duration::from_millis(800);
         (status = 503, description = "The store does not answer", body = Health),
     )
 )]
-pub async fn get_readyz(state: web::Data<AppState>) -> HttpResponse {
+pub(super) async fn get_readyz(state: web::Data<AppState>) -> HttpResponse {
     let ping = tokio::time::timeout(READY_TIMEOUT, state.authority.store.ping()).await;
     match ping.unwrap_or_else(|_| Err(StoreError::Unavailable("no answer in time".into()))) {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),

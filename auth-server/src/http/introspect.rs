@@ -28,7 +28,7 @@ use crate::oauth::introspection::{self, Introspection};
         (status = 503, description = "`temporarily_unavailable`, with `Retry-After`", body = OAuthErrorBody),
     )
 )]
-pub async fn post_introspect(
+pub(super) async fn post_introspect(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,

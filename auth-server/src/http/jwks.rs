@@ -16,7 +16,7 @@ use super::AppState;
     responses((status = 200, description = "The JWK Set (RFC 7517 §5)", content_type = "application/jwk-set+json",
         body = Jwks))
 )]
-pub async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {
+pub(super) async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {
     let keys = state.authority.tokens.keys().published().await;
     HttpResponse::Ok()
         .content_type("application/jwk-set+json")

@@ -36,7 +36,7 @@ pub struct MetadataCache(Mutex<Option<(Instant, String)>>);
             body = OAuthErrorBody),
     )
 )]
-pub async fn get_metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthResponseError> {
+pub(super) async fn get_metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthResponseError> {
     let body = document(&state.authority, &state.metadata).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
@@ -59,7 +59,7 @@ pub async fn get_metadata(state: web::Data<AppState>) -> Result<HttpResponse, OA
             body = OAuthErrorBody),
     )
 )]
-pub async fn get_metadata_for_path(
+pub(super) async fn get_metadata_for_path(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, OAuthResponseError> {

@@ -55,7 +55,7 @@ use crate::store::{ClientRecord, RevocationEvent};
             streams as it may, or the store is unreachable", body = OAuthErrorBody),
     )
 )]
-pub async fn get_revocations(
+pub(super) async fn get_revocations(
     req: HttpRequest,
     state: web::Data<AppState>,
     metrics: web::Data<Arc<Metrics>>,

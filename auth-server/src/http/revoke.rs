@@ -27,7 +27,7 @@ use crate::oauth::revocation;
             body = OAuthErrorBody),
     )
 )]
-pub async fn post_revoke(
+pub(super) async fn post_revoke(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,

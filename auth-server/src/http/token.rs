@@ -31,7 +31,7 @@ use server_kit::trusted_proxies::client_address;
         (status = 503, description = "`temporarily_unavailable`, with `Retry-After`", body = OAuthErrorBody),
     )
 )]
-pub async fn post_token(
+pub(super) async fn post_token(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,

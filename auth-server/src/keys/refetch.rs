@@ -21,7 +21,7 @@ use tokio::sync::Mutex;
 use super::{KeyRing, KeySet};
 
 /// Seconds between two reloads triggered by unknown `kid`s.
-pub const REFETCH_MIN_INTERVAL: i64 = 5;
+pub(super) const REFETCH_MIN_INTERVAL: i64 = 5;
 
 /// When the last unknown-`kid` reload started; the lock is what coalesces.
 pub(super) struct RefetchGate {

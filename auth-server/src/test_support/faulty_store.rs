@@ -16,7 +16,7 @@ use crate::store::{
 
 /// How the next `rotate_refresh` fails.
 #[derive(Debug, Clone, Copy)]
-pub enum RotateFault {
+pub(crate) enum RotateFault {
     /// Nothing is written.
     BeforeCommit,
     /// The rotation is stored, then its reply is lost.
@@ -40,7 +40,7 @@ struct Faults {
 }
 
 #[derive(Default)]
-pub struct FaultyStore {
+pub(crate) struct FaultyStore {
     inner: MemoryStore,
     faults: Mutex<Faults>,
     /// `signing_keys` calls so far: what coalescing must keep low.
@@ -52,7 +52,7 @@ fn blip() -> StoreError {
 }
 
 impl FaultyStore {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
@@ -61,28 +61,28 @@ impl FaultyStore {
     }
 
     /// How many times the signing key set was read.
-    pub fn key_set_reads(&self) -> usize {
+    pub(crate) fn key_set_reads(&self) -> usize {
         self.key_set_reads.load(Ordering::SeqCst)
     }
 
     /// Every call fails for `duration` from now.
-    pub fn go_down_for(&self, duration: Duration) {
+    pub(crate) fn go_down_for(&self, duration: Duration) {
         self.faults().down_until = Some(Instant::now() + duration);
     }
 
-    pub fn fail_next_revokes(&self, count: usize) {
+    pub(crate) fn fail_next_revokes(&self, count: usize) {
         self.faults().failing_revokes = count;
     }
 
-    pub fn fail_next_session_deletes(&self, count: usize) {
+    pub(crate) fn fail_next_session_deletes(&self, count: usize) {
         self.faults().failing_deletes = count;
     }
 
-    pub fn fail_next_key_saves(&self, count: usize) {
+    pub(crate) fn fail_next_key_saves(&self, count: usize) {
         self.faults().failing_key_saves = count;
     }
 
-    pub fn fail_next_rotation(&self, fault: RotateFault) {
+    pub(crate) fn fail_next_rotation(&self, fault: RotateFault) {
         self.faults().rotate = Some(fault);
     }
 

@@ -31,9 +31,9 @@ required_scope!(pub DocumentsRead = "documents:read");
 required_scope!(pub DocumentsWrite = "documents:write");
 
 /// Longest title, in characters.
-pub const MAX_TITLE_CHARS: usize = 200;
+pub(super) const MAX_TITLE_CHARS: usize = 200;
 /// Largest content, in bytes of UTF-8.
-pub const MAX_CONTENT_BYTES: usize = 64 * 1024;
+pub(super) const MAX_CONTENT_BYTES: usize = 64 * 1024;
 /// Largest request body: the content may grow up to six-fold by JSON escaping.
 const MAX_BODY_BYTES: usize = 6 * MAX_CONTENT_BYTES + 4096;
 

@@ -42,7 +42,7 @@ pub fn metadata_url(auth_url: &str) -> Result<Url, InvalidAuthUrl> {
 }
 
 /// Fetches and checks the metadata document.
-pub async fn discover(client: &Client, metadata_url: &Url) -> Result<ServerMetadata, FetchError> {
+pub(super) async fn discover(client: &Client, metadata_url: &Url) -> Result<ServerMetadata, FetchError> {
     let response = client.get(metadata_url.clone()).send().await?;
     let body = read_ok_body(response, MAX_METADATA_BYTES).await?;
     let metadata: ServerMetadata =

@@ -65,7 +65,7 @@ pub(crate) async fn introspect(
 impl IntrospectionResponse {
     /// The claims of an active token. The auth server reports only access tokens as
     /// active to us, but a `token_type` naming anything else is refused all the same.
-    pub fn into_claims(self) -> Result<AccessClaims, VerifyError> {
+    pub(super) fn into_claims(self) -> Result<AccessClaims, VerifyError> {
         if let Some(token_type) = &self.token_type {
             let access = ["access_token", "bearer", "at+jwt"].iter().any(|t| token_type.eq_ignore_ascii_case(t));
             if !access {

@@ -89,7 +89,7 @@ pub(crate) struct IntrospectionConfig {
 }
 
 impl IntrospectionVerifier {
-    pub fn new(config: IntrospectionConfig) -> Self {
+    pub(crate) fn new(config: IntrospectionConfig) -> Self {
         Self {
             client: config.client,
             metadata_url: config.metadata_url,
@@ -122,7 +122,7 @@ impl IntrospectionVerifier {
         }
     }
 
-    pub fn is_ready(&self) -> bool {
+    pub(crate) fn is_ready(&self) -> bool {
         self.target().is_some()
     }
 
@@ -145,7 +145,7 @@ impl IntrospectionVerifier {
     }
 
     /// Returns what the auth server vouched for and whether it came from the cache.
-    pub async fn verify(&self, token: &str, now: i64) -> Result<(CachedToken, bool), VerifyError> {
+    pub(crate) async fn verify(&self, token: &str, now: i64) -> Result<(CachedToken, bool), VerifyError> {
         if let Some(hit) = self.cached(token, now) {
             return Ok((hit, true));
         }

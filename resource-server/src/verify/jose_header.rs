@@ -12,7 +12,7 @@ use shared_claims::{is_access_token_typ, ClaimError};
 use super::VerifyError;
 
 /// The only algorithm we accept (RFC 7515 §4.1.1): the shared parser's.
-pub const ACCEPTED_ALG: &str = jose::ACCEPTED_ALG;
+pub(super) const ACCEPTED_ALG: &str = jose::ACCEPTED_ALG;
 
 impl From<JoseError> for VerifyError {
     fn from(err: JoseError) -> Self {
@@ -42,7 +42,7 @@ pub(crate) struct JoseHeader {
 impl JoseHeader {
     /// Decodes and checks the header segment, in the order that decides the error
     /// reported: shape, `alg`, `crit` (the shared parser), then `typ`, then `kid`.
-    pub fn parse(segment: &str) -> Result<Self, VerifyError> {
+    pub(super) fn parse(segment: &str) -> Result<Self, VerifyError> {
         let header = jose::JoseHeader::decode(segment)?;
         let typ = access_token_typ(header.typ)?;
         let kid = header.kid.ok_or(VerifyError::UnknownKey)?;

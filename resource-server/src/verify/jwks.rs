@@ -119,7 +119,7 @@ pub(crate) struct JwksCache {
 }
 
 impl JwksCache {
-    pub fn new(
+    pub(crate) fn new(
         source: Arc<dyn KeySource>,
         audience: String,
         leeway_secs: i64,
@@ -138,12 +138,12 @@ impl JwksCache {
         }
     }
 
-    pub fn snapshot(&self) -> Option<Arc<KeySnapshot>> {
+    pub(crate) fn snapshot(&self) -> Option<Arc<KeySnapshot>> {
         self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Installs keys directly, without a fetch (static key sets, tests).
-    pub fn install(&self, issuer: String, keys: KeySet) {
+    pub(crate) fn install(&self, issuer: String, keys: KeySet) {
         let generation = self.snapshot().map_or(0, |s| s.generation) + 1;
         let validator = ClaimValidator::new(issuer, self.audience.clone()).with_leeway(self.leeway_secs);
         let snapshot = Arc::new(KeySnapshot { validator, keys, generation });
@@ -155,7 +155,7 @@ impl JwksCache {
     /// verdict of the module table: [`VerifyError::UnknownKey`] once the `kid` was
     /// checked against a key set fetched after the request began, else
     /// [`VerifyError::Unavailable`].
-    pub async fn key_for_unknown_kid(
+    pub(crate) async fn key_for_unknown_kid(
         &self,
         kid: &str,
         seen: u64,

@@ -32,16 +32,16 @@ pub(crate) struct LocalVerifier {
 }
 
 impl LocalVerifier {
-    pub fn new(jwks: Arc<JwksCache>, cache: TokenCache) -> Self {
+    pub(crate) fn new(jwks: Arc<JwksCache>, cache: TokenCache) -> Self {
         Self { jwks, cache }
     }
 
-    pub fn is_ready(&self) -> bool {
+    pub(crate) fn is_ready(&self) -> bool {
         self.jwks.snapshot().is_some()
     }
 
     /// Returns what was verified (claims and `kid`) and whether it came from the cache.
-    pub async fn verify(&self, token: &str, now: i64) -> Result<(CachedToken, bool), VerifyError> {
+    pub(crate) async fn verify(&self, token: &str, now: i64) -> Result<(CachedToken, bool), VerifyError> {
         let snapshot = self.jwks.snapshot();
         if let Some(hit) = self.cache.get(token, now) {
             let key_published = match (&snapshot, &hit.kid) {

@@ -203,7 +203,7 @@ pub(crate) struct StagedView {
 
 impl StagedView {
     /// Adds a notice of the snapshot (one already expired at `now` is skipped).
-    pub fn add(&mut self, notice: &RevocationNotice, now: i64) {
+    pub(crate) fn add(&mut self, notice: &RevocationNotice, now: i64) {
         let forget_at = notice.expires_at.saturating_add(self.grace_secs);
         self.entries.insert(notice, forget_at, now);
     }

@@ -84,12 +84,12 @@ impl<V> Default for Generations<V> {
 
 impl<V: Expiring> TokenCache<V> {
     /// `capacity` 0 disables caching.
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Self { generations: Mutex::new(Generations::default()), half_capacity: capacity / 2 }
     }
 
     /// The entry for exactly this token, if it is still live at `now`.
-    pub fn get(&self, token: &str, now: i64) -> Option<V> {
+    pub(crate) fn get(&self, token: &str, now: i64) -> Option<V> {
         if self.half_capacity == 0 {
             return None;
         }
@@ -110,7 +110,7 @@ impl<V: Expiring> TokenCache<V> {
     }
 
     /// Remembers a verified token. Entries already expired at `now` are not kept.
-    pub fn insert(&self, token: &str, entry: V, now: i64) {
+    pub(crate) fn insert(&self, token: &str, entry: V, now: i64) {
         if self.half_capacity == 0 || now >= entry.expires_at() {
             return;
         }
@@ -118,7 +118,7 @@ impl<V: Expiring> TokenCache<V> {
     }
 
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         let generations = self.lock();
         generations.young.len() + generations.old.len()
     }

@@ -14,12 +14,12 @@ use tests::{AdminClient, Jwks, OAuthClient, RedisServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-pub const KEYS_PATH: &str = "/admin/keys";
-pub const JWKS_ROUTE: &str = "/.well-known/jwks.json";
+pub(crate) const KEYS_PATH: &str = "/admin/keys";
+pub(crate) const JWKS_ROUTE: &str = "/.well-known/jwks.json";
 
 /// One signing key as `GET /admin/keys` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyInfo {
+pub(crate) struct KeyInfo {
     pub kid: String,
     /// `next`, `active` or `retired`.
     pub state: String,
@@ -30,7 +30,7 @@ pub struct KeyInfo {
 
 /// The key list of an admin reply (`GET /admin/keys`, `POST /admin/keys/rotate`, ...).
 /// Panics (showing the reply) unless it is 200 with an array of keys.
-pub fn parse_keys(reply: &tests::Reply) -> Vec<KeyInfo> {
+pub(crate) fn parse_keys(reply: &tests::Reply) -> Vec<KeyInfo> {
     assert_eq!(reply.status, 200, "admin key list: {reply:?}");
     let keys = reply.json.as_array().unwrap_or_else(|| panic!("the key list is not an array: {reply:?}"));
     keys.iter()
@@ -45,59 +45,59 @@ pub fn parse_keys(reply: &tests::Reply) -> Vec<KeyInfo> {
 }
 
 /// `GET /admin/keys` with an admin session.
-pub async fn list_keys(admin: &AdminClient) -> Vec<KeyInfo> {
+pub(crate) async fn list_keys(admin: &AdminClient) -> Vec<KeyInfo> {
     parse_keys(&admin.request(Method::GET, KEYS_PATH, None).await)
 }
 
 /// `GET /admin/keys` with a fresh `ops` token (for servers whose access tokens live
 /// only a few seconds).
-pub async fn list_keys_now(client: &OAuthClient) -> Vec<KeyInfo> {
+pub(crate) async fn list_keys_now(client: &OAuthClient) -> Vec<KeyInfo> {
     list_keys(&AdminClient::login(client).await).await
 }
 
 /// The only active key of a list; panics unless there is exactly one.
-pub fn active(keys: &[KeyInfo]) -> &KeyInfo {
+pub(crate) fn active(keys: &[KeyInfo]) -> &KeyInfo {
     let active: Vec<&KeyInfo> = keys.iter().filter(|k| k.state == "active").collect();
     assert_eq!(active.len(), 1, "exactly one active key: {keys:?}");
     active[0]
 }
 
 /// The key `kid` of a list, if listed.
-pub fn find<'a>(keys: &'a [KeyInfo], kid: &str) -> Option<&'a KeyInfo> {
+pub(crate) fn find<'a>(keys: &'a [KeyInfo], kid: &str) -> Option<&'a KeyInfo> {
     keys.iter().find(|k| k.kid == kid)
 }
 
 /// The kids of a list, as a set.
-pub fn kid_set(keys: &[KeyInfo]) -> BTreeSet<String> {
+pub(crate) fn kid_set(keys: &[KeyInfo]) -> BTreeSet<String> {
     keys.iter().map(|k| k.kid.clone()).collect()
 }
 
 /// The kids of a published JWKS, as a set.
-pub fn jwks_kids(jwks: &Jwks) -> BTreeSet<String> {
+pub(crate) fn jwks_kids(jwks: &Jwks) -> BTreeSet<String> {
     jwks.kids().into_iter().map(str::to_owned).collect()
 }
 
 /// The `kid` of a compact JWS header (not verified).
-pub fn kid_of(token: &str) -> String {
+pub(crate) fn kid_of(token: &str) -> String {
     let (header, _) = decode_unverified(token).unwrap_or_else(|e| panic!("not a JWS: {e}"));
     header.get("kid").and_then(Value::as_str).unwrap_or_else(|| panic!("no kid in {header:?}")).to_owned()
 }
 
 /// The `exp` of a compact JWS (not verified).
-pub fn exp_of(token: &str) -> i64 {
+pub(crate) fn exp_of(token: &str) -> i64 {
     let (_, claims) = decode_unverified(token).unwrap_or_else(|e| panic!("not a JWS: {e}"));
     claims.get("exp").and_then(Value::as_i64).unwrap_or_else(|| panic!("no exp in {claims:?}"))
 }
 
 /// The Prometheus / OpenMetrics text of a server's `GET /metrics`.
-pub async fn metrics_text(base_url: &str) -> String {
+pub(crate) async fn metrics_text(base_url: &str) -> String {
     let reply = OAuthClient::new(base_url).get("/metrics").await;
     assert_eq!(reply.status, 200, "GET {base_url}/metrics: {reply:?}");
     reply.text()
 }
 
 /// The value of the unlabelled sample `name` (e.g. `rs_key_set_fetches_total`).
-pub fn sample(text: &str, name: &str) -> Option<u64> {
+pub(crate) fn sample(text: &str, name: &str) -> Option<u64> {
     text.lines()
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
         .and_then(|value| value.trim().parse::<f64>().ok())
@@ -106,7 +106,7 @@ pub fn sample(text: &str, name: &str) -> Option<u64> {
 
 /// The sum of the samples of `name` whose labels contain `label` (e.g.
 /// `route="/.well-known/jwks.json"`), over every other label.
-pub fn labelled_sum(text: &str, name: &str, label: &str) -> u64 {
+pub(crate) fn labelled_sum(text: &str, name: &str, label: &str) -> u64 {
     text.lines()
         .filter_map(|line| line.strip_prefix(name)?.strip_prefix('{'))
         .filter_map(|rest| rest.split_once("} "))
@@ -118,7 +118,7 @@ pub fn labelled_sum(text: &str, name: &str, label: &str) -> u64 {
 
 /// A resource server's JWKS fetch figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FetchCounts {
+pub(crate) struct FetchCounts {
     pub fetches: u64,
     pub failures: u64,
     /// Tokens refused because their `kid` was unknown even after a refetch.
@@ -129,7 +129,7 @@ pub struct FetchCounts {
 
 /// Reads a resource server's `rs_key_set_fetches_total`, its failures and the
 /// `unknown_kid` refusals.
-pub async fn rs_fetch_counts(ops_url: &str) -> FetchCounts {
+pub(crate) async fn rs_fetch_counts(ops_url: &str) -> FetchCounts {
     let text = metrics_text(ops_url).await;
     let fetches = sample(&text, "rs_key_set_fetches_total");
     let failures = sample(&text, "rs_key_set_fetch_failures_total");
@@ -145,7 +145,7 @@ pub async fn rs_fetch_counts(ops_url: &str) -> FetchCounts {
 
 /// The auth server's count of `GET /.well-known/jwks.json` requests, every status,
 /// from its operational endpoint.
-pub async fn auth_jwks_requests(ops_url: &str) -> u64 {
+pub(crate) async fn auth_jwks_requests(ops_url: &str) -> u64 {
     let text = metrics_text(ops_url).await;
     let label = format!("route=\"{JWKS_ROUTE}\"");
     labelled_sum(&text, "auth_http_requests_total", &label)
@@ -153,7 +153,7 @@ pub async fn auth_jwks_requests(ops_url: &str) -> u64 {
 
 /// `HGET key field` on `redis`, reading the whole bulk reply (the harness's
 /// `RedisServer::command` stops after one read, too short for the key set).
-pub async fn redis_hget(redis: &RedisServer, key: &str, field: &str) -> Option<String> {
+pub(crate) async fn redis_hget(redis: &RedisServer, key: &str, field: &str) -> Option<String> {
     let exchange = async {
         let mut stream = TcpStream::connect(("127.0.0.1", redis.port())).await?;
         let mut request = "*3\r\n$4\r\nHGET\r\n".to_owned();
@@ -196,7 +196,7 @@ fn parse_bulk(reply: &[u8]) -> Option<Option<String>> {
 
 /// The stored signing keys in Redis (`as:{keys}` field `keys`): each `kid` with the
 /// `kid` of its private key's JWE header (the key-encryption key's fingerprint).
-pub async fn stored_key_encryption(redis: &RedisServer) -> Vec<(String, String)> {
+pub(crate) async fn stored_key_encryption(redis: &RedisServer) -> Vec<(String, String)> {
     let stored = redis_hget(redis, "as:{keys}", "keys").await.expect("the key set is stored in as:{keys}");
     let stored: Value = serde_json::from_str(&stored).unwrap_or_else(|e| panic!("as:{{keys}} keys is not JSON: {e}"));
     let keys = stored.as_array().unwrap_or_else(|| panic!("as:{{keys}} keys is not an array: {stored}"));
@@ -222,7 +222,7 @@ fn jwe_header_kid(jwe: &str) -> String {
 /// The fingerprint the auth server writes as the JWE `kid` for a key-encryption key
 /// given as base64url (`auth-server/src/store/redis/key_encryption.rs`): `kek-` and
 /// the base64url of the first 12 bytes of SHA-256 over a domain label and the key.
-pub fn kek_fingerprint(key_base64url: &str) -> String {
+pub(crate) fn kek_fingerprint(key_base64url: &str) -> String {
     let bytes = URL_SAFE_NO_PAD.decode(key_base64url).expect("a base64url key-encryption key");
     let mut input = b"auth-server key-encryption-key v1\0".to_vec();
     input.extend_from_slice(&bytes);

@@ -6,6 +6,9 @@
 //! as `async fn scenario(verify: Verify)` and run in both verification modes (the
 //! design's two diagrams) by [`on_both_modes!`].
 
+// Test code: helpers panic with what went wrong.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 /// Defines a module `$name` with two tests, `embedded` and `redis`, each running the body
 /// with its `Store`.
 macro_rules! on_both_stores {

@@ -7,7 +7,7 @@ use shared_claims::ScopeSet;
 use tests::{Challenge, Reply};
 
 /// `Cache-Control` includes `no-store` (RFC 6749 §5.1, §5.2).
-pub fn assert_no_store(reply: &Reply) {
+pub(crate) fn assert_no_store(reply: &Reply) {
     let cache_control = reply.header("cache-control").unwrap_or_default();
     assert!(
         cache_control.split(',').any(|d| d.trim().eq_ignore_ascii_case("no-store")),
@@ -18,14 +18,14 @@ pub fn assert_no_store(reply: &Reply) {
 /// An RFC 6749 §5.2 error: this status and code, a JSON body of exactly `error` and
 /// `error_description` (in the allowed character set), `Cache-Control: no-store`, and no
 /// `WWW-Authenticate` (it is reserved for failed Basic authentication, RFC 6749 §5.2).
-pub fn assert_oauth_error(reply: &Reply, status: u16, code: &str) {
+pub(crate) fn assert_oauth_error(reply: &Reply, status: u16, code: &str) {
     assert_oauth_error_shape(reply, status, code);
     assert!(reply.header("www-authenticate").is_none(), "unexpected WWW-Authenticate: {reply:?}");
 }
 
 /// Like [`assert_oauth_error`], but for a failed `client_secret_basic`: 401
 /// `invalid_client` with a `WWW-Authenticate: Basic` challenge (RFC 6749 §5.2).
-pub fn assert_basic_challenge(reply: &Reply) {
+pub(crate) fn assert_basic_challenge(reply: &Reply) {
     assert_oauth_error_shape(reply, 401, "invalid_client");
     let challenge = reply.header("www-authenticate").unwrap_or_default();
     let scheme = challenge.split_whitespace().next().unwrap_or_default();
@@ -46,14 +46,14 @@ fn assert_oauth_error_shape(reply: &Reply, status: u16, code: &str) {
     );
 }
 
-pub fn assert_json_content_type(reply: &Reply) {
+pub(crate) fn assert_json_content_type(reply: &Reply) {
     let content_type = reply.header("content-type").unwrap_or_default();
     assert!(content_type.starts_with("application/json"), "expected JSON: {reply:?}");
 }
 
 /// A successful RFC 6749 §5.1 token response: 200, `token_type` Bearer, `expires_in`
 /// of `ttl`, no-store. Returns the JSON body.
-pub fn assert_token_response(reply: &Reply, ttl: i64) -> &Value {
+pub(crate) fn assert_token_response(reply: &Reply, ttl: i64) -> &Value {
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_json_content_type(reply);
     assert_no_store(reply);
@@ -65,12 +65,12 @@ pub fn assert_token_response(reply: &Reply, ttl: i64) -> &Value {
 }
 
 /// The space-delimited scope string as a set, so order does not matter.
-pub fn scopes(value: &str) -> ScopeSet {
+pub(crate) fn scopes(value: &str) -> ScopeSet {
     ScopeSet::parse(value).unwrap_or_else(|e| panic!("bad scope {value:?}: {e:?}"))
 }
 
 /// The `aud` claim as a list (RFC 7519 §4.1.3: one string or an array).
-pub fn audiences(claims: &serde_json::Map<String, Value>) -> Vec<String> {
+pub(crate) fn audiences(claims: &serde_json::Map<String, Value>) -> Vec<String> {
     match claims.get("aud") {
         Some(Value::String(one)) => vec![one.clone()],
         Some(Value::Array(many)) => many.iter().map(|v| v.as_str().expect("string audiences").to_owned()).collect(),
@@ -79,7 +79,7 @@ pub fn audiences(claims: &serde_json::Map<String, Value>) -> Vec<String> {
 }
 
 /// What an access token must say (RFC 9068 §2.2).
-pub struct ExpectedAccess<'a> {
+pub(crate) struct ExpectedAccess<'a> {
     pub issuer: &'a str,
     pub sub: &'a str,
     pub client_id: &'a str,
@@ -94,7 +94,7 @@ pub struct ExpectedAccess<'a> {
 /// `typ` at+jwt, RS256, `kid`; `iss sub aud exp iat jti client_id scope` (+ `sid`) with
 /// integer times, `exp - iat == ttl`, and `iat` within `[before, after]` (the unix times
 /// read just before and after the request).
-pub async fn assert_access_token(
+pub(crate) async fn assert_access_token(
     client: &tests::OAuthClient,
     token: &str,
     expected: &ExpectedAccess<'_>,
@@ -135,30 +135,30 @@ pub async fn assert_access_token(
 }
 
 /// The current unix time, to bracket `iat`.
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     shared_claims::unix_now()
 }
 
 /// What an RFC 6750 §3 refusal must say: the status, the `error` code (`None` for a
 /// request without credentials), and the `scope` of an `insufficient_scope`.
 #[derive(Debug, Clone, Copy)]
-pub struct BearerRefusal<'a> {
+pub(crate) struct BearerRefusal<'a> {
     pub status: u16,
     pub error: Option<&'a str>,
     pub scope: Option<&'a str>,
 }
 
 /// 401 with a bare challenge: the request carried no bearer credentials.
-pub const NO_CREDENTIALS: BearerRefusal<'static> = BearerRefusal { status: 401, error: None, scope: None };
+pub(crate) const NO_CREDENTIALS: BearerRefusal<'static> = BearerRefusal { status: 401, error: None, scope: None };
 /// 400 `invalid_request`: a malformed `Authorization` header.
-pub const INVALID_REQUEST: BearerRefusal<'static> =
+pub(crate) const INVALID_REQUEST: BearerRefusal<'static> =
     BearerRefusal { status: 400, error: Some("invalid_request"), scope: None };
 /// 401 `invalid_token`: any token we must not accept.
-pub const INVALID_TOKEN: BearerRefusal<'static> =
+pub(crate) const INVALID_TOKEN: BearerRefusal<'static> =
     BearerRefusal { status: 401, error: Some("invalid_token"), scope: None };
 
 /// 403 `insufficient_scope` naming the scope the route needs.
-pub fn insufficient_scope(scope: &str) -> BearerRefusal<'_> {
+pub(crate) fn insufficient_scope(scope: &str) -> BearerRefusal<'_> {
     BearerRefusal { status: 403, error: Some("insufficient_scope"), scope: Some(scope) }
 }
 
@@ -167,7 +167,7 @@ pub fn insufficient_scope(scope: &str) -> BearerRefusal<'_> {
 /// error information at all without credentials, RFC 6750 §3.1) and, for
 /// `insufficient_scope`, `scope`; and a JSON body of exactly `error` and
 /// `error_description` carrying the same code.
-pub fn assert_bearer_refusal(reply: &Reply, expected: BearerRefusal<'_>, what: &str) {
+pub(crate) fn assert_bearer_refusal(reply: &Reply, expected: BearerRefusal<'_>, what: &str) {
     assert_eq!(reply.status, expected.status, "{what}: {reply:?}");
     let header = reply.header("www-authenticate").unwrap_or_else(|| panic!("{what}: no WWW-Authenticate: {reply:?}"));
     let challenge = Challenge::parse(header).unwrap_or_else(|e| panic!("{what}: {e}"));

@@ -8,7 +8,7 @@ use tests::{AuthStack, OAuthClient, Store};
 use crate::support::*;
 
 /// Logs alice in with the public web app; returns the refresh token.
-pub async fn login(client: &OAuthClient) -> String {
+pub(crate) async fn login(client: &OAuthClient) -> String {
     client.token_password(WEB_APP, ALICE, ALICE_PASSWORD, None).await.refresh_token().to_owned()
 }
 

@@ -36,7 +36,7 @@ pub(super) fn params_of(phc: &str) -> Option<Params> {
 
 impl DummyHash {
     /// `phc` must be one of our own hashes.
-    pub fn new(phc: String) -> Self {
+    pub(super) fn new(phc: String) -> Self {
         let cost = params_of(&phc).map_or(0, |params| cost(&params));
         Self { state: Mutex::new(State { phc: phc.into(), cost, pending: cost }) }
     }
@@ -46,13 +46,13 @@ impl DummyHash {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn current(&self) -> Arc<str> {
+    pub(super) fn current(&self) -> Arc<str> {
         self.state().phc.clone()
     }
 
     /// The parameters of `stored` when they cost more than the dummy and than any
     /// upgrade under way; the caller then owes [`Self::install`] or [`Self::abandon`].
-    pub fn claim_upgrade(&self, stored: &str) -> Option<Params> {
+    pub(super) fn claim_upgrade(&self, stored: &str) -> Option<Params> {
         let params = params_of(stored)?;
         let wanted = cost(&params);
         let mut state = self.state();
@@ -65,7 +65,7 @@ impl DummyHash {
 
     /// Makes `phc` (hashed with claimed parameters) the dummy, unless a stronger one
     /// was installed meanwhile.
-    pub fn install(&self, phc: String) {
+    pub(super) fn install(&self, phc: String) {
         let Some(params) = params_of(&phc) else { return };
         let mut state = self.state();
         if cost(&params) > state.cost {
@@ -75,7 +75,7 @@ impl DummyHash {
     }
 
     /// An upgrade to `params` failed: a later sighting may try again.
-    pub fn abandon(&self, params: &Params) {
+    pub(super) fn abandon(&self, params: &Params) {
         let mut state = self.state();
         if state.pending == cost(params) {
             state.pending = state.cost;

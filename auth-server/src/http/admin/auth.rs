@@ -21,7 +21,7 @@ use crate::http::AppState;
 
 /// Middleware on the `/admin` scope: lets a request reach its handler only when it
 /// carries an acceptable admin token; otherwise answers the RFC 6750 §3 refusal.
-pub async fn require_admin(
+pub(super) async fn require_admin(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {

@@ -22,7 +22,7 @@ use crate::http::AppState;
         (status = 413, description = "The body is larger than 64 KiB", body = AdminErrorBody),
     )
 )]
-pub async fn post_client(
+pub(crate) async fn post_client(
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
@@ -42,7 +42,7 @@ pub async fn post_client(
         (status = 200, description = "Every client, by `client_id`", body = Vec<ClientView>),
     )
 )]
-pub async fn get_clients(state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
+pub(crate) async fn get_clients(state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
     let list = clients::list_clients(&state.authority).await?;
     Ok(respond(StatusCode::OK, &list))
 }
@@ -59,7 +59,10 @@ pub async fn get_clients(state: web::Data<AppState>) -> Result<HttpResponse, Adm
         (status = 404, description = "No such client", body = AdminErrorBody),
     )
 )]
-pub async fn delete_client(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
+pub(crate) async fn delete_client(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AdminError> {
     clients::delete_client(&state.authority, &path).await?;
     Ok(HttpResponse::NoContent().finish())
 }

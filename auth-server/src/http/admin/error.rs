@@ -43,7 +43,7 @@ impl ResponseError for AdminError {
 
 /// A caller refused by [`crate::admin::caller::authorize`] or by the header parser.
 #[derive(Debug)]
-pub struct AdminAuthError(pub BearerError);
+pub(super) struct AdminAuthError(pub BearerError);
 
 impl std::fmt::Display for AdminAuthError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -12,10 +12,13 @@ use serde::Serialize;
 use crate::admin::AdminError;
 
 /// Far above any admin request; small enough that nobody can make us buffer much.
-pub const MAX_JSON_BYTES: usize = 64 * 1024;
+pub(super) const MAX_JSON_BYTES: usize = 64 * 1024;
 
 /// Reads the body as JSON of type `T` (whose `deny_unknown_fields` refuses typos).
-pub async fn read_json<T: DeserializeOwned>(req: &HttpRequest, mut payload: web::Payload) -> Result<T, AdminError> {
+pub(super) async fn read_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<T, AdminError> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     check_media_type(content_type)?;
     let declared =
@@ -36,7 +39,7 @@ pub async fn read_json<T: DeserializeOwned>(req: &HttpRequest, mut payload: web:
 
 /// `application/json` or a structured `application/*+json` type (RFC 6839 §3.1),
 /// parameters ignored.
-pub fn check_media_type(content_type: &str) -> Result<(), AdminError> {
+pub(super) fn check_media_type(content_type: &str) -> Result<(), AdminError> {
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if mime != "application/json" && !(mime.starts_with("application/") && mime.ends_with("+json")) {
         return Err(AdminError::invalid("the body must be application/json"));
@@ -49,7 +52,7 @@ pub fn check_media_type(content_type: &str) -> Result<(), AdminError> {
 const MAX_DETAIL_CHARS: usize = 200;
 
 /// Parses a whole body as `T`; every failure is `invalid_request`.
-pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
+pub(super) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
     serde_json::from_slice(body).map_err(|e| {
         let what = match e.classify() {
             serde_json::error::Category::Data => "the body does not have the expected shape",
@@ -65,7 +68,7 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
 }
 
 /// A JSON answer with `Cache-Control: no-store`.
-pub fn respond(status: StatusCode, value: &impl Serialize) -> HttpResponse {
+pub(super) fn respond(status: StatusCode, value: &impl Serialize) -> HttpResponse {
     HttpResponse::build(status).insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store"))).json(value)
 }
 

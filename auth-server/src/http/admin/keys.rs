@@ -19,7 +19,7 @@ use crate::http::AppState;
         (status = 200, description = "Every signing key, oldest first", body = Vec<KeyView>),
     )
 )]
-pub async fn get_keys(state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
+pub(crate) async fn get_keys(state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
     let list = keys::list_keys(&state.authority).await?;
     Ok(respond(StatusCode::OK, &list))
 }
@@ -36,7 +36,7 @@ pub async fn get_keys(state: web::Data<AppState>) -> Result<HttpResponse, AdminE
         (status = 409, description = "The key set cannot rotate now (too many retired keys)", body = AdminErrorBody),
     )
 )]
-pub async fn post_rotate(state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
+pub(crate) async fn post_rotate(state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
     let list = keys::rotate_keys(&state.authority).await?;
     Ok(respond(StatusCode::OK, &list))
 }
@@ -57,7 +57,10 @@ pub async fn post_rotate(state: web::Data<AppState>) -> Result<HttpResponse, Adm
         (status = 409, description = "The key set cannot change now", body = AdminErrorBody),
     )
 )]
-pub async fn post_revoke(state: web::Data<AppState>, kid: web::Path<String>) -> Result<HttpResponse, AdminError> {
+pub(crate) async fn post_revoke(
+    state: web::Data<AppState>,
+    kid: web::Path<String>,
+) -> Result<HttpResponse, AdminError> {
     let list = keys::revoke_key(&state.authority, &kid).await?;
     Ok(respond(StatusCode::OK, &list))
 }

@@ -31,7 +31,7 @@ use actix_web::{web, HttpResponse};
 use crate::admin::AdminError;
 
 /// Registers the admin routes under `/admin`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
             .wrap(from_fn(auth::require_admin))

@@ -23,7 +23,7 @@ use crate::http::AppState;
         (status = 404, description = "No such user", body = AdminErrorBody),
     )
 )]
-pub async fn get_user_sessions(
+pub(crate) async fn get_user_sessions(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AdminError> {
@@ -43,7 +43,7 @@ pub async fn get_user_sessions(
         (status = 404, description = "No such user", body = AdminErrorBody),
     )
 )]
-pub async fn delete_user_sessions(
+pub(crate) async fn delete_user_sessions(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AdminError> {
@@ -63,7 +63,10 @@ pub async fn delete_user_sessions(
         (status = 404, description = "No live session has that id", body = AdminErrorBody),
     )
 )]
-pub async fn delete_session(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
+pub(crate) async fn delete_session(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AdminError> {
     sessions::revoke_session(&state.authority, &path).await?;
     Ok(HttpResponse::NoContent().finish())
 }

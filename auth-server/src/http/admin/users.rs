@@ -27,7 +27,7 @@ use crate::http::AppState;
         (status = 413, description = "The body is larger than 64 KiB", body = AdminErrorBody),
     )
 )]
-pub async fn post_user(
+pub(crate) async fn post_user(
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
@@ -48,7 +48,7 @@ pub async fn post_user(
         (status = 200, description = "One page of users, in no particular order", body = UserList),
     )
 )]
-pub async fn get_users(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
+pub(crate) async fn get_users(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
     let query: UserListQuery = serde_urlencoded::from_str(req.query_string())
         .map_err(|_| AdminError::invalid("the query takes limit and cursor, each at most once"))?;
     let page = user_listing::list_users(&state.authority, &query).await?;
@@ -67,7 +67,7 @@ pub async fn get_users(req: HttpRequest, state: web::Data<AppState>) -> Result<H
         (status = 404, description = "No such user", body = AdminErrorBody),
     )
 )]
-pub async fn get_user(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
+pub(crate) async fn get_user(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
     let user = user_listing::show_user(&state.authority, &path).await?;
     Ok(respond(StatusCode::OK, &user))
 }
@@ -86,7 +86,7 @@ pub async fn get_user(path: web::Path<String>, state: web::Data<AppState>) -> Re
         (status = 413, description = "The body is larger than 64 KiB", body = AdminErrorBody),
     )
 )]
-pub async fn patch_user(
+pub(crate) async fn patch_user(
     req: HttpRequest,
     body: web::Payload,
     path: web::Path<String>,
@@ -109,7 +109,10 @@ pub async fn patch_user(
         (status = 404, description = "No such user", body = AdminErrorBody),
     )
 )]
-pub async fn delete_user(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
+pub(crate) async fn delete_user(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AdminError> {
     users::delete_user(&state.authority, &path).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -128,7 +131,7 @@ pub async fn delete_user(path: web::Path<String>, state: web::Data<AppState>) ->
         (status = 413, description = "The body is larger than 64 KiB", body = AdminErrorBody),
     )
 )]
-pub async fn put_password(
+pub(crate) async fn put_password(
     req: HttpRequest,
     body: web::Payload,
     path: web::Path<String>,

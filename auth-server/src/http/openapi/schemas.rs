@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 /// this body (`client_secret_post`); a public client sends `client_id` alone.
 #[derive(Deserialize, ToSchema)]
 #[serde(tag = "grant_type", rename_all = "snake_case")]
-pub enum TokenForm {
+pub(crate) enum TokenForm {
     /// Resource owner password credentials (RFC 6749 §4.3.2).
     Password {
         username: String,
@@ -38,7 +38,7 @@ pub enum TokenForm {
 
 /// What every grant may carry.
 #[derive(Deserialize, ToSchema)]
-pub struct GrantParams {
+pub(crate) struct GrantParams {
     /// Space-separated scopes (RFC 6749 §3.3); absent means the client's default.
     scope: Option<String>,
     /// The audience of the access token (RFC 8707 §2); may repeat.
@@ -52,7 +52,7 @@ pub struct GrantParams {
 /// A token to introspect (RFC 7662 §2.1) or revoke (RFC 7009 §2.1), form-encoded,
 /// with `client_secret_post` credentials when HTTP Basic is not used.
 #[derive(Deserialize, ToSchema)]
-pub struct SubjectTokenForm {
+pub(crate) struct SubjectTokenForm {
     token: String,
     /// A hint only: the token's own `typ` decides (RFC 7662 §2.1, RFC 7009 §2.1).
     token_type_hint: Option<String>,
@@ -64,7 +64,7 @@ pub struct SubjectTokenForm {
 /// `invalid_target` and RFC 7009's `unsupported_token_type`).
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum OAuthErrorCode {
+pub(crate) enum OAuthErrorCode {
     InvalidRequest,
     InvalidClient,
     InvalidGrant,
@@ -80,7 +80,7 @@ pub enum OAuthErrorCode {
 
 /// An OAuth error (RFC 6749 §5.2), sent with `Cache-Control: no-store`.
 #[derive(Deserialize, ToSchema)]
-pub struct OAuthErrorBody {
+pub(crate) struct OAuthErrorBody {
     error: OAuthErrorCode,
     error_description: Option<String>,
 }
@@ -89,7 +89,7 @@ pub struct OAuthErrorBody {
 /// (`unauthorized` when no token was sent), the admin API's own otherwise.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum AdminErrorCode {
+pub(crate) enum AdminErrorCode {
     InvalidRequest,
     InvalidToken,
     InsufficientScope,
@@ -102,7 +102,7 @@ pub enum AdminErrorCode {
 
 /// An admin API error, sent with `Cache-Control: no-store`.
 #[derive(Deserialize, ToSchema)]
-pub struct AdminErrorBody {
+pub(crate) struct AdminErrorBody {
     error: AdminErrorCode,
     error_description: Option<String>,
 }
@@ -110,7 +110,7 @@ pub struct AdminErrorBody {
 /// The authorization server metadata (RFC 8414 §2). Every URL is built from the
 /// issuer.
 #[derive(Deserialize, ToSchema)]
-pub struct Metadata {
+pub(crate) struct Metadata {
     issuer: String,
     token_endpoint: String,
     jwks_uri: String,
@@ -130,13 +130,13 @@ pub struct Metadata {
 
 /// A JWK Set (RFC 7517 §5) of RSA public keys.
 #[derive(Deserialize, ToSchema)]
-pub struct Jwks {
+pub(crate) struct Jwks {
     keys: Vec<Jwk>,
 }
 
 /// An RSA public key (RFC 7517 §4, RFC 7518 §6.3.1).
 #[derive(Deserialize, ToSchema)]
-pub struct Jwk {
+pub(crate) struct Jwk {
     kty: String,
     kid: String,
     alg: String,
@@ -148,7 +148,7 @@ pub struct Jwk {
 
 /// `/healthz` and `/readyz`.
 #[derive(Deserialize, ToSchema)]
-pub struct Health {
+pub(crate) struct Health {
     /// `ok`, `ready`, or `unavailable`.
     status: String,
     /// Why the server is not ready.

@@ -135,7 +135,7 @@ pub(super) struct Scripts {
 }
 
 impl Scripts {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             rotate_refresh: Script::new(ROTATE_REFRESH),
             index_session: Script::new(INDEX_SESSION),

@@ -60,13 +60,13 @@ impl Applied {
     /// Whether the event's id may become the resumption cursor: only an event applied
     /// in full. Resuming after anything else would never deliver again what it lost;
     /// an ignored event of an unknown type is simply sent again, at no cost.
-    pub fn advances_cursor(self) -> bool {
+    pub(super) fn advances_cursor(self) -> bool {
         matches!(self, Applied::Snapshot { .. } | Applied::Revocation { .. })
     }
 
     /// Whether a revocation may have been lost: the view must not be trusted until a
     /// fresh snapshot replaces it.
-    pub fn loses_revocations(self) -> bool {
+    pub(super) fn loses_revocations(self) -> bool {
         matches!(self, Applied::PartialSnapshot { .. } | Applied::BadSnapshot | Applied::BadRevocation)
     }
 }

@@ -34,7 +34,7 @@ pub(crate) enum Transition {
 }
 
 impl FeedHealth {
-    pub fn new(max_staleness: Duration, origin: Instant) -> Self {
+    pub(crate) fn new(max_staleness: Duration, origin: Instant) -> Self {
         Self {
             origin,
             max_staleness,
@@ -45,51 +45,51 @@ impl FeedHealth {
         }
     }
 
-    pub fn max_staleness(&self) -> Duration {
+    pub(crate) fn max_staleness(&self) -> Duration {
         self.max_staleness
     }
 
     /// Bytes arrived from the feed at `now`.
-    pub fn contact(&self, now: Instant) {
+    pub(crate) fn contact(&self, now: Instant) {
         let millis = u64::try_from(now.saturating_duration_since(self.origin).as_millis()).unwrap_or(u64::MAX - 1);
         self.last_contact.fetch_max(millis + 1, Ordering::AcqRel);
     }
 
     /// A snapshot was applied: the view is complete.
-    pub fn mark_synced(&self) {
+    pub(crate) fn mark_synced(&self) {
         self.synced.store(true, Ordering::Release);
     }
 
     /// The view may have lost a revocation (an unreadable event): not trusted again
     /// until a fresh snapshot is applied, whatever the contact.
-    pub fn mark_unsynced(&self) {
+    pub(crate) fn mark_unsynced(&self) {
         self.synced.store(false, Ordering::Release);
     }
 
-    pub fn is_synced(&self) -> bool {
+    pub(crate) fn is_synced(&self) -> bool {
         self.synced.load(Ordering::Acquire)
     }
 
-    pub fn set_absent(&self, absent: bool) {
+    pub(crate) fn set_absent(&self, absent: bool) {
         self.absent.store(absent, Ordering::Release);
     }
 
     /// The auth server announces no revocation feed.
-    pub fn is_absent(&self) -> bool {
+    pub(crate) fn is_absent(&self) -> bool {
         self.absent.load(Ordering::Acquire)
     }
 
     /// Trusted at `now`: synchronised, and heard from within the staleness bound.
-    pub fn is_live_at(&self, now: Instant) -> bool {
+    pub(crate) fn is_live_at(&self, now: Instant) -> bool {
         self.synced.load(Ordering::Acquire) && self.since_contact(now).is_some_and(|age| age <= self.max_staleness)
     }
 
-    pub fn is_live(&self) -> bool {
+    pub(crate) fn is_live(&self) -> bool {
         self.is_live_at(Instant::now())
     }
 
     /// Time since the last contact, `None` if there was none.
-    pub fn since_contact(&self, now: Instant) -> Option<Duration> {
+    pub(crate) fn since_contact(&self, now: Instant) -> Option<Duration> {
         match self.last_contact.load(Ordering::Acquire) {
             NEVER => None,
             stamp => Some(now.saturating_duration_since(self.origin + Duration::from_millis(stamp - 1))),
@@ -98,7 +98,7 @@ impl FeedHealth {
 
     /// Liveness at `now` compared with what was last reported. Several callers may
     /// race; the atomic swap makes exactly one of them see each transition.
-    pub fn transition(&self, now: Instant) -> Option<Transition> {
+    pub(crate) fn transition(&self, now: Instant) -> Option<Transition> {
         let live = self.is_live_at(now);
         match (self.reported_live.swap(live, Ordering::AcqRel), live) {
             (false, true) => Some(Transition::BecameLive),

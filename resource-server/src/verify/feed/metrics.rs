@@ -22,47 +22,47 @@ pub(crate) struct FeedMetrics {
 }
 
 impl FeedMetrics {
-    pub fn enable(&self) {
+    pub(crate) fn enable(&self) {
         self.enabled.store(true, Ordering::Relaxed);
     }
 
-    pub fn set_connected(&self, connected: bool) {
+    pub(crate) fn set_connected(&self, connected: bool) {
         self.connected.store(connected, Ordering::Relaxed);
     }
 
-    pub fn set_live(&self, live: bool) {
+    pub(crate) fn set_live(&self, live: bool) {
         self.live.store(live, Ordering::Relaxed);
     }
 
-    pub fn event_applied(&self) {
+    pub(crate) fn event_applied(&self) {
         self.events_applied.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn event_skipped(&self) {
+    pub(crate) fn event_skipped(&self) {
         self.events_skipped.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn reconnect(&self) {
+    pub(crate) fn reconnect(&self) {
         self.reconnects.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn set_revocations(&self, count: usize) {
+    pub(crate) fn set_revocations(&self, count: usize) {
         self.revocations.store(u64::try_from(count).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
-    pub fn contact(&self) {
+    pub(crate) fn contact(&self) {
         self.last_contact_ms.store(unix_millis(), Ordering::Relaxed);
     }
 
-    pub fn events_applied(&self) -> u64 {
+    pub(crate) fn events_applied(&self) -> u64 {
         self.events_applied.load(Ordering::Relaxed)
     }
 
-    pub fn reconnects(&self) -> u64 {
+    pub(crate) fn reconnects(&self) -> u64 {
         self.reconnects.load(Ordering::Relaxed)
     }
 
-    pub fn render(&self, out: &mut String) {
+    pub(crate) fn render(&self, out: &mut String) {
         if !self.enabled.load(Ordering::Relaxed) {
             return;
         }

@@ -72,7 +72,12 @@ pub(crate) struct Feed {
 
 impl Feed {
     /// `grace_secs`: the verifier's leeway on `exp`, kept past each `expires_at`.
-    pub fn new(max_staleness: Duration, grace_secs: i64, when_stale: WhenStale, metrics: Arc<VerifierMetrics>) -> Self {
+    pub(crate) fn new(
+        max_staleness: Duration,
+        grace_secs: i64,
+        when_stale: WhenStale,
+        metrics: Arc<VerifierMetrics>,
+    ) -> Self {
         metrics.feed.enable();
         Self {
             list: RevocationList::with_grace(grace_secs),
@@ -83,12 +88,12 @@ impl Feed {
     }
 
     /// Whether the revocation view is trusted now.
-    pub fn is_live(&self) -> bool {
+    pub(crate) fn is_live(&self) -> bool {
         self.health.is_live()
     }
 
     /// Why local mode is not ready because of the feed, if it is not.
-    pub fn not_ready_reason(&self) -> Option<&'static str> {
+    pub(crate) fn not_ready_reason(&self) -> Option<&'static str> {
         if self.health.is_absent() {
             Some("the authorization server announces no revocation feed, so revocations cannot be guaranteed")
         } else if !self.is_live() {
@@ -102,7 +107,7 @@ impl Feed {
     }
 
     /// Compares liveness with what was last reported and logs a change once.
-    pub fn observe(&self, now: Instant) {
+    pub(crate) fn observe(&self, now: Instant) {
         let Some(transition) = self.health.transition(now) else { return };
         let live = transition == Transition::BecameLive;
         self.metrics.feed.set_live(live);
@@ -172,7 +177,7 @@ pub(crate) fn spawn_watchdog(feed: &Arc<Feed>, runtime: &tokio::runtime::Handle)
 pub(crate) struct BackgroundTasks(Vec<JoinHandle<()>>);
 
 impl BackgroundTasks {
-    pub fn push(&mut self, task: JoinHandle<()>) {
+    pub(crate) fn push(&mut self, task: JoinHandle<()>) {
         self.0.push(task);
     }
 }

@@ -43,7 +43,7 @@ struct Revoked {
 }
 
 /// The shared state of one load run.
-pub struct Load {
+pub(super) struct Load {
     pub tally: Tally,
     stop: AtomicBool,
     /// Successful operations per worker, to wait for progress.
@@ -54,7 +54,7 @@ pub struct Load {
 }
 
 /// The running load: its state and its workers.
-pub struct Running {
+pub(super) struct Running {
     pub load: Arc<Load>,
     chains: Vec<JoinHandle<String>>,
     others: Vec<JoinHandle<()>>,
@@ -76,18 +76,18 @@ impl Load {
         self.stop.load(Ordering::Relaxed)
     }
 
-    pub fn lost_in_doubt(&self) -> usize {
+    pub(super) fn lost_in_doubt(&self) -> usize {
         self.lost_in_doubt.load(Ordering::Relaxed)
     }
 
     /// The tally's summary and the sessions ended after a refresh in doubt.
-    pub fn summary(&self) -> String {
+    pub(super) fn summary(&self) -> String {
         format!("{}; sessions ended after a refresh in doubt: {}", self.tally.summary(), self.lost_in_doubt())
     }
 
     /// Waits until every worker has `more` successful operations beyond now; panics
     /// naming the problems seen if they do not come within `deadline`.
-    pub async fn await_progress(&self, more: usize, deadline: Duration, what: &str) {
+    pub(super) async fn await_progress(&self, more: usize, deadline: Duration, what: &str) {
         let start: Vec<usize> = self.progress.iter().map(|p| p.load(Ordering::Relaxed)).collect();
         let done = tests::poll::try_poll_until(deadline, || {
             let advanced = self.progress.iter().zip(&start).all(|(p, s)| p.load(Ordering::Relaxed) >= s + more);
@@ -217,7 +217,7 @@ async fn revoker(load: Arc<Load>, worker: usize, client: OAuthClient) {
 
 /// Starts `chains` refresh chains, one login worker and one revoker against the auth
 /// server behind `client`, with API calls at `api`.
-pub fn start(client: &OAuthClient, api: &ApiClient, chains: usize) -> Running {
+pub(super) fn start(client: &OAuthClient, api: &ApiClient, chains: usize) -> Running {
     let load = Load::new(chains + 2);
     let chain_tasks = (0..chains).map(|i| tokio::spawn(chain(load.clone(), i, client.clone(), api.clone()))).collect();
     let others = vec![
@@ -231,7 +231,7 @@ impl Running {
     /// Stops the workers and checks that nothing acknowledged was lost: every chain's
     /// latest refresh token still refreshes, every revoked token is refused at `api`
     /// (and a revoked session's refresh token at the auth server).
-    pub async fn finish(self, api: &ApiClient) -> Arc<Load> {
+    pub(super) async fn finish(self, api: &ApiClient) -> Arc<Load> {
         self.load.stop.store(true, Ordering::Relaxed);
         let mut latest = Vec::new();
         for task in self.chains {

@@ -15,11 +15,11 @@ use tests::Reply;
 
 /// No answer may take longer, whatever is broken: a store call gives up within about a
 /// second and a refresh in doubt reads the store back for at most 2 s more.
-pub const HANG_BOUND: Duration = Duration::from_secs(10);
+pub(super) const HANG_BOUND: Duration = Duration::from_secs(10);
 
 /// What the load does, each counted apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Op {
+pub(super) enum Op {
     Login,
     Refresh,
     Revoke,
@@ -27,29 +27,29 @@ pub enum Op {
 }
 
 /// What one exchange met.
-pub struct Exchange {
+pub(super) struct Exchange {
     pub result: Result<Reply, String>,
     pub took: Duration,
 }
 
 impl Exchange {
-    pub fn status(&self) -> Option<u16> {
+    pub(super) fn status(&self) -> Option<u16> {
         self.result.as_ref().ok().map(|reply| reply.status)
     }
 }
 
 /// A mutex's guard, whether or not a panicking holder poisoned it.
-pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// `status error` of an answer, or `broken` for an exchange that failed.
-pub fn outcome(result: &Result<Reply, String>) -> String {
+pub(super) fn outcome(result: &Result<Reply, String>) -> String {
     result.as_ref().map_or_else(|_| "broken".to_owned(), answer)
 }
 
 /// `status error` of an answer (`400 invalid_grant`), or the status alone.
-pub fn answer(reply: &Reply) -> String {
+pub(super) fn answer(reply: &Reply) -> String {
     match reply.json["error"].as_str() {
         Some(code) => format!("{} {code}", reply.status),
         None => reply.status.to_string(),
@@ -57,7 +57,7 @@ pub fn answer(reply: &Reply) -> String {
 }
 
 /// Counts of one load run, shared by its workers.
-pub struct Tally {
+pub(super) struct Tally {
     phase: Mutex<&'static str>,
     counts: Mutex<BTreeMap<(String, Op, String), usize>>,
     problems: Mutex<Vec<String>>,
@@ -65,7 +65,7 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Tally {
             phase: Mutex::new("steady"),
             counts: Mutex::new(BTreeMap::new()),
@@ -75,7 +75,7 @@ impl Tally {
     }
 
     /// Exchanges starting from now count under `phase`.
-    pub fn set_phase(&self, phase: &'static str) {
+    pub(super) fn set_phase(&self, phase: &'static str) {
         *lock(&self.phase) = phase;
     }
 
@@ -83,12 +83,12 @@ impl Tally {
         *lock(&self.phase)
     }
 
-    pub fn problem(&self, problem: String) {
+    pub(super) fn problem(&self, problem: String) {
         lock(&self.problems).push(problem);
     }
 
     /// Runs one exchange, counts it and checks what holds in every phase.
-    pub async fn exchange(&self, op: Op, request: impl Future<Output = Result<Reply, String>>) -> Exchange {
+    pub(super) async fn exchange(&self, op: Op, request: impl Future<Output = Result<Reply, String>>) -> Exchange {
         let phase = self.phase();
         let started = Instant::now();
         let result = request.await;
@@ -116,7 +116,7 @@ impl Tally {
     }
 
     /// The outcomes counted for `op` in exactly `phase`.
-    pub fn outcomes(&self, phase: &str, op: Op) -> BTreeMap<String, usize> {
+    pub(super) fn outcomes(&self, phase: &str, op: Op) -> BTreeMap<String, usize> {
         lock(&self.counts)
             .iter()
             .filter(|((p, o, _), _)| p == phase && *o == op)
@@ -125,7 +125,7 @@ impl Tally {
     }
 
     /// Every outcome counted in any phase for any operation.
-    pub fn all_outcomes(&self) -> BTreeMap<String, usize> {
+    pub(super) fn all_outcomes(&self) -> BTreeMap<String, usize> {
         let mut all = BTreeMap::new();
         for ((_, _, outcome), count) in lock(&self.counts).iter() {
             *all.entry(outcome.clone()).or_default() += count;
@@ -133,12 +133,12 @@ impl Tally {
         all
     }
 
-    pub fn problems(&self) -> Vec<String> {
+    pub(super) fn problems(&self) -> Vec<String> {
         lock(&self.problems).clone()
     }
 
     /// One line per phase: `phase: Login 200×12 503×3, Refresh ...`.
-    pub fn summary(&self) -> String {
+    pub(super) fn summary(&self) -> String {
         let counts = lock(&self.counts);
         let mut phases: Vec<&String> = counts.keys().map(|(phase, _, _)| phase).collect();
         phases.dedup();
