@@ -12,7 +12,7 @@ pub mod admin_cli;
 pub mod crypto;
 pub mod grants;
 pub mod http;
-pub mod keys;
+pub(crate) mod keys;
 #[cfg(test)]
 mod layers;
 pub mod oauth;

@@ -19,13 +19,13 @@ use shared_claims::{AccessClaims, BearerError};
 use crate::oauth::authority::Authority;
 
 /// The scope the admin API requires.
-pub const ADMIN_SCOPE: &str = "admin";
+pub(crate) const ADMIN_SCOPE: &str = "admin";
 
 /// The `realm` of the admin API's `WWW-Authenticate` challenges.
-pub const ADMIN_REALM: &str = "admin";
+pub(crate) const ADMIN_REALM: &str = "admin";
 
 /// Checks a presented bearer token; returns its claims when it may use the admin API.
-pub async fn authorize(authority: &Authority, token: &str, now: i64) -> Result<AccessClaims, BearerError> {
+pub(crate) async fn authorize(authority: &Authority, token: &str, now: i64) -> Result<AccessClaims, BearerError> {
     let claims = authority
         .tokens
         .verify_access_token(token, now)

@@ -21,7 +21,7 @@ use crate::store::{KeyState, Revocation, SigningKeyRecord};
 
 /// A signing key as the admin API shows it: its `kid`, state and dates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct KeyView {
+pub(crate) struct KeyView {
     pub kid: String,
     pub state: KeyState,
     pub created_at: i64,
@@ -42,7 +42,7 @@ impl From<&SigningKeyRecord> for KeyView {
 }
 
 /// The stored key set, oldest first.
-pub async fn list_keys(authority: &Authority) -> Result<Vec<KeyView>, AdminError> {
+pub(crate) async fn list_keys(authority: &Authority) -> Result<Vec<KeyView>, AdminError> {
     let (_, records) = authority.store.signing_keys().await?;
     Ok(views(&records))
 }
@@ -54,7 +54,7 @@ pub async fn list_keys(authority: &Authority) -> Result<Vec<KeyView>, AdminError
 /// interval, or at once when a token with the new `kid` reaches them. Skips the
 /// automatic rotation's pre-publication wait by design: resource servers refetch the
 /// JWKS on an unknown `kid` (rate-limited).
-pub async fn rotate_keys(authority: &Authority) -> Result<Vec<KeyView>, AdminError> {
+pub(crate) async fn rotate_keys(authority: &Authority) -> Result<Vec<KeyView>, AdminError> {
     let records = authority.tokens.keys().rotate(shared_claims::unix_now()).await?;
     Ok(views(&records))
 }
@@ -64,7 +64,7 @@ pub async fn rotate_keys(authority: &Authority) -> Result<Vec<KeyView>, AdminErr
 /// before their cached JWKS expires, and every token it signed stops verifying.
 /// Refresh tokens it signed stop working too: users of those sessions log in again.
 /// Answers with the key list after the change; `NotFound` for an unknown `kid`.
-pub async fn revoke_key(authority: &Authority, kid: &str) -> Result<Vec<KeyView>, AdminError> {
+pub(crate) async fn revoke_key(authority: &Authority, kid: &str) -> Result<Vec<KeyView>, AdminError> {
     let now = shared_claims::unix_now();
     let (_, records) = authority.store.signing_keys().await?;
     if !records.iter().any(|r| r.kid == kid) {

@@ -24,13 +24,13 @@
 //! Passwords, client secrets and tokens are never logged: they travel in
 //! [`Secret`](shared_claims::Secret), whose `Debug` is a mask.
 
-pub mod caller;
+pub(crate) mod caller;
 pub mod clients;
 mod error;
-pub mod keys;
+pub(crate) mod keys;
 pub mod passwords;
-pub mod sessions;
-pub mod user_listing;
+pub(crate) mod sessions;
+pub(crate) mod user_listing;
 pub mod users;
 
 pub use error::AdminError;

@@ -15,7 +15,7 @@ use crate::store::Session;
 
 /// A live session as the admin API shows it: never its refresh token's `jti`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct SessionView {
+pub(crate) struct SessionView {
     pub sid: String,
     pub client_id: String,
     pub created_at: i64,
@@ -44,7 +44,7 @@ impl From<Session> for SessionView {
 }
 
 /// The user's live sessions, oldest first; 404 for an unknown user.
-pub async fn list_user_sessions(authority: &Authority, username: &str) -> Result<Vec<SessionView>, AdminError> {
+pub(crate) async fn list_user_sessions(authority: &Authority, username: &str) -> Result<Vec<SessionView>, AdminError> {
     find_user(authority, username).await?;
     let now = shared_claims::unix_now();
     let sessions = authority.store.user_sessions(username).await?;
@@ -52,7 +52,7 @@ pub async fn list_user_sessions(authority: &Authority, username: &str) -> Result
 }
 
 /// Ends every session of the user; returns how many. 404 for an unknown user.
-pub async fn revoke_user_sessions(authority: &Authority, username: &str) -> Result<usize, AdminError> {
+pub(crate) async fn revoke_user_sessions(authority: &Authority, username: &str) -> Result<usize, AdminError> {
     find_user(authority, username).await?;
     let sessions = authority.store.user_sessions(username).await?;
     for session in &sessions {
@@ -63,7 +63,7 @@ pub async fn revoke_user_sessions(authority: &Authority, username: &str) -> Resu
 }
 
 /// Ends one session; 404 when no live session has that id.
-pub async fn revoke_session(authority: &Authority, sid: &str) -> Result<(), AdminError> {
+pub(crate) async fn revoke_session(authority: &Authority, sid: &str) -> Result<(), AdminError> {
     let Some(session) = authority.store.session(sid).await? else {
         return Err(AdminError::not_found("no live session with that sid"));
     };

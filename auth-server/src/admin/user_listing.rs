@@ -15,13 +15,13 @@ use super::users::UserView;
 use super::AdminError;
 use crate::oauth::authority::Authority;
 
-pub const DEFAULT_PAGE_SIZE: usize = 100;
-pub const MAX_PAGE_SIZE: usize = 500;
+pub(crate) const DEFAULT_PAGE_SIZE: usize = 100;
+pub(crate) const MAX_PAGE_SIZE: usize = 500;
 
 /// The query of `GET /admin/users`, as given (validated by [`list_users`]).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct UserListQuery {
+pub(crate) struct UserListQuery {
     #[serde(default)]
     pub limit: Option<String>,
     #[serde(default)]
@@ -30,14 +30,14 @@ pub struct UserListQuery {
 
 /// One page of `GET /admin/users`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct UserList {
+pub(crate) struct UserList {
     pub users: Vec<UserView>,
     /// Where the next page starts; `null` after the last page.
     #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
-pub async fn list_users(authority: &Authority, query: &UserListQuery) -> Result<UserList, AdminError> {
+pub(crate) async fn list_users(authority: &Authority, query: &UserListQuery) -> Result<UserList, AdminError> {
     let limit = parse_limit(query.limit.as_deref())?;
     let position = query.cursor.as_deref().map(decode_cursor).transpose()?;
     let page = authority.store.users_page(position.as_deref(), limit).await?.ok_or_else(invalid_cursor)?;
@@ -48,7 +48,7 @@ pub async fn list_users(authority: &Authority, query: &UserListQuery) -> Result<
 }
 
 /// The user of that name, without its password hash; 404 if there is none.
-pub async fn show_user(authority: &Authority, username: &str) -> Result<UserView, AdminError> {
+pub(crate) async fn show_user(authority: &Authority, username: &str) -> Result<UserView, AdminError> {
     find_user(authority, username).await.map(|user| UserView::from(&user))
 }
 

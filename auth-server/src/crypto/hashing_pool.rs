@@ -16,25 +16,25 @@ use crossbeam_channel::{bounded, RecvTimeoutError, Sender, TrySendError};
 const IDLE_RELEASE: Duration = Duration::from_secs(10);
 
 /// Argon2's working memory, owned by one pool thread.
-pub type Memory = Vec<Block>;
+pub(crate) type Memory = Vec<Block>;
 
 type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PoolError {
+pub(crate) enum PoolError {
     #[error("too many password checks are waiting")]
     Busy,
     #[error("the password hashing threads are gone")]
     Closed,
 }
 
-pub struct HashingPool {
+pub(crate) struct HashingPool {
     jobs: Sender<Job>,
 }
 
 impl HashingPool {
     /// `threads` hashing threads, and room for `queue` waiting jobs.
-    pub fn new(threads: usize, queue: usize) -> std::io::Result<Self> {
+    pub(crate) fn new(threads: usize, queue: usize) -> std::io::Result<Self> {
         let (jobs, waiting) = bounded::<Job>(queue.max(1));
         for index in 0..threads.max(1) {
             let waiting = waiting.clone();
@@ -54,7 +54,7 @@ impl HashingPool {
 
     /// Runs `work` on a pool thread with that thread's memory. A caller that goes
     /// away does not cancel queued work; its result is dropped.
-    pub async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> Result<T, PoolError> {

@@ -1,9 +1,9 @@
 //! Small cryptographic helpers over OpenSSL (already linked for the JOSE work, so no
 //! extra dependency): random identifiers, SHA-256, constant-time comparison.
 
-pub mod hashing_pool;
+pub(crate) mod hashing_pool;
 pub mod jws;
-pub mod password;
+pub(crate) mod password;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

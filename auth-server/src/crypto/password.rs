@@ -217,7 +217,7 @@ fn verify_reusing_memory(parsed: &PasswordHash<'_>, password: &[u8], memory: &mu
 /// Whether a bootstrap or admin-supplied string is an Argon2 PHC hash we can verify.
 /// Only Argon2id, and with costs no higher than a bound: a hash is operator input, and
 /// a huge memory cost would be a huge allocation on every login of that user.
-pub fn is_valid_phc(hash: &str) -> bool {
+pub(crate) fn is_valid_phc(hash: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(hash) else { return false };
     let Ok(params) = Params::try_from(&parsed) else { return false };
     parsed.algorithm.as_str() == "argon2id"
@@ -229,7 +229,7 @@ pub fn is_valid_phc(hash: &str) -> bool {
 /// Hashes a new password on the calling thread with the parameters the server uses:
 /// for the offline `auth-server admin hash-password`, whose output goes into the
 /// bootstrap file's `password_hash`.
-pub fn hash_offline(password: &Secret) -> Result<String, PasswordError> {
+pub(crate) fn hash_offline(password: &Secret) -> Result<String, PasswordError> {
     hash_blocking(standard_params(), password.expose())
 }
 

@@ -48,11 +48,11 @@ use crate::store::{KeyState, SigningKeyRecord};
 /// Most keys published at once. Resource servers keep the first 64 keys of a JWKS
 /// (in the order published); a quarter of that leaves room for third-party
 /// verifiers with smaller limits.
-pub const MAX_PUBLISHED_KEYS: usize = 16;
+pub(crate) const MAX_PUBLISHED_KEYS: usize = 16;
 
 /// Most keys kept at once (published or withdrawn): every replica parses and, with
 /// Redis, decrypts each of them whenever the set changes.
-pub const MAX_KEPT_KEYS: usize = 64;
+pub(crate) const MAX_KEPT_KEYS: usize = 64;
 
 /// The numbers the rules run on, all in seconds, from the configured settings. Two
 /// margins enter the lead and the retention: the refresh interval
@@ -113,7 +113,7 @@ impl KeyPolicy {
 
 /// Which key becomes active.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Successor {
+pub(crate) enum Successor {
     /// This published `next` key.
     Next(String),
     /// A freshly generated key (none was waiting).
@@ -122,7 +122,7 @@ pub enum Successor {
 
 /// One change to the key set, applied whole by [`apply`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transition {
+pub(crate) enum Transition {
     /// Restores the invariants of a damaged set: extra active keys retire, and
     /// retired keys without a `retired_at` get one (now), so their removal is
     /// computed from a safe date.
@@ -147,7 +147,7 @@ pub enum Transition {
 
 impl Transition {
     /// Whether [`apply`] needs a freshly generated key for this change.
-    pub fn needs_fresh_key(&self) -> bool {
+    pub(crate) fn needs_fresh_key(&self) -> bool {
         matches!(
             self,
             Transition::PublishNext
@@ -160,7 +160,7 @@ impl Transition {
 /// The automatic lifecycle: the one transition due at `now`, most urgent first
 /// (repair, a missing active key, promotion, publication, removal), or `None`.
 /// Applying it and asking again converges in a few steps.
-pub fn plan(keys: &[SigningKeyRecord], now: i64, policy: &KeyPolicy) -> Option<Transition> {
+pub(crate) fn plan(keys: &[SigningKeyRecord], now: i64, policy: &KeyPolicy) -> Option<Transition> {
     if let Some(repair) = plan_repair(keys) {
         return Some(repair);
     }
@@ -220,19 +220,19 @@ pub struct RotationRefused {
 }
 
 /// The keys in the JWKS: `next`, `active` and `retired`.
-pub fn published(keys: &[SigningKeyRecord]) -> usize {
+pub(crate) fn published(keys: &[SigningKeyRecord]) -> usize {
     keys.iter().filter(|k| is_published(k.state)).count()
 }
 
 /// Whether a key in `state` is listed in the JWKS.
-pub fn is_published(state: KeyState) -> bool {
+pub(crate) fn is_published(state: KeyState) -> bool {
     state != KeyState::Withdrawn
 }
 
 /// Recording that the active key `kid` signs: `None` when it is no longer the
 /// active key (the caller re-reads the set and signs with the one that is) or was
 /// already recorded.
-pub fn plan_first_signature(keys: &[SigningKeyRecord], kid: &str) -> Option<Transition> {
+pub(crate) fn plan_first_signature(keys: &[SigningKeyRecord], kid: &str) -> Option<Transition> {
     keys.iter()
         .any(|k| k.kid == kid && k.state == KeyState::Active && k.signed_at.is_none())
         .then(|| Transition::FirstSignature { kid: kid.to_owned() })
@@ -243,7 +243,7 @@ pub fn plan_first_signature(keys: &[SigningKeyRecord], kid: &str) -> Option<Tran
 /// signed). Skips the pre-publication wait. Refused when it would publish more than
 /// [`MAX_PUBLISHED_KEYS`] keys: a fresh key while the active one, which signed,
 /// stays published as retired.
-pub fn plan_rotation(keys: &[SigningKeyRecord]) -> Result<Transition, RotationRefused> {
+pub(crate) fn plan_rotation(keys: &[SigningKeyRecord]) -> Result<Transition, RotationRefused> {
     let active = keys.iter().find(|k| k.state == KeyState::Active);
     let successor = successor(keys, None);
     let grows = successor == Successor::Fresh && active.is_some_and(|k| k.signed_at.is_some());
@@ -257,7 +257,7 @@ pub fn plan_rotation(keys: &[SigningKeyRecord]) -> Result<Transition, RotationRe
 /// Emergency revocation of `kid`, or `None` when no such key is in the set. An
 /// active key is replaced in the same change by the oldest other `next` key, else a
 /// fresh one, so the set never lacks an active key.
-pub fn plan_revocation(keys: &[SigningKeyRecord], kid: &str) -> Option<Transition> {
+pub(crate) fn plan_revocation(keys: &[SigningKeyRecord], kid: &str) -> Option<Transition> {
     let key = keys.iter().find(|k| k.kid == kid)?;
     let successor = (key.state == KeyState::Active).then(|| successor(keys, Some(kid)));
     Some(Transition::Revoke { kid: kid.to_owned(), successor })
@@ -267,7 +267,7 @@ pub fn plan_revocation(keys: &[SigningKeyRecord], kid: &str) -> Option<Transitio
 /// [`Transition::needs_fresh_key`]; its state and dates are set here. A transition
 /// naming keys that are gone changes only what it still can (the caller re-plans
 /// on every compare-and-set attempt, so this is defensive).
-pub fn apply(
+pub(crate) fn apply(
     keys: &[SigningKeyRecord],
     transition: &Transition,
     now: i64,
@@ -328,7 +328,7 @@ pub fn apply(
 }
 
 /// Whether `keys` may be saved: exactly one active key, and no `kid` twice.
-pub fn is_consistent(keys: &[SigningKeyRecord]) -> bool {
+pub(crate) fn is_consistent(keys: &[SigningKeyRecord]) -> bool {
     let active = keys.iter().filter(|k| k.state == KeyState::Active).count();
     let mut kids: Vec<&str> = keys.iter().map(|k| k.kid.as_str()).collect();
     kids.sort_unstable();

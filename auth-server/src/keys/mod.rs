@@ -32,12 +32,12 @@
 //! ```
 
 mod key_set;
-pub mod lifecycle;
+pub(crate) mod lifecycle;
 mod published;
 mod refetch;
 mod revocation;
 mod rotation;
-pub mod scheduler;
+pub(crate) mod scheduler;
 mod signing_key;
 
 #[cfg(test)]
@@ -45,10 +45,10 @@ mod tests;
 
 use std::sync::{Arc, RwLock};
 
-pub use key_set::KeySet;
-pub use lifecycle::{KeyPolicy, Transition};
-pub use scheduler::KeyScheduler;
-pub use signing_key::SigningKey;
+pub(crate) use key_set::KeySet;
+pub(crate) use lifecycle::{KeyPolicy, Transition};
+pub(crate) use scheduler::KeyScheduler;
+pub(crate) use signing_key::SigningKey;
 
 use crate::store::{KeyState, SharedStore, SigningKeyRecord, StoreError};
 
@@ -85,7 +85,7 @@ pub struct KeyRing {
 
 /// A change that was saved: what it was and the key set it produced.
 #[derive(Debug, Clone)]
-pub struct Applied {
+pub(crate) struct Applied {
     pub transition: Transition,
     pub keys: Vec<SigningKeyRecord>,
 }
@@ -214,7 +214,7 @@ impl KeyRing {
 
 /// A fresh RSA-2048 key record (RFC 8725 §3.5: 2048 bits at least). Generation
 /// takes a noticeable fraction of a second, so it runs on the blocking pool.
-pub async fn generate_record(state: KeyState, now: i64) -> Result<SigningKeyRecord, KeyError> {
+pub(crate) async fn generate_record(state: KeyState, now: i64) -> Result<SigningKeyRecord, KeyError> {
     let pem = tokio::task::spawn_blocking(signing_key::generate_private_pem)
         .await
         .map_err(|e| KeyError::Generation(e.to_string()))??;

@@ -29,7 +29,7 @@ use crate::store::{Revocation, RevocationEvent};
 /// publication and removal falling due together.
 const MAX_STEPS: usize = 4;
 
-pub struct KeyScheduler {
+pub(crate) struct KeyScheduler {
     ring: Arc<KeyRing>,
     policy: KeyPolicy,
     wake: Notify,
@@ -38,22 +38,19 @@ pub struct KeyScheduler {
 }
 
 impl KeyScheduler {
-    pub fn new(ring: Arc<KeyRing>, policy: KeyPolicy) -> Arc<Self> {
+    pub(crate) fn new(ring: Arc<KeyRing>, policy: KeyPolicy) -> Arc<Self> {
         Arc::new(Self { ring, policy, wake: Notify::new(), runs: AtomicU64::new(0) })
     }
 
-    /// How many ticks [`Self::run`] has finished.
-    pub fn finished_ticks(&self) -> u64 {
+    /// How many ticks [`Self::run`] has finished: what tests wait on instead of sleeping.
+    #[cfg(test)]
+    pub(crate) fn finished_ticks(&self) -> u64 {
         self.runs.load(Ordering::Acquire)
-    }
-
-    pub fn policy(&self) -> &KeyPolicy {
-        &self.policy
     }
 
     /// Reloads the key set and applies every transition due at `now`; returns what
     /// this replica applied (empty when nothing was due or another replica won).
-    pub async fn tick(&self, now: i64) -> Result<Vec<Transition>, KeyError> {
+    pub(crate) async fn tick(&self, now: i64) -> Result<Vec<Transition>, KeyError> {
         let mut applied = Vec::new();
         for _ in 0..MAX_STEPS {
             match self.ring.change(now, |keys| lifecycle::plan(keys, now, &self.policy)).await? {
@@ -65,13 +62,13 @@ impl KeyScheduler {
     }
 
     /// Makes the running task tick now (e.g. another replica revoked a key).
-    pub fn wake(&self) {
+    pub(crate) fn wake(&self) {
         self.wake.notify_one();
     }
 
     /// Ticks for the life of the process, reading the time from `clock`. A failed
     /// tick (store unreachable) is logged; the key set in force stays in use.
-    pub async fn run(self: Arc<Self>, clock: impl Fn() -> i64 + Send + 'static) {
+    pub(crate) async fn run(self: Arc<Self>, clock: impl Fn() -> i64 + Send + 'static) {
         let period = Duration::from_secs(self.policy.refresh_interval.unsigned_abs());
         loop {
             if let Err(err) = self.tick(clock()).await {
@@ -85,7 +82,7 @@ impl KeyScheduler {
     /// Wakes the task whenever the revocation feed carries a key revocation, so a
     /// key revoked on another replica stops signing here within the feed's poll
     /// interval rather than one tick. A lagging receiver may have missed one: wake.
-    pub async fn follow_revocations(self: Arc<Self>, mut events: broadcast::Receiver<Arc<RevocationEvent>>) {
+    pub(crate) async fn follow_revocations(self: Arc<Self>, mut events: broadcast::Receiver<Arc<RevocationEvent>>) {
         loop {
             match events.recv().await {
                 Ok(event) if matches!(event.revocation, Revocation::Key { .. }) => self.wake(),

@@ -11,13 +11,13 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 /// A scope token (RFC 6749 §3.3).
-pub struct ScopeToken;
+pub(crate) struct ScopeToken;
 
 /// A username or an audience.
-pub struct Name;
+pub(crate) struct Name;
 
 /// A client id.
-pub struct ClientId;
+pub(crate) struct ClientId;
 
 impl PartialSchema for ScopeToken {
     fn schema() -> RefOr<Schema> {
@@ -59,7 +59,7 @@ fn constrained_string(description: &str, max_length: Option<usize>, pattern: &st
 /// A grant type a client may be registered for.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum GrantTypeName {
+pub(crate) enum GrantTypeName {
     Password,
     ClientCredentials,
     RefreshToken,
@@ -68,7 +68,7 @@ pub enum GrantTypeName {
 /// The `aud` claim: one audience or several (RFC 7519 §4.1.3).
 #[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
-pub enum Audience {
+pub(crate) enum Audience {
     One(String),
     Many(Vec<String>),
 }

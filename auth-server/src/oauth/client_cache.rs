@@ -14,7 +14,7 @@ use async_trait::async_trait;
 
 use crate::store::{ClientRecord, ClientStore, SharedStore, StoreResult};
 
-pub const TTL: Duration = Duration::from_secs(5);
+pub(crate) const TTL: Duration = Duration::from_secs(5);
 /// More clients than this and the cache starts over (deployments have far fewer).
 const CAPACITY: usize = 10_000;
 

@@ -27,7 +27,7 @@ use crate::oauth::stream_slots::StreamSlots;
 use crate::store::{FeedPage, RevocationEvent, SharedStore, SnapshotPage, StoreResult};
 
 /// Events read from the store at once, and revocations per snapshot page.
-pub const PAGE: usize = 1_000;
+pub(crate) const PAGE: usize = 1_000;
 /// Longest `Last-Event-ID` taken as a cursor; anything longer is not one of ours.
 const MAX_CURSOR_LEN: usize = 64;
 /// Events buffered per subscriber before a slow one is dropped (it reconnects and

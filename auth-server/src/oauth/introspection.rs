@@ -11,18 +11,18 @@ use crate::oauth::authority::Authority;
 use crate::store::ClientRecord;
 
 /// The scope a client needs to call introspection.
-pub const INTROSPECT_SCOPE: &str = "introspect";
+pub(crate) const INTROSPECT_SCOPE: &str = "introspect";
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
-pub enum Introspection {
+pub(crate) enum Introspection {
     Active(Box<ActiveToken>),
     Inactive { active: bool },
 }
 
 /// RFC 7662 §2.2 members for an active access token.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ActiveToken {
+pub(crate) struct ActiveToken {
     active: bool,
     iss: String,
     sub: String,
@@ -47,17 +47,13 @@ pub struct ActiveToken {
 }
 
 impl Introspection {
-    pub fn inactive() -> Self {
+    pub(crate) fn inactive() -> Self {
         Introspection::Inactive { active: false }
-    }
-
-    pub fn is_active(&self) -> bool {
-        matches!(self, Introspection::Active(_))
     }
 }
 
 /// The caller must be a confidential client holding `introspect`.
-pub fn authorize_caller(caller: &ClientRecord) -> Result<(), OAuthError> {
+pub(crate) fn authorize_caller(caller: &ClientRecord) -> Result<(), OAuthError> {
     if caller.secret_sha256.is_some() && caller.scopes.contains(INTROSPECT_SCOPE) {
         Ok(())
     } else {
@@ -74,7 +70,7 @@ fn may_see(caller: &ClientRecord, audience: &Audience) -> bool {
     caller.serves_any(audience.iter())
 }
 
-pub async fn introspect(
+pub(crate) async fn introspect(
     authority: &Authority,
     caller: &ClientRecord,
     token: &str,

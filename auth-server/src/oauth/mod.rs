@@ -2,17 +2,17 @@
 //! together, client authentication and registration, tokens, introspection,
 //! revocation and its feed, the login throttle, form and name rules.
 
-pub mod api_schemas;
-pub mod authority;
+pub(crate) mod api_schemas;
+pub(crate) mod authority;
 pub mod client_auth;
-pub mod client_cache;
+pub(crate) mod client_cache;
 pub mod client_registration;
-pub mod feed;
+pub(crate) mod feed;
 pub mod form;
-pub mod introspection;
-pub mod login_throttle;
-pub mod revocation;
-pub mod revocation_budget;
-pub mod stream_slots;
-pub mod tokens;
+pub(crate) mod introspection;
+pub(crate) mod login_throttle;
+pub(crate) mod revocation;
+pub(crate) mod revocation_budget;
+pub(crate) mod stream_slots;
+pub(crate) mod tokens;
 pub mod validation;

@@ -16,7 +16,7 @@ use shared_claims::OAuthError;
 use crate::oauth::authority::Authority;
 use crate::store::{ClientRecord, Revocation};
 
-pub async fn revoke(authority: &Authority, caller: &ClientRecord, token: &str) -> Result<(), OAuthError> {
+pub(crate) async fn revoke(authority: &Authority, caller: &ClientRecord, token: &str) -> Result<(), OAuthError> {
     let now = shared_claims::unix_now();
     let tokens = &authority.tokens;
     if let Ok(refresh) = tokens.verify_refresh_token(token, now).await {

@@ -20,7 +20,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 /// Access tokens one session (or one client, for its session-less tokens) may
 /// revoke one by one per minute, unless `AUTH_REVOCATIONS_PER_MINUTE` says otherwise.
-pub const REVOCATIONS_PER_MINUTE: u32 = 10;
+pub(crate) const REVOCATIONS_PER_MINUTE: u32 = 10;
 
 /// Every this many checks, keys whose budget has fully recovered are forgotten.
 const PRUNE_EVERY: u32 = 4_096;

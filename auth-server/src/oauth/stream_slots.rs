@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 /// Streams per client when nothing else is configured: room for a fleet of resource
 /// server replicas sharing one client, each reconnecting now and then.
-pub const DEFAULT_MAX_STREAMS_PER_CLIENT: usize = 64;
+pub(crate) const DEFAULT_MAX_STREAMS_PER_CLIENT: usize = 64;
 
 #[derive(Debug)]
 pub struct StreamSlots {
