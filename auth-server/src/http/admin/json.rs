@@ -39,7 +39,9 @@ pub(super) async fn read_json<T: DeserializeOwned>(
 
 /// `application/json` or a structured `application/*+json` type (RFC 6839 §3.1),
 /// parameters ignored.
-pub(super) fn check_media_type(content_type: &str) -> Result<(), AdminError> {
+// `pub` for the fuzz targets (feature `fuzzing`); otherwise used by the admin routes only.
+#[allow(unreachable_pub)]
+pub fn check_media_type(content_type: &str) -> Result<(), AdminError> {
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if mime != "application/json" && !(mime.starts_with("application/") && mime.ends_with("+json")) {
         return Err(AdminError::invalid("the body must be application/json"));
@@ -52,7 +54,9 @@ pub(super) fn check_media_type(content_type: &str) -> Result<(), AdminError> {
 const MAX_DETAIL_CHARS: usize = 200;
 
 /// Parses a whole body as `T`; every failure is `invalid_request`.
-pub(super) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
+// `pub` for the fuzz targets (feature `fuzzing`); otherwise used by the admin routes only.
+#[allow(unreachable_pub)]
+pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
     serde_json::from_slice(body).map_err(|e| {
         let what = match e.classify() {
             serde_json::error::Category::Data => "the body does not have the expected shape",

@@ -62,7 +62,7 @@ pub(crate) struct SseParser {
 
 impl SseParser {
     /// `max_event_bytes` bounds one line plus the data gathered for one event.
-    pub(super) fn new(max_event_bytes: usize) -> Self {
+    pub(crate) fn new(max_event_bytes: usize) -> Self {
         Self {
             line: Vec::new(),
             after_cr: false,
@@ -82,23 +82,23 @@ impl SseParser {
     /// How many complete messages (events, keepalives, any block ended by a blank
     /// line) the stream has delivered: what tells a live stream from one trickling
     /// bytes that never make an event.
-    pub(super) fn messages(&self) -> u64 {
+    pub(crate) fn messages(&self) -> u64 {
         self.messages
     }
 
     /// How many keepalives (comment-only blocks) the stream has delivered. The auth
     /// server sends its first one right after the catch-up of a new connection.
-    pub(super) fn keepalives(&self) -> u64 {
+    pub(crate) fn keepalives(&self) -> u64 {
         self.keepalives
     }
 
     /// The reconnection time the stream asked for with `retry:`, if any.
-    pub(super) fn retry(&self) -> Option<Duration> {
+    pub(crate) fn retry(&self) -> Option<Duration> {
         self.retry
     }
 
     /// Parses `chunk` and appends every event it completes to `events`.
-    pub(super) fn push(&mut self, chunk: &[u8], events: &mut Vec<SseEvent>) -> Result<(), SseTooLarge> {
+    pub(crate) fn push(&mut self, chunk: &[u8], events: &mut Vec<SseEvent>) -> Result<(), SseTooLarge> {
         let mut rest = chunk;
         if self.after_cr && !rest.is_empty() {
             self.after_cr = false;
