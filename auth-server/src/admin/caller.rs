@@ -25,6 +25,13 @@ pub(crate) const ADMIN_SCOPE: &str = "admin";
 pub(crate) const ADMIN_REALM: &str = "admin";
 
 /// Checks a presented bearer token; returns its claims when it may use the admin API.
+/// The client an admin request came from, as the gate found it in the token: what an
+/// operation needs to refuse changes that would cut off the caller itself.
+#[derive(Debug, Clone)]
+pub(crate) struct AdminCaller {
+    pub(crate) client_id: String,
+}
+
 pub(crate) async fn authorize(authority: &Authority, token: &str, now: i64) -> Result<AccessClaims, BearerError> {
     let claims = authority
         .tokens

@@ -126,7 +126,14 @@ pub async fn list_clients(authority: &Authority) -> Result<Vec<ClientView>, Admi
     Ok(clients)
 }
 
-pub async fn delete_client(authority: &Authority, client_id: &str) -> Result<(), AdminError> {
+/// Deletes `client_id`, unless it is `caller`'s own client: deleting it would revoke the
+/// caller's token mid-request and leave the admin API without that admin.
+pub async fn delete_client(authority: &Authority, client_id: &str, caller: Option<&str>) -> Result<(), AdminError> {
+    if caller == Some(client_id) {
+        return Err(AdminError::conflict(format!(
+            "client {client_id:?} is the caller's own client; delete it with another admin client"
+        )));
+    }
     if authority.store.client(client_id).await?.is_none() {
         return Err(AdminError::not_found(format!("no client {client_id:?}")));
     }

@@ -12,7 +12,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 use shared_claims::BearerError;
 
 use super::error::AdminAuthError;
@@ -48,6 +48,7 @@ async fn authenticate(req: &ServiceRequest) -> Result<(), HttpResponse> {
         path = %req.path(),
         "admin request"
     );
+    req.extensions_mut().insert(caller::AdminCaller { client_id: claims.client_id.clone() });
     Ok(())
 }
 

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::json::{read_json, respond};
+use crate::admin::caller::AdminCaller;
 use crate::admin::clients::{self, ClientView, CreatedClient, NewClient};
 use crate::admin::AdminError;
 use crate::http::openapi::schemas::AdminErrorBody;
@@ -47,7 +48,7 @@ pub(crate) async fn get_clients(state: web::Data<AppState>) -> Result<HttpRespon
     Ok(respond(StatusCode::OK, &list))
 }
 
-/// 204; 404 for an unknown client.
+/// 204; 404 for an unknown client; 409 for the caller's own client.
 #[utoipa::path(
     delete,
     path = "/admin/clients/{client_id}",
@@ -57,12 +58,15 @@ pub(crate) async fn get_clients(state: web::Data<AppState>) -> Result<HttpRespon
     responses(
         (status = 204, description = "Done; empty body"),
         (status = 404, description = "No such client", body = AdminErrorBody),
+        (status = 409, description = "The caller's own client: its token would stop working; delete it with another admin client", body = AdminErrorBody),
     )
 )]
 pub(crate) async fn delete_client(
     path: web::Path<String>,
     state: web::Data<AppState>,
+    caller: Option<web::ReqData<AdminCaller>>,
 ) -> Result<HttpResponse, AdminError> {
-    clients::delete_client(&state.authority, &path).await?;
+    let caller = caller.map(|c| c.into_inner().client_id);
+    clients::delete_client(&state.authority, &path, caller.as_deref()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -111,3 +111,17 @@ async fn deleting_a_client_revokes_its_tokens_and_a_new_registration_revives_not
     assert_eq!(refreshed.status, StatusCode::BAD_REQUEST, "{}", refreshed.body);
     assert_eq!(refreshed.body["error"], "invalid_grant");
 }
+
+/// Deleting its own client would revoke the caller's token mid-request and lock that
+/// admin out: refused, and nothing is revoked.
+#[actix_web::test]
+async fn an_admin_client_cannot_delete_itself() {
+    let server = TestServer::new().await;
+    let refused = admin(&server, TestRequest::delete().uri("/admin/clients/ops"), None).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{:?}", refused.body);
+    assert_eq!(refused.str("error"), "conflict");
+    let events = server.authority.store.revocation_snapshot_page(None, 1_000).await.unwrap().events;
+    assert!(!events.iter().any(|e| matches!(&e.revocation, Revocation::Client { .. })), "nothing revoked: {events:?}");
+    let still = admin(&server, TestRequest::get().uri("/admin/keys"), None).await;
+    assert_eq!(still.status, StatusCode::OK, "the caller's token still works");
+}
