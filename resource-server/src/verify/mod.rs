@@ -1,6 +1,7 @@
 //! Framework-free bearer-token verification: usable from actix-web (see
-//! [`crate::actix`]), from any other HTTP stack, or from a worker that receives tokens
-//! some other way. Depends on Tokio (background refresh) and reqwest, never on actix.
+//! `resource_server::actix`, feature `actix`), from any other HTTP stack, or from a
+//! worker that receives tokens some other way. Depends on Tokio (background refresh)
+//! and reqwest, never on actix.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,5 +1,5 @@
 //! The one entry point a service calls: [`Verifier::verify`]. Framework-free; the
-//! actix-web glue in [`crate::actix`] is a thin layer over it.
+//! actix-web glue in `resource_server::actix` (feature `actix`) is a thin layer over it.
 //!
 //! ```text
 //! Verifier::verify(token)
