@@ -32,6 +32,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
+use prometheus_client::registry::Registry;
 use server_kit::limits::{CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE, MAX_CONNECTIONS};
 use server_kit::shutdown::DRAIN_TIMEOUT;
 
@@ -58,13 +59,21 @@ pub enum StartupError {
 pub struct AppState {
     pub auth: BearerAuth,
     pub documents: web::Data<DocumentStore>,
+    /// What the ops listener's `/metrics` encodes: the verifier's metrics.
+    pub metrics: web::Data<Registry>,
 }
 
 impl AppState {
     /// The realm of the challenges is the audience: it names the protected API.
     pub fn new(verifier: Verifier) -> Self {
+        let mut registry = Registry::default();
+        verifier.register_metrics(&mut registry);
         let realm: Arc<str> = verifier.audience().into();
-        Self { auth: BearerAuth::new(verifier, realm), documents: web::Data::new(DocumentStore::default()) }
+        Self {
+            auth: BearerAuth::new(verifier, realm),
+            documents: web::Data::new(DocumentStore::default()),
+            metrics: web::Data::new(registry),
+        }
     }
 }
 
@@ -90,6 +99,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 pub fn configure_ops(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(state.auth.clone())
+            .app_data(state.metrics.clone())
             .route("/healthz", web::get().to(ops::get_healthz))
             .route("/readyz", web::get().to(ops::get_readyz))
             .route("/metrics", web::get().to(ops::get_metrics))

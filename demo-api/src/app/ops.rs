@@ -1,7 +1,9 @@
 //! Operations endpoints: liveness, readiness and Prometheus metrics.
 
 use actix_web::http::header::CONTENT_TYPE;
-use actix_web::{HttpRequest, HttpResponse, Responder};
+use actix_web::{web, HttpRequest, HttpResponse, Responder};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::registry::Registry;
 use serde_json::json;
 
 use resource_server::actix::BearerAuth;
@@ -26,13 +28,12 @@ pub(crate) async fn get_readyz(req: HttpRequest) -> impl Responder {
     }
 }
 
-/// Prometheus text exposition format 0.0.4.
-pub(crate) async fn get_metrics(req: HttpRequest) -> impl Responder {
+/// The registry in the OpenMetrics text format: the verifier's counters (`rs_*`).
+pub(crate) async fn get_metrics(registry: web::Data<Registry>) -> impl Responder {
     let mut body = String::with_capacity(4096);
-    if let Some(auth) = BearerAuth::from_app_data(&req) {
-        body.push_str("# HELP rs_ready Whether the server can verify tokens.\n# TYPE rs_ready gauge\n");
-        body.push_str(if auth.verifier().is_ready() { "rs_ready 1\n" } else { "rs_ready 0\n" });
-        auth.verifier().metrics().render(&mut body);
-    }
-    HttpResponse::Ok().insert_header((CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")).body(body)
+    // Writing into a String cannot fail.
+    let _ = encode(&mut body, &registry);
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8"))
+        .body(body)
 }

@@ -124,6 +124,17 @@ pub fn local_verifier() -> Verifier {
     Verifier::builder(AUDIENCE).local_with_keys(ISSUER, key_set(&[TestKey::shared()]))
 }
 
+/// What a service's `/metrics` would show of `verifier`: its metrics registered into a
+/// fresh registry, encoded in the OpenMetrics text format.
+pub fn render_metrics(verifier: &Verifier) -> String {
+    let mut registry = prometheus_client::registry::Registry::default();
+    verifier.register_metrics(&mut registry);
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry).expect("writing into a String");
+    text
+}
+
+pub mod exposition;
 pub mod fake_auth;
 pub mod fake_feed;
 pub use fake_auth::FakeAuthServer;

@@ -10,8 +10,12 @@
 //!   └─ VerifierMetrics                             (accepted / refused by reason)
 //! ```
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::registry::Registry;
 use shared_claims::{unix_now, AccessClaims};
 
 use super::feed::{BackgroundTasks, Feed};
@@ -134,6 +138,36 @@ impl Verifier {
 
     pub fn metrics(&self) -> &VerifierMetrics {
         &self.inner.metrics
+    }
+
+    /// Adds this verifier's metrics (names prefixed `rs_`: tokens accepted and refused
+    /// by reason, key set fetches, introspection calls, the revocation feed's health,
+    /// and `rs_ready`) to a registry the service owns and encodes on its `/metrics`.
+    /// The registry shares the live values; it does not keep the verifier's background
+    /// tasks running once the last clone of the verifier is gone.
+    pub fn register_metrics(&self, registry: &mut Registry) {
+        let registry = registry.sub_registry_with_prefix("rs");
+        registry.register_collector(Box::new(Readiness(Arc::downgrade(&self.inner))));
+        self.inner.metrics.register(registry);
+    }
+}
+
+/// `rs_ready`, worked out at each scrape from the verifier (a dropped one is not ready).
+struct Readiness(Weak<Inner>);
+
+impl std::fmt::Debug for Readiness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Readiness")
+    }
+}
+
+impl Collector for Readiness {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let ready = self.0.upgrade().is_some_and(|inner| Verifier { inner }.is_ready());
+        let gauge = ConstGauge::new(i64::from(ready));
+        let metric =
+            encoder.encode_descriptor("ready", "Whether the server can verify tokens.", None, gauge.metric_type())?;
+        gauge.encode(metric)
     }
 }
 

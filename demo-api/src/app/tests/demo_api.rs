@@ -9,7 +9,7 @@ use shared_claims::unix_now;
 
 use super::{bearer, get, post_document, send, service};
 use crate::app::{configure, configure_ops, AppState, Application, DocumentStore, StoreLimits};
-use resource_server::test_support::{claims, claims_for, key_set, TestKey, AUDIENCE, ISSUER};
+use resource_server::test_support::{claims, claims_for, exposition, key_set, TestKey, AUDIENCE, ISSUER};
 use resource_server::verify::Verifier;
 
 #[actix_web::test]
@@ -98,7 +98,9 @@ async fn ops_endpoints_answer() {
     send(&app, get("/api/me", Some(&bearer(&token))).to_request()).await;
     let metrics = send(&ops, get("/metrics", None).to_request()).await;
     assert_eq!(metrics.status, StatusCode::OK);
-    assert!(metrics.content_type.unwrap_or_default().starts_with("text/plain; version=0.0.4"));
+    assert!(metrics.content_type.unwrap_or_default().starts_with("application/openmetrics-text; version=1.0.0"));
+    let samples = exposition::check(&metrics.text).unwrap_or_else(|why| panic!("{why}\n{}", metrics.text));
+    assert!(samples.iter().any(|sample| sample.name == "rs_ready" && sample.value == 1.0), "{}", metrics.text);
     assert!(metrics.text.contains("rs_ready 1\n"));
     assert!(metrics.text.contains("rs_tokens_accepted_total 1\n"), "{}", metrics.text);
     assert!(metrics.text.contains("rs_tokens_refused_total{reason=\"missing_token\"} 1\n"));

@@ -1,24 +1,28 @@
 //! The revocation feed's figures for `/metrics`: whether it is connected and trusted,
-//! how much it delivered, how long it has been silent. Relaxed atomics, written by the
-//! follower task, read when `/metrics` is rendered.
+//! how much it delivered, how long it has been silent. Written by the follower task
+//! (relaxed atomics), read when the service's registry is encoded.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::verify::metrics::{counter, gauge};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::registry::Registry;
 
 #[derive(Debug, Default)]
 pub(crate) struct FeedMetrics {
-    /// A feed is followed: render the figures below.
+    /// A feed is followed: register the figures below.
     enabled: AtomicBool,
-    connected: AtomicBool,
-    live: AtomicBool,
-    events_applied: AtomicU64,
-    events_skipped: AtomicU64,
-    reconnects: AtomicU64,
-    revocations: AtomicU64,
-    /// Unix milliseconds of the last bytes received; 0: never.
-    last_contact_ms: AtomicU64,
+    connected: Gauge,
+    live: Gauge,
+    events_applied: Counter,
+    events_skipped: Counter,
+    reconnects: Counter,
+    revocations: Gauge,
+    last_contact: LastContact,
 }
 
 impl FeedMetrics {
@@ -27,78 +31,90 @@ impl FeedMetrics {
     }
 
     pub(crate) fn set_connected(&self, connected: bool) {
-        self.connected.store(connected, Ordering::Relaxed);
+        self.connected.set(i64::from(connected));
     }
 
     pub(crate) fn set_live(&self, live: bool) {
-        self.live.store(live, Ordering::Relaxed);
+        self.live.set(i64::from(live));
     }
 
     pub(crate) fn event_applied(&self) {
-        self.events_applied.fetch_add(1, Ordering::Relaxed);
+        self.events_applied.inc();
     }
 
     pub(crate) fn event_skipped(&self) {
-        self.events_skipped.fetch_add(1, Ordering::Relaxed);
+        self.events_skipped.inc();
     }
 
     pub(crate) fn reconnect(&self) {
-        self.reconnects.fetch_add(1, Ordering::Relaxed);
+        self.reconnects.inc();
     }
 
     pub(crate) fn set_revocations(&self, count: usize) {
-        self.revocations.store(u64::try_from(count).unwrap_or(u64::MAX), Ordering::Relaxed);
+        self.revocations.set(i64::try_from(count).unwrap_or(i64::MAX));
     }
 
     pub(crate) fn contact(&self) {
-        self.last_contact_ms.store(unix_millis(), Ordering::Relaxed);
+        self.last_contact.unix_ms.store(unix_millis(), Ordering::Relaxed);
     }
 
     pub(crate) fn events_applied(&self) -> u64 {
-        self.events_applied.load(Ordering::Relaxed)
+        self.events_applied.get()
     }
 
     pub(crate) fn reconnects(&self) -> u64 {
-        self.reconnects.load(Ordering::Relaxed)
+        self.reconnects.get()
     }
 
-    pub(crate) fn render(&self, out: &mut String) {
+    /// Adds the figures to `registry` when a feed is followed; nothing otherwise.
+    pub(crate) fn register(&self, registry: &mut Registry) {
         if !self.enabled.load(Ordering::Relaxed) {
             return;
         }
-        let flag = |value: &AtomicBool| u8::from(value.load(Ordering::Relaxed));
-        let load = |value: &AtomicU64| value.load(Ordering::Relaxed);
-        gauge(
-            out,
-            "rs_revocation_feed_connected",
-            "Whether the revocation feed stream is open.",
-            flag(&self.connected),
+        registry.register(
+            "revocation_feed_connected",
+            "Whether the revocation feed stream is open",
+            self.connected.clone(),
         );
-        gauge(
-            out,
-            "rs_revocation_feed_live",
-            "Whether the revocation view is trusted (synchronised, heard from within the staleness bound).",
-            flag(&self.live),
+        registry.register(
+            "revocation_feed_live",
+            "Whether the revocation view is trusted (synchronised, heard from within the staleness bound)",
+            self.live.clone(),
         );
-        counter(out, "rs_revocation_feed_events_total", "Revocation feed events applied.", load(&self.events_applied));
-        counter(
-            out,
-            "rs_revocation_feed_skipped_total",
-            "Revocation feed events skipped as unreadable.",
-            load(&self.events_skipped),
+        registry.register("revocation_feed_events", "Revocation feed events applied", self.events_applied.clone());
+        registry.register(
+            "revocation_feed_skipped",
+            "Revocation feed events skipped as unreadable",
+            self.events_skipped.clone(),
         );
-        counter(out, "rs_revocation_feed_reconnects_total", "Revocation feed reconnections.", load(&self.reconnects));
-        gauge(out, "rs_revocations_in_force", "Revocations held in the local view.", load(&self.revocations));
-        let since = match load(&self.last_contact_ms) {
-            0 => "+Inf".to_owned(),
-            at => format!("{:.3}", unix_millis().saturating_sub(at) as f64 / 1000.0),
+        registry.register("revocation_feed_reconnects", "Revocation feed reconnections", self.reconnects.clone());
+        registry.register("revocations_in_force", "Revocations held in the local view", self.revocations.clone());
+        registry.register_collector(Box::new(self.last_contact.clone()));
+    }
+}
+
+/// When the feed was last heard from, shared with the registry, which turns it into
+/// seconds since then at each scrape.
+#[derive(Clone, Debug, Default)]
+struct LastContact {
+    /// Unix milliseconds of the last bytes received; 0: never.
+    unix_ms: Arc<AtomicU64>,
+}
+
+impl Collector for LastContact {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let since = match self.unix_ms.load(Ordering::Relaxed) {
+            0 => f64::INFINITY,
+            at => unix_millis().saturating_sub(at) as f64 / 1000.0,
         };
-        gauge(
-            out,
-            "rs_revocation_feed_seconds_since_contact",
-            "Seconds since the revocation feed was last heard from (keepalives count).",
-            since,
-        );
+        let gauge = ConstGauge::new(since);
+        let metric = encoder.encode_descriptor(
+            "revocation_feed_seconds_since_contact",
+            "Seconds since the revocation feed was last heard from (keepalives count); infinite before first contact.",
+            None,
+            gauge.metric_type(),
+        )?;
+        gauge.encode(metric)
     }
 }
 
@@ -109,26 +125,35 @@ fn unix_millis() -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use prometheus_client::encoding::text::encode;
+
     use super::*;
 
-    #[test]
-    fn renders_only_when_a_feed_is_followed() {
-        let metrics = FeedMetrics::default();
+    fn render(metrics: &FeedMetrics) -> String {
+        let mut registry = Registry::with_prefix("rs");
+        metrics.register(&mut registry);
         let mut out = String::new();
-        metrics.render(&mut out);
-        assert!(out.is_empty());
+        encode(&mut out, &registry).unwrap();
+        out
+    }
+
+    #[test]
+    fn registers_only_when_a_feed_is_followed() {
+        let metrics = FeedMetrics::default();
+        assert_eq!(render(&metrics), "# EOF\n");
         metrics.enable();
-        metrics.render(&mut out);
-        assert!(out.contains("rs_revocation_feed_seconds_since_contact +Inf\n"), "{out}");
+        let out = render(&metrics);
+        assert!(out.contains("rs_revocation_feed_seconds_since_contact inf\n"), "{out}");
+        crate::test_support::exposition::check(&out).unwrap();
         metrics.set_connected(true);
         metrics.event_applied();
         metrics.set_revocations(3);
         metrics.contact();
-        out.clear();
-        metrics.render(&mut out);
-        assert!(out.contains("# TYPE rs_revocation_feed_connected gauge\nrs_revocation_feed_connected 1\n"));
+        let out = render(&metrics);
+        assert!(out.contains("# TYPE rs_revocation_feed_connected gauge\nrs_revocation_feed_connected 1\n"), "{out}");
         assert!(out.contains("rs_revocation_feed_events_total 1\n"));
         assert!(out.contains("rs_revocations_in_force 3\n"));
-        assert!(!out.contains("+Inf"));
+        assert!(!out.contains("inf\n"), "{out}");
+        crate::test_support::exposition::check(&out).unwrap();
     }
 }

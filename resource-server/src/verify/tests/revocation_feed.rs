@@ -12,7 +12,7 @@ use shared_claims::unix_now;
 use super::DEADLINE;
 use crate::test_support::fake_auth::{CLIENT_ID, CLIENT_SECRET};
 use crate::test_support::fake_feed::{FeedConnection, FeedMode, SnapshotFault};
-use crate::test_support::{claims, jwks, wait_until, FakeAuthServer, TestKey, AUDIENCE};
+use crate::test_support::{claims, exposition, jwks, render_metrics, wait_until, FakeAuthServer, TestKey, AUDIENCE};
 use crate::verify::{BuildError, ClientCredentials, Verifier, VerifyError};
 use crate::Secret;
 
@@ -275,9 +275,9 @@ async fn a_silent_feed_turns_local_mode_unavailable_until_it_is_back() {
     auth.set_feed_mode(FeedMode::Live);
     wait_until("the feed to recover", DEADLINE, || verifier.is_ready()).await;
     verifier.verify(&token).await.unwrap();
-    let mut metrics = String::new();
-    verifier.metrics().render(&mut metrics);
+    let metrics = render_metrics(&verifier);
     assert!(metrics.contains("rs_revocation_feed_live 1\n"), "{metrics}");
+    exposition::check(&metrics).unwrap();
     auth.stop().await;
 }
 
@@ -294,11 +294,7 @@ async fn expired_revocations_are_forgotten() {
     // the sub-second phase of the clock when this runs.
     auth.publish(json!({"type": "token", "jti": "short", "expires_at": unix_now() + 3}));
     auth.publish(notice(json!({"type": "token", "jti": "long"})));
-    let in_force = |count: usize| {
-        let mut metrics = String::new();
-        verifier.metrics().render(&mut metrics);
-        metrics.contains(&format!("rs_revocations_in_force {count}\n"))
-    };
+    let in_force = |count: usize| render_metrics(&verifier).contains(&format!("rs_revocations_in_force {count}\n"));
     wait_until("both revocations", DEADLINE, || in_force(2)).await;
     wait_until("the expired one to be pruned", DEADLINE, || in_force(1)).await;
     auth.stop().await;
