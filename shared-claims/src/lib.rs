@@ -14,6 +14,8 @@ mod error_chain;
 pub mod feed_protocol;
 pub mod jose;
 mod oauth_error;
+#[cfg(any(test, feature = "test-support"))]
+pub mod poll;
 mod revocation;
 mod scope;
 mod secret;

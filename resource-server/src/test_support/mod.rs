@@ -138,12 +138,3 @@ pub mod exposition;
 pub mod fake_auth;
 pub mod fake_feed;
 pub use fake_auth::FakeAuthServer;
-
-/// Polls `condition` every few milliseconds until it holds, failing after `deadline`.
-pub async fn wait_until(what: &str, deadline: std::time::Duration, mut condition: impl FnMut() -> bool) {
-    let start = std::time::Instant::now();
-    while !condition() {
-        assert!(start.elapsed() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-}

@@ -1,5 +1,6 @@
 //! Every row of the RFC 6750 §3 table, plus 503 when no verdict is possible.
 
+use shared_claims::poll::wait_until;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use shared_claims::{unix_now, REFRESH_TOKEN_TYP};
 
 use super::{assert_invalid_token, bearer, get, post_document, send, service, REALM};
 use resource_server::test_support::{
-    access_header, claims, claims_for, jwks, sign_hs256, signing_input, wait_until, FakeAuthServer, TestKey, AUDIENCE,
+    access_header, claims, claims_for, jwks, sign_hs256, signing_input, FakeAuthServer, TestKey, AUDIENCE,
 };
 use resource_server::verify::{ClientCredentials, FetchError, FetchedKeys, KeySource, Verifier};
 use resource_server::Secret;
@@ -152,7 +153,7 @@ async fn readyz_names_the_missing_revocation_feed() {
         .local(auth.base_url())
         .unwrap();
     let absent = || verifier.not_ready_reason().is_some_and(|why| why.contains("no revocation feed"));
-    wait_until("the absent feed", Duration::from_secs(10), absent).await;
+    wait_until(Duration::from_secs(10), "the absent feed", absent).await;
     let app = service!(verifier);
     let reply = send(&app, get("/readyz", None).to_request()).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);

@@ -1,5 +1,6 @@
 //! Over HTTP against a stand-in auth server: discovery, the JWKS, and introspection.
 
+use shared_claims::poll::wait_until;
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -8,7 +9,7 @@ use shared_claims::{unix_now, ClaimError};
 
 use super::{refused, DEADLINE};
 use crate::test_support::fake_auth::{CLIENT_ID, CLIENT_SECRET};
-use crate::test_support::{claims, jwks, wait_until, FakeAuthServer, TestKey, AUDIENCE};
+use crate::test_support::{claims, jwks, FakeAuthServer, TestKey, AUDIENCE};
 use crate::verify::{BuildError, ClientCredentials, Verifier, VerifyError};
 use crate::Secret;
 
@@ -16,7 +17,7 @@ use crate::Secret;
 async fn discovers_and_fetches_the_jwks_over_http() {
     let auth = FakeAuthServer::start(jwks(&[TestKey::shared()])).await;
     let verifier = Verifier::builder(AUDIENCE).without_revocation_feed().local(auth.base_url()).unwrap();
-    wait_until("the key set", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "the key set", || verifier.is_ready()).await;
     verifier.verify(&TestKey::shared().access_token(&claims())).await.unwrap();
 
     auth.set_jwks(jwks(&[TestKey::shared(), TestKey::other()]));
@@ -39,7 +40,7 @@ fn active_answer(claims: &Value) -> Value {
 
 async fn ready_introspection(auth: &FakeAuthServer) -> Verifier {
     let verifier = introspection_verifier(auth, CLIENT_SECRET);
-    wait_until("discovery", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "discovery", || verifier.is_ready()).await;
     verifier
 }
 
@@ -82,7 +83,7 @@ async fn concurrent_introspections_of_one_token_are_coalesced() {
     auth.close_gate();
     let requests = join_all((0..20).map(|_| verifier.verify("shared")));
     let opener = async {
-        wait_until("the introspection call", DEADLINE, || auth.introspections() == 1).await;
+        wait_until(DEADLINE, "the introspection call", || auth.introspections() == 1).await;
         auth.open_gate();
     };
     let (results, ()) = tokio::join!(requests, opener);
@@ -99,7 +100,7 @@ async fn introspection_cache_lives_no_longer_than_its_ttl() {
         .introspection_cache_ttl(Duration::ZERO)
         .introspect(auth.base_url(), credentials)
         .unwrap();
-    wait_until("discovery", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "discovery", || verifier.is_ready()).await;
     auth.answer("t", active_answer(&claims()));
     verifier.verify("t").await.unwrap();
     verifier.verify("t").await.unwrap();
@@ -111,7 +112,7 @@ async fn introspection_cache_lives_no_longer_than_its_ttl() {
 async fn refused_credentials_or_an_absent_server_mean_unavailable() {
     let auth = FakeAuthServer::start(jwks(&[])).await;
     let verifier = introspection_verifier(&auth, "wrong secret");
-    wait_until("discovery", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "discovery", || verifier.is_ready()).await;
     auth.answer("t", active_answer(&claims()));
     assert!(matches!(refused(&verifier, "t").await, VerifyError::Unavailable(_)));
     let base = auth.base_url().to_owned();
@@ -153,13 +154,13 @@ async fn introspection_calls_are_bounded_and_excess_is_503() {
     let credentials = ClientCredentials::new(CLIENT_ID, Secret::new(CLIENT_SECRET));
     let verifier =
         Verifier::builder(AUDIENCE).introspection_concurrency(2).introspect(auth.base_url(), credentials).unwrap();
-    wait_until("discovery", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "discovery", || verifier.is_ready()).await;
     auth.answer("slow-1", active_answer(&claims()));
     auth.answer("slow-2", active_answer(&claims()));
     auth.answer("third", active_answer(&claims()));
     auth.close_gate();
     let busy = async {
-        wait_until("two calls in flight", DEADLINE, || auth.introspections() == 2).await;
+        wait_until(DEADLINE, "two calls in flight", || auth.introspections() == 2).await;
         let err = refused(&verifier, "third").await;
         assert!(matches!(err, VerifyError::Unavailable(_)), "{err:?}");
         let answer = err.to_bearer_error();
@@ -242,7 +243,7 @@ async fn endpoints_off_the_auth_servers_origin_are_never_called() {
         .refresh_policy(quick)
         .introspect(auth.base_url(), ClientCredentials::new(CLIENT_ID, Secret::new(CLIENT_SECRET)))
         .unwrap();
-    wait_until("several discovery attempts", DEADLINE, || auth.metadata_fetches() >= 6).await;
+    wait_until(DEADLINE, "several discovery attempts", || auth.metadata_fetches() >= 6).await;
     assert!(!local.is_ready() && !remote.is_ready());
     auth.answer("t", active_answer(&claims()));
     assert!(matches!(refused(&remote, "t").await, VerifyError::Unavailable(_)));
@@ -250,7 +251,7 @@ async fn endpoints_off_the_auth_servers_origin_are_never_called() {
 
     auth.override_metadata("jwks_uri", None);
     auth.override_metadata("introspection_endpoint", None);
-    wait_until("discovery of the fixed metadata", DEADLINE, || local.is_ready() && remote.is_ready()).await;
+    wait_until(DEADLINE, "discovery of the fixed metadata", || local.is_ready() && remote.is_ready()).await;
     local.verify(&TestKey::shared().access_token(&claims())).await.unwrap();
     remote.verify("t").await.unwrap();
     auth.stop().await;

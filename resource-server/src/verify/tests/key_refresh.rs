@@ -1,6 +1,7 @@
 //! Local mode: fetching, coalesced and rate-limited refetching, refresh per max-age,
 //! surviving outages, withdrawn keys.
 
+use shared_claims::poll::wait_until;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use futures_util::future::{join_all, BoxFuture};
 use tokio::sync::Semaphore;
 
 use super::{refused, DEADLINE};
-use crate::test_support::{access_header, claims, claims_for, key_set, wait_until, TestKey, AUDIENCE, ISSUER};
+use crate::test_support::{access_header, claims, claims_for, key_set, TestKey, AUDIENCE, ISSUER};
 use crate::verify::{FetchError, FetchedKeys, KeySet, KeySource, RefreshPolicy, Verifier, VerifyError};
 
 /// A key source that serves a scripted sequence of key sets (the last one repeats),
@@ -52,7 +53,7 @@ fn patient_policy() -> RefreshPolicy {
 
 async fn started(source: &Arc<ScriptedSource>, policy: RefreshPolicy) -> Verifier {
     let verifier = Verifier::builder(AUDIENCE).refresh_policy(policy).local_with_source(source.clone()).unwrap();
-    wait_until("the first key set", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "the first key set", || verifier.is_ready()).await;
     verifier
 }
 
@@ -67,7 +68,7 @@ async fn an_unknown_kid_triggers_one_coalesced_refetch() {
     let tokens: Vec<String> = (0..50).map(|i| two.access_token(&claims_for(&format!("user{i}"), ""))).collect();
     let requests = join_all(tokens.iter().map(|t| verifier.verify(t)));
     let opener = async {
-        wait_until("the refetch to start", DEADLINE, || source.fetches() == 2).await;
+        wait_until(DEADLINE, "the refetch to start", || source.fetches() == 2).await;
         source.gate.as_ref().unwrap().add_permits(100);
     };
     let (results, ()) = tokio::join!(requests, opener);
@@ -107,7 +108,7 @@ async fn refreshes_per_max_age_and_keeps_the_last_good_set_on_failure() {
         ..patient_policy()
     };
     let verifier = started(&source, policy).await;
-    wait_until("failed refreshes", DEADLINE, || source.fetches() >= 4).await;
+    wait_until(DEADLINE, "failed refreshes", || source.fetches() >= 4).await;
     assert!(verifier.is_ready());
     verifier.verify(&TestKey::shared().access_token(&claims())).await.unwrap();
 }

@@ -3,16 +3,16 @@
 //! and recovery, introspection-cache invalidation, pruning. Every wait polls with a
 //! deadline; no assertion depends on timing beyond "eventually".
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use shared_claims::poll::{poll_until, wait_until};
 use shared_claims::unix_now;
 
 use super::DEADLINE;
 use crate::test_support::fake_auth::{CLIENT_ID, CLIENT_SECRET};
 use crate::test_support::fake_feed::{FeedConnection, FeedMode, SnapshotFault};
-use crate::test_support::{claims, exposition, jwks, render_metrics, wait_until, FakeAuthServer, TestKey, AUDIENCE};
+use crate::test_support::{claims, exposition, jwks, render_metrics, FakeAuthServer, TestKey, AUDIENCE};
 use crate::verify::{BuildError, ClientCredentials, Verifier, VerifyError};
 use crate::Secret;
 
@@ -36,25 +36,17 @@ fn notice(mut revocation: Value) -> Value {
 async fn local_following(auth: &FakeAuthServer, max_staleness: Duration) -> Verifier {
     let verifier =
         Verifier::builder(AUDIENCE).revocation_feed(credentials(), max_staleness).local(auth.base_url()).unwrap();
-    wait_until("keys and a live feed", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "keys and a live feed", || verifier.is_ready()).await;
     verifier
-}
-
-/// Polls an async condition until it holds, failing after [`DEADLINE`].
-async fn eventually<F, Fut>(what: &str, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let start = Instant::now();
-    while !condition().await {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 async fn is_revoked(verifier: &Verifier, token: &str) -> bool {
     matches!(verifier.verify(token).await, Err(VerifyError::Revoked))
+}
+
+/// For [`poll_until`]: `Some` once `token` is refused as revoked.
+async fn revoked(verifier: &Verifier, token: &str) -> Option<()> {
+    is_revoked(verifier, token).await.then_some(())
 }
 
 #[actix_web::test]
@@ -73,7 +65,7 @@ async fn applies_the_snapshot_then_live_events() {
     assert_eq!(verifier.metrics().cache_hits(), 1);
 
     auth.publish(notice(json!({"type": "token", "jti": "live"})));
-    eventually("the live revocation", || is_revoked(&verifier, &token)).await;
+    poll_until(DEADLINE, "the live revocation", || revoked(&verifier, &token)).await;
     assert!(verifier.metrics().revocation_feed_events() >= 2);
     assert_eq!(auth.feed_connections()[0], FeedConnection { last_event_id: None, resumed: false });
     auth.stop().await;
@@ -88,7 +80,7 @@ async fn reconnects_with_last_event_id_and_resumes() {
     let second = key.access_token(&claims_with("j2", "s2"));
 
     let cursor = auth.publish(notice(json!({"type": "token", "jti": "j1"})));
-    eventually("the first revocation", || is_revoked(&verifier, &first)).await;
+    poll_until(DEADLINE, "the first revocation", || revoked(&verifier, &first)).await;
 
     // Cut the stream and keep the follower out while a revocation happens.
     auth.set_feed_mode(FeedMode::Refuse);
@@ -97,7 +89,7 @@ async fn reconnects_with_last_event_id_and_resumes() {
     verifier.verify(&second).await.unwrap();
     auth.set_feed_mode(FeedMode::Live);
 
-    eventually("the revocation missed while disconnected", || is_revoked(&verifier, &second)).await;
+    poll_until(DEADLINE, "the revocation missed while disconnected", || revoked(&verifier, &second)).await;
     let connections = auth.feed_connections();
     assert_eq!(connections.last(), Some(&FeedConnection { last_event_id: Some(cursor), resumed: true }));
     assert!(verifier.metrics().revocation_feed_reconnects() >= 1);
@@ -116,7 +108,7 @@ async fn a_resumed_connection_restores_trust_only_after_its_catch_up() {
     verifier.verify(&token).await.unwrap();
 
     auth.set_feed_mode(FeedMode::Silent);
-    wait_until("the view to turn stale", DEADLINE, || !verifier.is_ready()).await;
+    wait_until(DEADLINE, "the view to turn stale", || !verifier.is_ready()).await;
     auth.publish(notice(json!({"type": "token", "jti": "held"})));
     auth.set_feed_mode(FeedMode::SlowCatchUp);
     auth.drop_feed_connections();
@@ -155,14 +147,14 @@ async fn an_unreadable_revocation_event_is_recovered_from_a_fresh_snapshot() {
     // Hold the gap open: the snapshots that would close it are unreadable for now.
     auth.set_snapshot_fault(SnapshotFault::Unreadable);
     auth.publish_garbled(notice(json!({"type": "token", "jti": "garbled"})));
-    wait_until("the view to be distrusted", DEADLINE, || !verifier.is_ready()).await;
+    wait_until(DEADLINE, "the view to be distrusted", || !verifier.is_ready()).await;
     assert_eq!(verifier.revocation_feed_live(), Some(false));
     assert!(unavailable(verifier.verify(&garbled).await), "local mode answers 503, not 200");
     assert!(unavailable(verifier.verify(&bystander).await));
-    wait_until("a reconnection", DEADLINE, || auth.feed_connections().len() >= 2).await;
+    wait_until(DEADLINE, "a reconnection", || auth.feed_connections().len() >= 2).await;
 
     auth.set_snapshot_fault(SnapshotFault::None);
-    eventually("the garbled revocation, from a fresh snapshot", || is_revoked(&verifier, &garbled)).await;
+    poll_until(DEADLINE, "the garbled revocation, from a fresh snapshot", || revoked(&verifier, &garbled)).await;
     verifier.verify(&bystander).await.unwrap();
     let connections = auth.feed_connections();
     assert_eq!(connections[0], FeedConnection { last_event_id: None, resumed: false });
@@ -183,8 +175,8 @@ async fn a_snapshot_with_an_unreadable_notice_never_makes_the_feed_live() {
         .revocation_feed(credentials(), Duration::from_secs(30))
         .local(auth.base_url())
         .unwrap();
-    wait_until("two incomplete snapshots", DEADLINE, || auth.feed_connections().len() >= 2).await;
-    wait_until("the key set", DEADLINE, || auth.jwks_fetches() >= 1).await;
+    wait_until(DEADLINE, "two incomplete snapshots", || auth.feed_connections().len() >= 2).await;
+    wait_until(DEADLINE, "the key set", || auth.jwks_fetches() >= 1).await;
     assert_eq!(verifier.revocation_feed_live(), Some(false));
     assert!(!verifier.is_ready());
     let key = TestKey::shared();
@@ -196,7 +188,7 @@ async fn a_snapshot_with_an_unreadable_notice_never_makes_the_feed_live() {
     }
 
     auth.set_snapshot_fault(SnapshotFault::None);
-    wait_until("a complete snapshot", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "a complete snapshot", || verifier.is_ready()).await;
     assert_eq!(verifier.verify(&revoked).await.unwrap_err(), VerifyError::Revoked);
     verifier.verify(&fine).await.unwrap();
     auth.stop().await;
@@ -214,15 +206,15 @@ async fn a_bad_snapshot_on_a_resumed_connection_distrusts_the_view_until_a_good_
         let first = key.access_token(&claims_with("first", "s1"));
         let during = key.access_token(&claims_with("during", "s2"));
         let cursor = auth.publish(notice(json!({"type": "token", "jti": "first"})));
-        eventually("the first revocation", || is_revoked(&verifier, &first)).await;
+        poll_until(DEADLINE, "the first revocation", || revoked(&verifier, &first)).await;
 
         // The cursor is "too old" now: the next connection gets a (bad) snapshot.
         auth.set_always_snapshot(true);
         auth.set_snapshot_fault(fault);
         auth.drop_feed_connections();
-        wait_until("the view to be distrusted", DEADLINE, || !verifier.is_ready()).await;
+        wait_until(DEADLINE, "the view to be distrusted", || !verifier.is_ready()).await;
         auth.publish(notice(json!({"type": "token", "jti": "during"})));
-        wait_until("a reconnection without cursor", DEADLINE, || auth.feed_connections().len() >= 3).await;
+        wait_until(DEADLINE, "a reconnection without cursor", || auth.feed_connections().len() >= 3).await;
         assert!(unavailable(verifier.verify(&during).await), "{fault:?}: not accepted while the view is incomplete");
         let connections = auth.feed_connections();
         assert_eq!(connections[1], FeedConnection { last_event_id: Some(cursor), resumed: false }, "{fault:?}");
@@ -232,7 +224,7 @@ async fn a_bad_snapshot_on_a_resumed_connection_distrusts_the_view_until_a_good_
 
         auth.set_snapshot_fault(SnapshotFault::None);
         auth.set_always_snapshot(false);
-        wait_until("a complete snapshot", DEADLINE, || verifier.is_ready()).await;
+        wait_until(DEADLINE, "a complete snapshot", || verifier.is_ready()).await;
         assert_eq!(verifier.verify(&during).await.unwrap_err(), VerifyError::Revoked, "{fault:?}");
         assert_eq!(verifier.verify(&first).await.unwrap_err(), VerifyError::Revoked, "{fault:?}");
         auth.stop().await;
@@ -250,7 +242,7 @@ async fn a_revoked_key_refuses_its_tokens_even_from_the_cache() {
     assert_eq!(verifier.metrics().cache_hits(), 1);
 
     auth.publish(notice(json!({"type": "key", "kid": one.kid()})));
-    eventually("the key revocation", || is_revoked(&verifier, &cached)).await;
+    poll_until(DEADLINE, "the key revocation", || revoked(&verifier, &cached)).await;
     assert!(is_revoked(&verifier, &one.access_token(&claims_with("k1-fresh", "s1"))).await);
     verifier.verify(&two.access_token(&claims_with("k2", "s1"))).await.unwrap();
     auth.stop().await;
@@ -265,7 +257,7 @@ async fn a_silent_feed_turns_local_mode_unavailable_until_it_is_back() {
     verifier.verify(&token).await.unwrap();
 
     auth.set_feed_mode(FeedMode::Silent);
-    wait_until("the view to turn stale", DEADLINE, || !verifier.is_ready()).await;
+    wait_until(DEADLINE, "the view to turn stale", || !verifier.is_ready()).await;
     assert_eq!(verifier.revocation_feed_live(), Some(false));
     assert!(verifier.not_ready_reason().is_some_and(|why| why.contains("revocation feed")));
     let err = verifier.verify(&token).await.unwrap_err();
@@ -273,7 +265,7 @@ async fn a_silent_feed_turns_local_mode_unavailable_until_it_is_back() {
     assert_eq!(err.to_bearer_error().status(), 503);
 
     auth.set_feed_mode(FeedMode::Live);
-    wait_until("the feed to recover", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "the feed to recover", || verifier.is_ready()).await;
     verifier.verify(&token).await.unwrap();
     let metrics = render_metrics(&verifier);
     assert!(metrics.contains("rs_revocation_feed_live 1\n"), "{metrics}");
@@ -289,14 +281,14 @@ async fn expired_revocations_are_forgotten() {
         .revocation_feed(credentials(), Duration::from_secs(30))
         .local(auth.base_url())
         .unwrap();
-    wait_until("keys and a live feed", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "keys and a live feed", || verifier.is_ready()).await;
     // Three seconds: at least two whole seconds in which both are in force, whatever
     // the sub-second phase of the clock when this runs.
     auth.publish(json!({"type": "token", "jti": "short", "expires_at": unix_now() + 3}));
     auth.publish(notice(json!({"type": "token", "jti": "long"})));
     let in_force = |count: usize| render_metrics(&verifier).contains(&format!("rs_revocations_in_force {count}\n"));
-    wait_until("both revocations", DEADLINE, || in_force(2)).await;
-    wait_until("the expired one to be pruned", DEADLINE, || in_force(1)).await;
+    wait_until(DEADLINE, "both revocations", || in_force(2)).await;
+    wait_until(DEADLINE, "the expired one to be pruned", || in_force(1)).await;
     auth.stop().await;
 }
 
@@ -308,8 +300,8 @@ async fn without_a_feed_in_the_metadata_local_mode_is_not_ready() {
         .local(auth.base_url())
         .unwrap();
     let absent = || verifier.not_ready_reason().is_some_and(|why| why.contains("announces no revocation feed"));
-    wait_until("the absent feed to be noticed", DEADLINE, absent).await;
-    wait_until("the key set", DEADLINE, || auth.jwks_fetches() >= 1).await;
+    wait_until(DEADLINE, "the absent feed to be noticed", absent).await;
+    wait_until(DEADLINE, "the key set", || auth.jwks_fetches() >= 1).await;
     let err = verifier.verify(&TestKey::shared().access_token(&claims())).await.unwrap_err();
     assert!(matches!(err, VerifyError::Unavailable(_)), "{err:?}");
     auth.stop().await;
@@ -321,7 +313,7 @@ async fn refused_credentials_never_make_the_feed_live() {
     let wrong = ClientCredentials::new(CLIENT_ID, Secret::new("wrong secret"));
     let verifier =
         Verifier::builder(AUDIENCE).revocation_feed(wrong, Duration::from_secs(30)).local(auth.base_url()).unwrap();
-    wait_until("refused attempts", DEADLINE, || verifier.metrics().revocation_feed_reconnects() >= 2).await;
+    wait_until(DEADLINE, "refused attempts", || verifier.metrics().revocation_feed_reconnects() >= 2).await;
     assert_eq!(verifier.revocation_feed_live(), Some(false));
     assert!(!verifier.is_ready());
     assert!(auth.feed_connections().is_empty(), "every attempt was refused at authentication");
@@ -340,7 +332,7 @@ async fn introspection_following(auth: &FakeAuthServer, max_staleness: Duration)
         .revocation_feed(credentials(), max_staleness)
         .introspect(auth.base_url(), credentials())
         .unwrap();
-    wait_until("discovery and a live feed", DEADLINE, || {
+    wait_until(DEADLINE, "discovery and a live feed", || {
         verifier.is_ready() && verifier.revocation_feed_live() == Some(true)
     })
     .await;
@@ -361,9 +353,9 @@ async fn a_notice_refuses_a_cached_introspection_answer_at_once() {
     assert_eq!(auth.introspections(), 2);
 
     auth.publish(notice(json!({"type": "session", "sid": "s1"})));
-    eventually("the session revocation", || is_revoked(&verifier, "opaque")).await;
+    poll_until(DEADLINE, "the session revocation", || revoked(&verifier, "opaque")).await;
     auth.publish(notice(json!({"type": "key", "kid": TestKey::shared().kid()})));
-    eventually("the key revocation", || is_revoked(&verifier, &signed)).await;
+    poll_until(DEADLINE, "the key revocation", || revoked(&verifier, &signed)).await;
     assert_eq!(auth.introspections(), 2, "refused from the cache, without asking again");
     auth.stop().await;
 }
@@ -378,14 +370,14 @@ async fn a_stale_feed_makes_introspection_bypass_its_cache() {
     assert_eq!(auth.introspections(), 1);
 
     auth.set_feed_mode(FeedMode::Silent);
-    wait_until("the view to turn stale", DEADLINE, || verifier.revocation_feed_live() == Some(false)).await;
+    wait_until(DEADLINE, "the view to turn stale", || verifier.revocation_feed_live() == Some(false)).await;
     assert!(verifier.is_ready(), "introspection mode stays ready: the auth server answers");
     verifier.verify("t").await.unwrap();
     verifier.verify("t").await.unwrap();
     assert_eq!(auth.introspections(), 3, "every request introspected while stale");
 
     auth.set_feed_mode(FeedMode::Live);
-    wait_until("the feed to recover", DEADLINE, || verifier.revocation_feed_live() == Some(true)).await;
+    wait_until(DEADLINE, "the feed to recover", || verifier.revocation_feed_live() == Some(true)).await;
     verifier.verify("t").await.unwrap();
     assert_eq!(auth.introspections(), 3, "the cache serves again");
     auth.stop().await;
@@ -410,7 +402,7 @@ async fn the_explicit_opt_out_verifies_without_following_revocations() {
     // ready (see `readyz_names_the_missing_revocation_feed`).
     let auth = FakeAuthServer::start(jwks(&[TestKey::shared()])).await;
     let verifier = Verifier::builder(AUDIENCE).without_revocation_feed().local(auth.base_url()).unwrap();
-    wait_until("the key set", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "the key set", || verifier.is_ready()).await;
     assert_eq!(verifier.not_ready_reason(), None, "ready without a feed");
     verifier.verify(&TestKey::shared().access_token(&claims())).await.unwrap();
 }
@@ -426,15 +418,15 @@ async fn an_oversized_event_distrusts_the_view_and_asks_for_a_fresh_snapshot() {
     let first = key.access_token(&claims_with("first", "s1"));
     let during = key.access_token(&claims_with("during", "s2"));
     let cursor = auth.publish(notice(json!({"type": "token", "jti": "first"})));
-    eventually("the first revocation", || is_revoked(&verifier, &first)).await;
+    poll_until(DEADLINE, "the first revocation", || revoked(&verifier, &first)).await;
 
     auth.set_always_snapshot(true);
     auth.set_snapshot_fault(SnapshotFault::Oversized);
     auth.drop_feed_connections();
-    wait_until("the view to be distrusted", DEADLINE, || !verifier.is_ready()).await;
+    wait_until(DEADLINE, "the view to be distrusted", || !verifier.is_ready()).await;
     auth.publish(notice(json!({"type": "token", "jti": "during"})));
     assert!(unavailable(verifier.verify(&during).await), "503 while the view may be missing revocations");
-    wait_until("a reconnection after the oversized event", DEADLINE, || auth.feed_connections().len() >= 3).await;
+    wait_until(DEADLINE, "a reconnection after the oversized event", || auth.feed_connections().len() >= 3).await;
     let connections = auth.feed_connections();
     assert_eq!(connections[1].last_event_id, Some(cursor), "{connections:?}");
     for connection in &connections[2..] {
@@ -443,7 +435,7 @@ async fn an_oversized_event_distrusts_the_view_and_asks_for_a_fresh_snapshot() {
 
     auth.set_snapshot_fault(SnapshotFault::None);
     auth.set_always_snapshot(false);
-    wait_until("a complete snapshot", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "a complete snapshot", || verifier.is_ready()).await;
     assert_eq!(verifier.verify(&during).await.unwrap_err(), VerifyError::Revoked);
     auth.stop().await;
 }
@@ -459,14 +451,14 @@ async fn a_stream_that_never_completes_an_event_is_not_contact() {
 
     auth.set_feed_mode(FeedMode::Trickle);
     auth.drop_feed_connections();
-    wait_until("the view to turn stale", DEADLINE, || !verifier.is_ready()).await;
+    wait_until(DEADLINE, "the view to turn stale", || !verifier.is_ready()).await;
     assert!(unavailable(verifier.verify(&token).await));
     let before = auth.feed_connections().len();
-    wait_until("the busy but dead connection to be replaced", DEADLINE, || auth.feed_connections().len() > before)
+    wait_until(DEADLINE, "the busy but dead connection to be replaced", || auth.feed_connections().len() > before)
         .await;
 
     auth.set_feed_mode(FeedMode::Live);
-    wait_until("the feed to recover", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "the feed to recover", || verifier.is_ready()).await;
     verifier.verify(&token).await.unwrap();
     auth.stop().await;
 }
@@ -485,14 +477,14 @@ async fn a_snapshot_instead_of_a_resume_distrusts_the_view_until_it_completes() 
     auth.set_always_snapshot(true);
     auth.set_snapshot_fault(SnapshotFault::Unfinished);
     auth.drop_feed_connections();
-    wait_until("the view to be distrusted", DEADLINE, || !verifier.is_ready()).await;
+    wait_until(DEADLINE, "the view to be distrusted", || !verifier.is_ready()).await;
     assert!(unavailable(verifier.verify(&token).await), "503 while the snapshot is incomplete");
     let connections = auth.feed_connections();
     assert!(connections.iter().skip(1).any(|c| c.last_event_id.is_some()), "it resumed: {connections:?}");
 
     auth.set_snapshot_fault(SnapshotFault::None);
     auth.drop_feed_connections();
-    wait_until("a complete snapshot", DEADLINE, || verifier.is_ready()).await;
+    wait_until(DEADLINE, "a complete snapshot", || verifier.is_ready()).await;
     verifier.verify(&token).await.unwrap();
     auth.stop().await;
 }
