@@ -45,7 +45,7 @@ pub(crate) async fn authorize(authority: &Authority, token: &str, now: i64) -> R
         Ok(false) => {}
         Ok(true) => return Err(BearerError::invalid_token("the token has been revoked")),
         Err(err) => {
-            tracing::error!(error = %err, "admin API: cannot check revocations");
+            tracing::error!(error = %shared_claims::error_chain(&err), "admin API: cannot check revocations");
             return Err(BearerError::unavailable("the revocation state cannot be read now"));
         }
     }

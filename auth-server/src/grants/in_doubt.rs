@@ -31,7 +31,9 @@ pub(crate) async fn settle<S: SessionStore + ?Sized>(store: &S, sid: &str, new_j
         let left = deadline.saturating_duration_since(Instant::now());
         match timeout(left, store.session(sid)).await {
             Ok(Ok(session)) => return session.filter(|s| s.refresh_jti == new_jti),
-            Ok(Err(err)) => tracing::debug!(error = %err, "refresh in doubt: store still unavailable"),
+            Ok(Err(err)) => {
+                tracing::debug!(error = %shared_claims::error_chain(&err), "refresh in doubt: store still unavailable")
+            }
             Err(_) => return None,
         }
         if Instant::now() + POLL >= deadline {

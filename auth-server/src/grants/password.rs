@@ -104,7 +104,9 @@ async fn end_sessions_over_cap(authority: &Authority, sids: &[String]) {
     for sid in sids {
         match authority.revoke_session(sid).await {
             Ok(()) => tracing::info!(sid = %sid, "session ended: too many sessions for this user and client"),
-            Err(err) => tracing::warn!(sid = %sid, error = %err, "could not end a session over the cap"),
+            Err(err) => {
+                tracing::warn!(sid = %sid, error = %shared_claims::error_chain(&err), "could not end a session over the cap")
+            }
         }
     }
 }

@@ -36,7 +36,7 @@ pub(super) async fn get_readyz(state: web::Data<AppState>) -> HttpResponse {
     match ping.unwrap_or_else(|_| Err(StoreError::Unavailable("no answer in time".into()))) {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
         Err(err) => {
-            tracing::warn!(error = %err, "not ready: store unreachable");
+            tracing::warn!(error = %shared_claims::error_chain(&err), "not ready: store unreachable");
             HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "reason": "store unreachable"}))
         }
     }

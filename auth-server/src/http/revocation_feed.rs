@@ -176,7 +176,7 @@ impl FeedStream {
             let read = match self.feed.snapshot_page(page.as_deref()).await {
                 Ok(read) => read,
                 Err(err) => {
-                    tracing::warn!(error = %err, "revocation feed: snapshot read failed; closing the stream");
+                    tracing::warn!(error = %shared_claims::error_chain(&err), "revocation feed: snapshot read failed; closing the stream");
                     return false;
                 }
             };

@@ -58,7 +58,9 @@ impl KeyRing {
         match self.reload().await {
             Ok(true) => tracing::info!("signing keys reloaded: another replica changed them"),
             Ok(false) => {}
-            Err(err) => tracing::warn!(error = %err, "cannot read the signing keys; publishing the set in force"),
+            Err(err) => {
+                tracing::warn!(error = %shared_claims::error_chain(&err), "cannot read the signing keys; publishing the set in force")
+            }
         }
         *finished = number;
         self.current()

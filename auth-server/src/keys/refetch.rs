@@ -57,7 +57,7 @@ impl KeyRing {
         match self.reload().await {
             Ok(true) => tracing::info!("signing keys reloaded for a token with a kid we did not hold"),
             Ok(false) => {}
-            Err(err) => tracing::warn!(error = %err, "cannot reload the signing keys"),
+            Err(err) => tracing::warn!(error = %shared_claims::error_chain(&err), "cannot reload the signing keys"),
         }
         self.current()
     }

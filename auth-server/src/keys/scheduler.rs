@@ -72,7 +72,7 @@ impl KeyScheduler {
         let period = Duration::from_secs(self.policy.refresh_interval.unsigned_abs());
         loop {
             if let Err(err) = self.tick(clock()).await {
-                tracing::warn!(error = %err, "signing key lifecycle: tick failed; keeping the key set in force");
+                tracing::warn!(error = %shared_claims::error_chain(&err), "signing key lifecycle: tick failed; keeping the key set in force");
             }
             self.runs.fetch_add(1, Ordering::Release);
             let _ = tokio::time::timeout(period, self.wake.notified()).await;

@@ -140,7 +140,7 @@ impl RevocationFeed {
             match self.store.revocation_feed_head().await {
                 Ok(cursor) => break cursor,
                 Err(err) => {
-                    tracing::warn!(error = %err, "revocation feed: store unavailable, retrying");
+                    tracing::warn!(error = %shared_claims::error_chain(&err), "revocation feed: store unavailable, retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
@@ -165,7 +165,7 @@ impl RevocationFeed {
                     }
                 }
                 Err(err) => {
-                    tracing::warn!(error = %err, "revocation feed: store unavailable");
+                    tracing::warn!(error = %shared_claims::error_chain(&err), "revocation feed: store unavailable");
                     wait = wait.max(ERROR_BACKOFF);
                 }
             }

@@ -15,7 +15,7 @@ use crate::store::{Session, StoreError};
 pub enum MintError {
     /// A key's first signature could not be recorded: the store is unreachable, and
     /// the client may retry.
-    #[error("signing key set unavailable: {0}")]
+    #[error("signing key set unavailable")]
     Unavailable(#[source] KeyError),
     #[error(transparent)]
     Signing(#[from] JwsError),
@@ -23,9 +23,10 @@ pub enum MintError {
 
 impl From<MintError> for shared_claims::OAuthError {
     fn from(err: MintError) -> Self {
+        let detail = shared_claims::error_chain(&err);
         match err {
-            MintError::Unavailable(_) => shared_claims::OAuthError::temporarily_unavailable(err),
-            MintError::Signing(_) => shared_claims::OAuthError::server_error(err),
+            MintError::Unavailable(_) => shared_claims::OAuthError::temporarily_unavailable(detail),
+            MintError::Signing(_) => shared_claims::OAuthError::server_error(detail),
         }
     }
 }
@@ -176,7 +177,7 @@ impl Tokens {
     async fn signing_set(&self, now: i64) -> Result<Arc<KeySet>, MintError> {
         self.keys.signing_set(now).await.map_err(|err| match err {
             KeyError::Store(StoreError::Unavailable(_)) => MintError::Unavailable(err),
-            other => MintError::Signing(JwsError::Signing(other.to_string())),
+            other => MintError::Signing(JwsError::Signing(shared_claims::error_chain(&other))),
         })
     }
 

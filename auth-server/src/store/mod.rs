@@ -22,14 +22,28 @@ pub use self::records::{
 };
 pub use self::redis::{KeyEncryptionKey, RedisStore};
 
+/// What went wrong in the store, with its cause kept as the error's source (log it
+/// with [`shared_claims::error_chain`]). A cause may be a text:
+/// `StoreError::Unavailable("no answer in time".into())`.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
-    #[error("stored record is corrupt: {0}")]
-    Corrupt(String),
-    #[error("key encryption failed: {0}")]
-    Crypto(String),
+    #[error("store unavailable")]
+    Unavailable(#[source] Cause),
+    #[error("stored record is corrupt")]
+    Corrupt(#[source] Cause),
+    #[error("key encryption failed")]
+    Crypto(#[source] Cause),
+}
+
+/// The underlying failure: a Redis error, or a text saying what was wrong.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+impl StoreError {
+    /// The store could not be reached or did not answer: worth a retry (503), unlike
+    /// a corrupt record or a failed decryption (500).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -38,9 +52,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// out for revocation); anything else is a 500. Details go to the log only.
 impl From<StoreError> for shared_claims::OAuthError {
     fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Unavailable(_) => shared_claims::OAuthError::temporarily_unavailable(err),
-            _ => shared_claims::OAuthError::server_error(err),
+        let detail = shared_claims::error_chain(&err);
+        if err.is_unavailable() {
+            shared_claims::OAuthError::temporarily_unavailable(detail)
+        } else {
+            shared_claims::OAuthError::server_error(detail)
         }
     }
 }

@@ -70,8 +70,9 @@ impl RedisStore {
     /// a `[u8; 32]` or a parsed [`KeyEncryptionKey`].
     pub async fn connect(url: &str, key_encryption_key: impl Into<KeyEncryptionKey>) -> StoreResult<Self> {
         // The URL may hold a password: the error never echoes it.
-        let client = redis::Client::open(url)
-            .map_err(|e| StoreError::Unavailable(format!("REDIS_URL is not a valid Redis URL ({:?})", e.kind())))?;
+        let client = redis::Client::open(url).map_err(|e| {
+            StoreError::Unavailable(format!("REDIS_URL is not a valid Redis URL ({:?})", e.kind()).into())
+        })?;
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
             .set_connection_timeout(Some(CONNECTION_TIMEOUT))
@@ -98,10 +99,11 @@ impl fmt::Debug for RedisStore {
     }
 }
 
-/// A connection or command failure. Redis error texts name the command's error,
-/// never its arguments, so they are safe to report.
+/// A connection or command failure, kept as the cause. Redis error texts name the
+/// command's error or the server's address, never the command's arguments nor the
+/// URL's password, so the chain is safe to log.
 fn unavailable(err: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(err.to_string())
+    StoreError::Unavailable(Box::new(err))
 }
 
 fn to_json<T: serde::Serialize>(what: &str, value: &T) -> StoreResult<String> {

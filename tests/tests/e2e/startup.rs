@@ -23,6 +23,21 @@ async fn a_malformed_key_encryption_key_refuses_to_start() {
     }
 }
 
+/// The Redis URL's password stays out of the log when the store cannot be reached or
+/// refuses it, while the cause is still told.
+#[tokio::test]
+async fn an_unreachable_or_refusing_redis_is_reported_without_the_urls_password() {
+    const PASSWORD: &str = "pw-that-must-not-be-logged";
+    let redis = RedisServer::start().await;
+    let nobody = format!("redis://:{PASSWORD}@127.0.0.1:{}", tests::ports::free_port());
+    let refusing = format!("redis://:{PASSWORD}@127.0.0.1:{}", redis.port());
+    for url in [nobody, refusing] {
+        let log = AuthServer::start_failure(AuthOptions::redis(&redis).env("REDIS_URL", &url)).await;
+        assert!(log.contains("store unavailable: "), "the error says why, with its cause:\n{log}");
+        assert!(!log.contains(PASSWORD), "the error does not print the password:\n{log}");
+    }
+}
+
 #[tokio::test]
 async fn a_bad_bootstrap_file_is_rejected_with_file_and_line() {
     let toml = "[[users]]\nusername = \"carol\"\npassword = = \"oops\"\n".to_owned();

@@ -76,7 +76,7 @@ impl KeyEncryptionKey {
             .decode(text)
             .map_err(|_| StoreError::Crypto("AUTH_KEY_ENCRYPTION_KEY is not valid base64url".into()))?;
         let bytes: [u8; 32] = decoded.try_into().map_err(|bytes: Vec<u8>| {
-            StoreError::Crypto(format!("AUTH_KEY_ENCRYPTION_KEY must decode to 32 bytes, not {}", bytes.len()))
+            StoreError::Crypto(format!("AUTH_KEY_ENCRYPTION_KEY must decode to 32 bytes, not {}", bytes.len()).into())
         })?;
         Ok(Self::new(bytes))
     }
@@ -118,11 +118,14 @@ impl KeyEncryptionKey {
                 Some(previous) => {
                     previous.decrypt_exact(jwe).map(|plaintext| Opened { plaintext, under_previous: true })
                 }
-                None => Err(StoreError::Crypto(format!(
-                    "{WRONG_KEK} (stored under key id {kid}, configured key id {}{})",
-                    self.kid,
-                    previous.map(|p| format!(", previous key id {}", p.kid)).unwrap_or_default()
-                ))),
+                None => Err(StoreError::Crypto(
+                    format!(
+                        "{WRONG_KEK} (stored under key id {kid}, configured key id {}{})",
+                        self.kid,
+                        previous.map(|p| format!(", previous key id {}", p.kid)).unwrap_or_default()
+                    )
+                    .into(),
+                )),
             },
             // No `kid` (not written by us, or damaged): whichever key opens it.
             None => {
@@ -144,9 +147,9 @@ impl KeyEncryptionKey {
             .decrypter_from_bytes(self.bytes)
             .map_err(|_| StoreError::Crypto("cannot set up the key decryption".into()))?;
         let (plaintext, header) = josekit::jwe::deserialize_compact(jwe, &decrypter)
-            .map_err(|_| StoreError::Crypto(format!("{WRONG_KEK} (or the stored key is damaged)")))?;
+            .map_err(|_| StoreError::Crypto(format!("{WRONG_KEK} (or the stored key is damaged)").into()))?;
         if header.content_encryption() != Some(ENC) {
-            return Err(StoreError::Crypto(format!("stored signing key is not {ENC}")));
+            return Err(StoreError::Crypto(format!("stored signing key is not {ENC}").into()));
         }
         String::from_utf8(plaintext).map_err(|_| StoreError::Corrupt("decrypted signing key is not UTF-8".into()))
     }
@@ -213,7 +216,7 @@ mod tests {
         let jwe = KeyEncryptionKey::new([1; 32]).encrypt(PEM).expect("encrypts");
         let other = KeyEncryptionKey::new([2; 32]);
         let err = other.decrypt(&jwe).expect_err("wrong key");
-        let message = err.to_string();
+        let message = shared_claims::error_chain(&err);
         assert!(matches!(err, StoreError::Crypto(_)));
         assert!(message.contains(WRONG_KEK), "{message}");
         assert!(!message.contains("PRIVATE KEY"));
@@ -260,7 +263,7 @@ mod tests {
     fn a_third_kek_is_refused_naming_fingerprints_only() {
         let stranger = KeyEncryptionKey::new([6; 32]).encrypt(PEM).expect("encrypts");
         let kek = KeyEncryptionKey::new([5; 32]).with_previous(KeyEncryptionKey::new([4; 32]));
-        let message = kek.open(&stranger).err().map(|e| e.to_string()).unwrap_or_default();
+        let message = kek.open(&stranger).err().map(|e| shared_claims::error_chain(&e)).unwrap_or_default();
         assert!(message.contains(WRONG_KEK), "{message}");
         assert!(message.contains(KeyEncryptionKey::new([4; 32]).kid()), "{message}");
         assert!(!message.contains(&URL_SAFE_NO_PAD.encode([5u8; 32])));
@@ -282,8 +285,9 @@ mod tests {
 
         let short = URL_SAFE_NO_PAD.encode([9u8; 16]);
         let err = KeyEncryptionKey::from_base64url(&short).expect_err("16 bytes");
-        assert!(err.to_string().contains("32 bytes, not 16"));
-        assert!(!err.to_string().contains(&short));
+        let message = shared_claims::error_chain(&err);
+        assert!(message.contains("32 bytes, not 16"), "{message}");
+        assert!(!message.contains(&short));
         assert!(KeyEncryptionKey::from_base64url("not base64 !").is_err());
     }
 }

@@ -101,7 +101,7 @@ impl SessionStore for RedisStore {
             "reused" => Ok(RotateOutcome::Reused(session()?)),
             "not_found" => Ok(RotateOutcome::NotFound),
             "corrupt" => Err(StoreError::Corrupt("session hash lacks its rotation fields".into())),
-            other => Err(StoreError::Corrupt(format!("unexpected rotation outcome `{other}`"))),
+            other => Err(StoreError::Corrupt(format!("unexpected rotation outcome `{other}`").into())),
         }
     }
 
@@ -136,7 +136,7 @@ impl SessionStore for RedisStore {
             .query_async::<()>(&mut connection)
             .await;
         if let Err(err) = removed {
-            tracing::warn!(error = %err, "could not remove a deleted session from its user's index");
+            tracing::warn!(error = %shared_claims::error_chain(&err), "could not remove a deleted session from its user's index");
         }
         Ok(Some(session).filter(|s| s.is_live(unix_now())))
     }
@@ -181,7 +181,7 @@ impl SessionStore for RedisStore {
             // Best effort, like in `delete_session`.
             let removed = redis::cmd("ZREM").arg(&index).arg(&stale).query_async::<i64>(&mut connection).await;
             if let Err(err) = removed {
-                tracing::warn!(error = %err, "could not prune a user's session index");
+                tracing::warn!(error = %shared_claims::error_chain(&err), "could not prune a user's session index");
             }
         }
         live.sort_by(|a, b| (a.created_at, &a.sid).cmp(&(b.created_at, &b.sid)));
