@@ -127,6 +127,7 @@ impl Passwords {
     /// when there is no user, so both cases cost the same (within the unknown users'
     /// share of the pool; see the module docs). Malformed stored hashes count as a
     /// mismatch.
+    #[tracing::instrument(level = "debug", name = "password.verify", skip_all)]
     pub async fn verify(&self, stored: Option<String>, password: Secret) -> Result<bool, PasswordError> {
         let Some(stored) = stored else {
             self.verify_unknown(password).await?;

@@ -19,6 +19,7 @@ use crate::crypto::random_id;
 use crate::oauth::authority::Authority;
 use crate::store::{ClientRecord, Session};
 use shared_claims::Secret;
+use tracing::Instrument;
 
 pub(super) async fn issue(
     authority: &Authority,
@@ -40,7 +41,7 @@ pub(super) async fn issue(
             OAuthError::invalid_grant("too many failed login attempts; try again later").with_detail("login throttled")
         );
     };
-    let user = authority.store.user(username).await?;
+    let user = authority.store.user(username).instrument(tracing::debug_span!("store.user")).await?;
     let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
     let matches = authority.passwords.verify(stored_hash, password).await?;
     let user = match user {
@@ -82,12 +83,16 @@ pub(super) async fn issue(
         previous_jti: None,
         rotated_at: None,
     };
-    let over_cap = authority.store.create_session(&session, settings.max_sessions_per_user).await?;
+    let over_cap = authority
+        .store
+        .create_session(&session, settings.max_sessions_per_user)
+        .instrument(tracing::debug_span!("store.create_session"))
+        .await?;
     // A password change or disable that ran while we were hashing must win: its
     // revocation may have listed the user's sessions before this one existed.
-    let current = authority.store.user(&session.username).await?;
+    let current = authority.store.user(&session.username).instrument(tracing::debug_span!("store.user")).await?;
     if current.as_ref() != Some(&user_at_check) {
-        authority.store.delete_session(&session.sid).await?;
+        authority.store.delete_session(&session.sid).instrument(tracing::debug_span!("store.delete_session")).await?;
         return Err(
             OAuthError::invalid_grant("invalid username or password").with_detail("account changed during login")
         );

@@ -20,6 +20,7 @@ use crate::crypto::random_id;
 use crate::oauth::authority::Authority;
 use crate::store::{decide_rotation, ClientRecord, RotateOutcome, Rotation, StoreError};
 use shared_claims::Secret;
+use tracing::Instrument;
 
 const INVALID: &str = "the refresh token is invalid, expired or revoked";
 
@@ -44,8 +45,10 @@ pub(super) async fn issue(
 
     // Everything that can refuse or fail happens before the session changes, so a
     // failed request leaves the presented token usable.
-    let user = authority.store.user(&claims.sub).await?.filter(|u| !u.disabled);
-    let Some(session) = authority.store.session(&claims.sid).await? else {
+    let user =
+        authority.store.user(&claims.sub).instrument(tracing::debug_span!("store.user")).await?.filter(|u| !u.disabled);
+    let Some(session) = authority.store.session(&claims.sid).instrument(tracing::debug_span!("store.session")).await?
+    else {
         return Err(OAuthError::invalid_grant(INVALID).with_detail("no live session"));
     };
     // A client deleted and registered again under the same id is a new client: the
@@ -74,7 +77,12 @@ pub(super) async fn issue(
         RotateOutcome::Rotated(next) => Some(session_tokens::respond(authority, &next, scope.clone(), now).await?),
         _ => None,
     };
-    let outcome = match authority.store.rotate_refresh(&claims.sid, &claims.jti, &rotation).await {
+    let outcome = match authority
+        .store
+        .rotate_refresh(&claims.sid, &claims.jti, &rotation)
+        .instrument(tracing::debug_span!("store.rotate_refresh"))
+        .await
+    {
         Ok(outcome) => outcome,
         // The reply was lost, not necessarily the change: answering 503 for a
         // rotation that happened would send the client back with a used token, which

@@ -13,6 +13,7 @@ use shared_claims::AccessClaims;
 
 use crate::oauth::tokens::Tokens;
 use crate::store::{Revocation, Session, SharedStore, StoreResult};
+use tracing::Instrument;
 
 pub struct Authority {
     pub store: SharedStore,
@@ -56,7 +57,13 @@ impl Authority {
         audiences: &[String],
         expires_at: i64,
     ) -> StoreResult<()> {
-        if self.store.revoke(revocation, audiences, expires_at).await?.is_some() {
+        if self
+            .store
+            .revoke(revocation, audiences, expires_at)
+            .instrument(tracing::debug_span!("store.revoke"))
+            .await?
+            .is_some()
+        {
             self.feed.notify();
         }
         Ok(())
@@ -70,7 +77,10 @@ impl Authority {
     /// end, password change, disabled user, deleted client).
     pub async fn is_revoked(&self, claims: &AccessClaims) -> StoreResult<bool> {
         let sid = claims.sid.as_deref();
-        self.store.is_revoked(&claims.jti, sid, &claims.sub, &claims.client_id, claims.iat).await
+        self.store
+            .is_revoked(&claims.jti, sid, &claims.sub, &claims.client_id, claims.iat)
+            .instrument(tracing::debug_span!("store.is_revoked"))
+            .await
     }
 
     /// Ends a session early and revokes every access token of it. The revocation

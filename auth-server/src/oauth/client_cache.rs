@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::store::{ClientRecord, ClientStore, SharedStore, StoreResult};
+use tracing::Instrument;
 
 pub(crate) const TTL: Duration = Duration::from_secs(5);
 /// More clients than this and the cache starts over (deployments have far fewer).
@@ -50,7 +51,7 @@ impl ClientStore for ClientCache {
                 return Ok(Some(client.clone()));
             }
         }
-        let client = self.store.client(client_id).await?;
+        let client = self.store.client(client_id).instrument(tracing::debug_span!("store.client")).await?;
         let mut entries = self.entries();
         match &client {
             Some(record) => {

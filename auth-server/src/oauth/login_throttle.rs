@@ -35,6 +35,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use crate::store::{FailureStore, StoreResult};
+use tracing::Instrument;
 
 /// The budgets' window, as the settings name it ("per minute").
 const WINDOW: Duration = Duration::from_secs(60);
@@ -86,6 +87,7 @@ impl LoginThrottle {
                 None => Ok(0),
             }
         })
+        .instrument(tracing::debug_span!("store.failures"))
         .await;
         let (username_failures, address_failures) = (username_failures?, address_failures?);
         if username_failures >= self.per_username || address_failures >= self.per_address {
@@ -105,6 +107,7 @@ impl Attempt {
                     None => Ok(()),
                 }
             })
+            .instrument(tracing::debug_span!("store.record_failure"))
             .await;
         username?;
         address
@@ -116,7 +119,7 @@ impl Attempt {
             // Nothing to reset, as far as the check saw: spare the store a write.
             return Ok(());
         }
-        store.clear_failures(&self.username_key).await
+        store.clear_failures(&self.username_key).instrument(tracing::debug_span!("store.clear_failures")).await
     }
 }
 

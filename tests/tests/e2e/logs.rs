@@ -3,7 +3,8 @@
 //! The scan must see everything the requests logged, at debug level: before scanning,
 //! the log is polled (with a deadline) until it shows the INFO line of the last token
 //! request (the refusal of a reused refresh token, after its reuse warning) and the
-//! DEBUG line of a final refused admin request, which proves debug logging is on.
+//! DEBUG line of a final refused admin request, which proves debug logging is on. At
+//! that level the debug spans of store calls and signatures log their timing too.
 
 use std::time::Duration;
 
@@ -65,6 +66,11 @@ on_both_stores! {
         for secret in secrets {
             let signature = secret.rsplit('.').next().unwrap_or(secret);
             assert!(!log.contains(signature), "the log holds a secret or token ({}...)", &secret[..8]);
+        }
+        // At debug level, the store calls, signatures and password checks are timed.
+        for span in ["store.rotate_refresh", "store.create_session", "jws.sign_rs256", "password.verify"] {
+            let timed = |line: &str| line.contains(&format!("{span}: close")) && line.contains("time.busy");
+            assert!(log.lines().any(timed), "no timed close of {span} in the log:\n{log}");
         }
     }
 }
