@@ -13,6 +13,7 @@ pub mod limits;
 pub mod request_trace;
 pub mod settings;
 pub mod shutdown;
+mod span_timing;
 pub mod telemetry;
 pub mod trusted_proxies;
 

@@ -67,10 +67,14 @@ on_both_stores! {
             let signature = secret.rsplit('.').next().unwrap_or(secret);
             assert!(!log.contains(signature), "the log holds a secret or token ({}...)", &secret[..8]);
         }
-        // At debug level, the store calls, signatures and password checks are timed.
+        // At debug level, the store calls, signatures and password checks are timed,
+        // each line inside its request's span.
         for span in ["store.rotate_refresh", "store.create_session", "jws.sign_rs256", "password.verify"] {
-            let timed = |line: &str| line.contains(&format!("{span}: close")) && line.contains("time.busy");
-            assert!(log.lines().any(timed), "no timed close of {span} in the log:\n{log}");
+            let timed = |line: &str| {
+                line.contains("request{request_id=")
+                    && line.contains(&format!("span closed span=\"{span}\" elapsed_us="))
+            };
+            assert!(log.lines().any(timed), "no timing of {span} in the log:\n{log}");
         }
     }
 }
