@@ -3,7 +3,7 @@
 //! id of [`crate::request_trace`] among them).
 //!
 //! Debug-level spans (a store call, an RS256 signature, a password check) are timed
-//! by [`crate::span_timing`] when `RUST_LOG` enables them (e.g.
+//! by `span_timing` when `RUST_LOG` enables them (e.g.
 //! `info,auth_server=debug`), so the log shows where a request's time went.
 
 use std::io::IsTerminal;
