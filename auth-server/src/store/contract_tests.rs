@@ -132,6 +132,9 @@ async fn clients<S: Store + ?Sized>(store: &S, run: &Run) {
         audiences: vec!["documents-api".into()],
         serves: vec![],
         registration: run.id("registration"),
+        redirect_uris: vec!["https://app.example/cb?x={y}".into(), "http://127.0.0.1/cb".into()],
+        post_logout_redirect_uris: vec!["https://app.example/".into()],
+        display_name: Some("Web app {ä}".into()),
     };
     let service = ClientRecord {
         client_id: run.id("client-b-service"),
@@ -141,6 +144,9 @@ async fn clients<S: Store + ?Sized>(store: &S, run: &Run) {
         audiences: vec![],
         serves: vec![],
         registration: String::new(),
+        redirect_uris: vec![],
+        post_logout_redirect_uris: vec![],
+        display_name: None,
     };
     let ours = |list: Vec<ClientRecord>| -> Vec<ClientRecord> {
         list.into_iter().filter(|c| run.owns(&c.client_id)).collect()
