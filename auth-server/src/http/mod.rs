@@ -2,11 +2,15 @@
 //! One file per endpoint, named after it.
 
 mod admin;
+mod authorize;
 mod client_request;
+mod cookies;
 mod form_body;
 mod health;
 mod introspect;
 mod jwks;
+mod login_page;
+mod logout;
 mod metadata;
 pub mod metrics;
 mod oauth_response;
@@ -54,6 +58,17 @@ impl AppState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/oauth2/token").route(web::post().to(token::post_token)))
         .service(web::resource("/oauth2/revoke").route(web::post().to(revoke::post_revoke)))
+        .service(
+            web::resource("/oauth2/authorize")
+                .route(web::get().to(authorize::get_authorize))
+                .route(web::post().to(authorize::post_authorize)),
+        )
+        .service(
+            web::resource("/oauth2/logout")
+                .route(web::get().to(logout::get_logout))
+                .route(web::post().to(logout::post_logout)),
+        )
+        .service(web::resource("/oauth2/assets/login.css").route(web::get().to(login_page::get_login_css)))
         .service(
             web::resource(shared_claims::feed_protocol::PATH).route(web::get().to(revocation_feed::get_revocations)),
         )
