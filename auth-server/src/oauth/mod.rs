@@ -9,6 +9,7 @@ pub mod client_auth;
 pub(crate) mod client_cache;
 pub mod client_registration;
 pub(crate) mod code_issuance;
+pub(crate) mod cors;
 pub(crate) mod feed;
 pub mod form;
 pub(crate) mod introspection;

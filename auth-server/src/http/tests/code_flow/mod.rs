@@ -4,6 +4,7 @@
 
 mod authorize_errors;
 mod code_exchange;
+mod cors;
 mod login_form;
 mod logout;
 mod sso;
