@@ -1,18 +1,20 @@
-//! The token endpoint's grants (RFC 6749 §4.3, §4.4, §6), one module per grant,
+//! The token endpoint's grants (RFC 6749 §4.1, §4.3, §4.4, §6), one module per grant,
 //! dispatched by [`GrantType`]. Each takes a parsed request and an authenticated
 //! client and returns a [`TokenResponse`] or an [`OAuthError`]; none knows HTTP.
 //!
 //! ```text
 //! POST /oauth2/token ─► ClientCredentials::authenticate ─► TokenRequest::parse
-//!        ─► issue ─┬─ password::issue            (login: new session)
+//!        ─► issue ─┬─ authorization_code::issue  (browser login: new session)
+//!                  ├─ password::issue            (login: new session)
 //!                  ├─ client_credentials::issue  (service: access token only)
 //!                  └─ refresh_token::issue       (rotate within the session)
 //! ```
 
+mod authorization_code;
 mod client_credentials;
 pub(crate) mod in_doubt;
 mod password;
-mod policy;
+pub(crate) mod policy;
 mod refresh_token;
 mod session_tokens;
 #[cfg(test)]
@@ -30,16 +32,19 @@ use shared_claims::Secret;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GrantType {
+    AuthorizationCode,
     Password,
     ClientCredentials,
     RefreshToken,
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 3] = [GrantType::Password, GrantType::ClientCredentials, GrantType::RefreshToken];
+    pub const ALL: [GrantType; 4] =
+        [GrantType::AuthorizationCode, GrantType::Password, GrantType::ClientCredentials, GrantType::RefreshToken];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            GrantType::AuthorizationCode => "authorization_code",
             GrantType::Password => "password",
             GrantType::ClientCredentials => "client_credentials",
             GrantType::RefreshToken => "refresh_token",
@@ -63,6 +68,7 @@ pub struct TokenRequest {
 
 #[derive(Debug)]
 pub enum GrantRequest {
+    AuthorizationCode { code: Secret, redirect_uri: String, code_verifier: Secret },
     Password { username: String, password: Secret },
     ClientCredentials,
     RefreshToken { refresh_token: Secret },
@@ -71,6 +77,7 @@ pub enum GrantRequest {
 impl GrantRequest {
     pub fn grant_type(&self) -> GrantType {
         match self {
+            GrantRequest::AuthorizationCode { .. } => GrantType::AuthorizationCode,
             GrantRequest::Password { .. } => GrantType::Password,
             GrantRequest::ClientCredentials => GrantType::ClientCredentials,
             GrantRequest::RefreshToken { .. } => GrantType::RefreshToken,
@@ -103,6 +110,11 @@ impl TokenRequest {
             form.get(name).ok_or_else(|| OAuthError::invalid_request(format!("{name} is required")))
         };
         let grant = match GrantType::parse(grant_type) {
+            Some(GrantType::AuthorizationCode) => GrantRequest::AuthorizationCode {
+                code: Secret::new(required("code")?),
+                redirect_uri: required("redirect_uri")?.to_owned(),
+                code_verifier: Secret::new(required("code_verifier")?),
+            },
             Some(GrantType::Password) => {
                 let username = required("username")?;
                 // No user can have such a name (`validation::check_username`): refused
@@ -123,7 +135,7 @@ impl TokenRequest {
             None => {
                 return Err(OAuthError::new(
                     ErrorCode::UnsupportedGrantType,
-                    "grant_type must be password, client_credentials or refresh_token",
+                    "grant_type must be authorization_code, password, client_credentials or refresh_token",
                 ))
             }
         };
@@ -147,6 +159,9 @@ pub async fn issue(
         )));
     }
     match request.grant {
+        GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
+            authorization_code::issue(authority, client, code, &redirect_uri, code_verifier).await
+        }
         GrantRequest::Password { username, password } => {
             let scope = request.scope.as_deref();
             password::issue(authority, client, &username, password, scope, &request.resources, client_address).await

@@ -103,6 +103,9 @@ mod tests {
             audiences: vec![],
             serves: vec![],
             registration: String::new(),
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            display_name: None,
         }
     }
 
