@@ -17,7 +17,8 @@
 //! - disabling or deleting a user revokes all its sessions and every token of it
 //!   issued up to now;
 //! - a password change revokes all sessions and every token issued before it;
-//! - ending sessions revokes those sessions' tokens only;
+//! - ending sessions revokes those sessions' tokens only; ending all of a user's
+//!   also ends its browser login sessions (logins made afterwards work);
 //! - narrowing a user's `scopes` revokes nothing: it takes effect at the next
 //!   refresh, which intersects the session's scope with the user's current scopes.
 //!

@@ -4,6 +4,12 @@
 //! deleted (its refresh token stops working) and a session revocation is recorded
 //! and fed to resource servers, so every access token carrying its `sid` is refused
 //! too. This is not a user cut-off (`revoke_user`): logins made afterwards work.
+//!
+//! Ending all of a user's sessions also ends the browser login sessions at the
+//! authorization endpoint, which the store does not index by user: the user's
+//! `tokens_valid_after` moves to now, as a password change does, and a login session
+//! stands only if it was opened at or after it. The cut-off is in whole seconds, so a
+//! login session opened within the same second as the revocation survives it.
 
 use serde::Serialize;
 use shared_claims::ScopeSet;
@@ -53,7 +59,13 @@ pub(crate) async fn list_user_sessions(authority: &Authority, username: &str) ->
 
 /// Ends every session of the user; returns how many. 404 for an unknown user.
 pub(crate) async fn revoke_user_sessions(authority: &Authority, username: &str) -> Result<usize, AdminError> {
-    find_user(authority, username).await?;
+    let mut user = find_user(authority, username).await?;
+    let now = shared_claims::unix_now();
+    // Never lowered: a disabled user's cut-off may lie a second ahead.
+    if user.tokens_valid_after < now {
+        user.tokens_valid_after = now;
+        authority.store.put_user(&user).await?;
+    }
     let sessions = authority.store.user_sessions(username).await?;
     for session in &sessions {
         authority.revoke_session_of(session).await?;

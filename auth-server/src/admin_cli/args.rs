@@ -79,7 +79,7 @@ pub(super) enum UserCommand {
     SetPassword { username: String },
     /// List a user's live sessions.
     Sessions { username: String },
-    /// End every session of a user.
+    /// End every session of a user, browser login sessions included.
     RevokeSessions { username: String },
 }
 

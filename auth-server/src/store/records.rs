@@ -14,8 +14,8 @@ pub struct UserRecord {
     pub scopes: ScopeSet,
     #[serde(default)]
     pub disabled: bool,
-    /// Tokens of this user issued before this time (seconds) are revoked: set by a
-    /// password change.
+    /// Tokens and login sessions of this user issued before this time (seconds) are
+    /// revoked: set by a password change, disabling, and ending all its sessions.
     #[serde(default)]
     pub tokens_valid_after: i64,
 }

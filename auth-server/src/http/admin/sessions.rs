@@ -31,7 +31,8 @@ pub(crate) async fn get_user_sessions(
     Ok(respond(StatusCode::OK, &list))
 }
 
-/// 204 once every session of the user is revoked; 404 for an unknown user.
+/// 204 once every session of the user is revoked, browser login sessions at the
+/// authorization endpoint included; 404 for an unknown user.
 #[utoipa::path(
     delete,
     path = "/admin/users/{username}/sessions",

@@ -1,5 +1,6 @@
 //! The login session: a second authorization request within it needs no password;
-//! `prompt=login` forces the form; disabling the user or changing the password ends it.
+//! `prompt=login` forces the form; disabling the user, changing the password or an
+//! admin ending all of the user's sessions ends it.
 
 use serde_json::json;
 
@@ -77,4 +78,37 @@ async fn changing_the_password_ends_the_login_session() {
     assert_eq!(reply.status, 200, "the form, not a code: {reply:?}");
     let signed_in = browser.submit(&server, &reply, "alice", "a-new-password-456").await;
     assert_eq!(signed_in.status, 303, "{signed_in:?}");
+}
+
+/// Moves the browser's login session one second into the past, as if opened before the
+/// current second: cut-offs are in whole seconds.
+async fn open_a_second_earlier(server: &TestServer, browser: &Browser) {
+    let key = crate::oauth::login_session::key(&browser.cookies["as_session"]);
+    let store = &server.authority.store;
+    let mut session = store.delete_login_session(&key).await.unwrap().unwrap();
+    session.auth_time -= 1;
+    store.create_login_session(&key, &session).await.unwrap();
+}
+
+#[actix_web::test]
+async fn ending_all_sessions_of_the_user_ends_the_login_session() {
+    let server = server().await;
+    let mut browser = Browser::default();
+    portal_code(&server, &mut browser).await;
+    open_a_second_earlier(&server, &browser).await;
+    let control = browser.authorize(&server, &portal_request()).await;
+    assert_eq!(control.status, 302, "the session stands before: {control:?}");
+    let req = TestRequest::delete()
+        .uri("/admin/users/alice/sessions")
+        .insert_header(("authorization", format!("Bearer {}", server.admin_token())));
+    let reply = server.send(req).await;
+    assert_eq!(reply.status, 204, "{reply:?}");
+    let reply = browser.authorize(&server, &portal_request()).await;
+    assert_eq!(reply.status, 200, "the form, not a code: {reply:?}");
+    // Signing in again works at once.
+    let signed_in = browser.submit(&server, &reply, "alice", ALICE_PASSWORD).await;
+    assert_eq!(signed_in.status, 303, "{signed_in:?}");
+    let code = redirect_params(&signed_in, PORTAL_REDIRECT)["code"].clone();
+    let tokens = exchange(&server, &code, VERIFIER, PORTAL_REDIRECT).await;
+    assert_eq!(tokens.status, 200, "{tokens:?}");
 }
