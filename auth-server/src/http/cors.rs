@@ -1,6 +1,6 @@
 //! CORS (the Fetch standard) for `/oauth2/token` and `/oauth2/revoke`, for public
 //! browser clients calling from their redirect URIs' origins
-//! ([`crate::oauth::cors`]). Never `*`, never credentials: these endpoints take no
+//! ([`crate::oauth::cors`], cached in [`crate::oauth::origin_cache`]). Never `*`, never credentials: these endpoints take no
 //! cookies. Any other origin gets no CORS headers (so the browser withholds the
 //! answer), and its preflight is 403.
 
@@ -11,7 +11,6 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::AppState;
-use crate::oauth::cors::is_allowed_origin;
 
 /// How long a browser may cache a preflight's answer, seconds.
 const PREFLIGHT_MAX_AGE: &str = "600";
@@ -20,7 +19,7 @@ const PREFLIGHT_MAX_AGE: &str = "600";
 async fn allowed_origin(req: &HttpRequest, state: &AppState) -> Option<HeaderValue> {
     let origin = req.headers().get(header::ORIGIN)?;
     let text = origin.to_str().ok()?;
-    match is_allowed_origin(&state.authority.clients, text).await {
+    match state.authority.clients.is_allowed_origin(text).await {
         Ok(true) => Some(origin.clone()),
         Ok(false) => None,
         Err(err) => {

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
+use crate::oauth::origin_cache::OriginCache;
 use crate::store::{ClientRecord, ClientStore, SharedStore, StoreResult};
 use tracing::Instrument;
 
@@ -23,6 +24,8 @@ pub struct ClientCache {
     store: SharedStore,
     ttl: Duration,
     entries: Mutex<HashMap<String, (Instant, ClientRecord)>>,
+    /// The CORS origins of public clients, which local changes drop as well.
+    origins: OriginCache,
 }
 
 impl ClientCache {
@@ -31,7 +34,8 @@ impl ClientCache {
     }
 
     pub fn with_ttl(store: SharedStore, ttl: Duration) -> Self {
-        Self { store, ttl, entries: Mutex::default() }
+        let origins = OriginCache::with_ttl(store.clone(), ttl);
+        Self { store, ttl, entries: Mutex::default(), origins }
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, ClientRecord)>> {
@@ -40,6 +44,20 @@ impl ClientCache {
 
     fn forget(&self, client_id: &str) {
         self.entries().remove(client_id);
+    }
+
+    /// Runs a client change, then drops the origin set: after the write, so a read of
+    /// the list racing with it cannot keep the old set.
+    async fn changing<T>(&self, client_id: &str, write: impl std::future::Future<Output = T>) -> T {
+        self.forget(client_id);
+        let outcome = write.await;
+        self.origins.forget();
+        outcome
+    }
+
+    /// Whether `origin` (an `Origin` header's value) belongs to a public client.
+    pub(crate) async fn is_allowed_origin(&self, origin: &str) -> StoreResult<bool> {
+        self.origins.is_allowed(origin).await
     }
 }
 
@@ -68,13 +86,11 @@ impl ClientStore for ClientCache {
     }
 
     async fn insert_client(&self, client: &ClientRecord) -> StoreResult<bool> {
-        self.forget(&client.client_id);
-        self.store.insert_client(client).await
+        self.changing(&client.client_id, self.store.insert_client(client)).await
     }
 
     async fn put_client(&self, client: &ClientRecord) -> StoreResult<()> {
-        self.forget(&client.client_id);
-        self.store.put_client(client).await
+        self.changing(&client.client_id, self.store.put_client(client)).await
     }
 
     async fn list_clients(&self) -> StoreResult<Vec<ClientRecord>> {
@@ -82,8 +98,7 @@ impl ClientStore for ClientCache {
     }
 
     async fn delete_client(&self, client_id: &str) -> StoreResult<bool> {
-        self.forget(client_id);
-        self.store.delete_client(client_id).await
+        self.changing(client_id, self.store.delete_client(client_id)).await
     }
 }
 

@@ -3,19 +3,27 @@
 //! clients registered. A public browser app runs at its redirect URI's origin and
 //! has no secret to protect (RFC 6749 §3.2 lets the token endpoint serve it); a
 //! confidential client calls from its backend and needs no CORS.
+//!
+//! The set is derived from the whole client list, so it is cached
+//! ([`crate::oauth::origin_cache`]) rather than read on every request.
+
+use std::collections::HashSet;
 
 use crate::oauth::redirect_uri;
-use crate::store::{ClientStore, StoreResult};
+use crate::store::ClientRecord;
 
-/// Whether `origin` (an `Origin` header's value) belongs to a public client.
-pub(crate) async fn is_allowed_origin<C: ClientStore + ?Sized>(clients: &C, origin: &str) -> StoreResult<bool> {
-    if origin == "null" || origin.is_empty() {
-        return Ok(false);
-    }
-    let clients = clients.list_clients().await?;
-    Ok(clients
+/// The origins of the redirect URIs of the public clients among `clients`.
+pub(crate) fn public_client_origins(clients: &[ClientRecord]) -> HashSet<String> {
+    clients
         .iter()
         .filter(|client| client.is_public())
         .flat_map(|client| client.redirect_uris.iter())
-        .any(|uri| redirect_uri::origin(uri).as_deref() == Some(origin)))
+        .filter_map(|uri| redirect_uri::origin(uri))
+        .collect()
+}
+
+/// Whether `origin` (an `Origin` header's value) is among `allowed`. An opaque
+/// origin (`null`) never is.
+pub(crate) fn is_allowed_origin(allowed: &HashSet<String>, origin: &str) -> bool {
+    origin != "null" && !origin.is_empty() && allowed.contains(origin)
 }

@@ -15,6 +15,7 @@ pub mod form;
 pub(crate) mod introspection;
 pub(crate) mod login_session;
 pub(crate) mod login_throttle;
+pub(crate) mod origin_cache;
 pub mod pkce;
 pub mod redirect_uri;
 pub(crate) mod revocation;

@@ -45,6 +45,8 @@ pub(crate) struct FaultyStore {
     faults: Mutex<Faults>,
     /// `signing_keys` calls so far: what coalescing must keep low.
     key_set_reads: AtomicUsize,
+    /// `list_clients` calls so far: what the CORS origin cache must keep low.
+    client_list_reads: AtomicUsize,
 }
 
 fn blip() -> StoreError {
@@ -63,6 +65,11 @@ impl FaultyStore {
     /// How many times the signing key set was read.
     pub(crate) fn key_set_reads(&self) -> usize {
         self.key_set_reads.load(Ordering::SeqCst)
+    }
+
+    /// How many times the whole client list was read.
+    pub(crate) fn client_list_reads(&self) -> usize {
+        self.client_list_reads.load(Ordering::SeqCst)
     }
 
     /// Every call fails for `duration` from now.
@@ -143,6 +150,7 @@ impl ClientStore for FaultyStore {
         self.inner.put_client(client).await
     }
     async fn list_clients(&self) -> StoreResult<Vec<ClientRecord>> {
+        self.client_list_reads.fetch_add(1, Ordering::SeqCst);
         self.reachable()?;
         self.inner.list_clients().await
     }

@@ -78,3 +78,31 @@ async fn answers_carry_the_allowed_origin_errors_included() {
     assert_eq!(reply.header("access-control-allow-origin"), Some(SPA_ORIGIN));
     assert_eq!(reply.header("access-control-allow-credentials"), None);
 }
+
+#[actix_web::test]
+async fn concurrent_requests_with_an_origin_read_the_client_list_once() {
+    let counting = std::sync::Arc::new(crate::test_support::faulty_store::FaultyStore::new());
+    let server = TestServer::with_store(counting.clone(), |_| {}).await;
+    setup(&server).await;
+    add_code_client(&server, "spa", None, &format!("{SPA_ORIGIN}/app/cb")).await;
+    let before = counting.client_list_reads();
+    let requests = (0..8).map(|i| {
+        let path = if i % 2 == 0 { "/oauth2/token" } else { "/oauth2/revoke" };
+        server.send(preflight(path, SPA_ORIGIN))
+    });
+    for reply in futures_util::future::join_all(requests).await {
+        assert_eq!(reply.status, 204, "{reply:?}");
+    }
+    let posts = (0..8).map(|_| {
+        server.send(
+            TestRequest::post()
+                .uri("/oauth2/revoke")
+                .insert_header(("origin", SPA_ORIGIN))
+                .set_form([("token", "unknown"), ("client_id", "spa")]),
+        )
+    });
+    for reply in futures_util::future::join_all(posts).await {
+        assert_eq!(reply.header("access-control-allow-origin"), Some(SPA_ORIGIN), "{reply:?}");
+    }
+    assert_eq!(counting.client_list_reads() - before, 1, "one store read served all sixteen");
+}
