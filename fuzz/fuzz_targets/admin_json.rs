@@ -84,6 +84,9 @@ fn register(new: NewClient) -> Option<ClientView> {
         scopes: new.scopes,
         audiences: new.audiences,
         serves: new.serves,
+        redirect_uris: new.redirect_uris,
+        post_logout_redirect_uris: new.post_logout_redirect_uris,
+        display_name: new.display_name,
     };
     let record = spec.into_record().ok()?;
     Some(ClientView::from(&record))

@@ -22,7 +22,17 @@ fuzz_target!(|body: &[u8]| {
         }
         Err(FormError::NotUtf8) => return,
     };
-    for name in ["grant_type", "username", "password", "refresh_token", "scope", "client_id"] {
+    for name in [
+        "grant_type",
+        "username",
+        "password",
+        "refresh_token",
+        "code",
+        "redirect_uri",
+        "code_verifier",
+        "scope",
+        "client_id",
+    ] {
         assert_ne!(form.get(name), Some(""), "an empty value counts as absent");
     }
     assert!(form.get_all("resource").iter().all(|r| !r.is_empty()));
@@ -43,6 +53,11 @@ type Described = (&'static str, Vec<(&'static str, String)>, Option<String>, Vec
 
 fn describe(request: &TokenRequest) -> Described {
     let fields = match &request.grant {
+        GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier } => vec![
+            ("code", code.expose().to_owned()),
+            ("redirect_uri", redirect_uri.clone()),
+            ("code_verifier", code_verifier.expose().to_owned()),
+        ],
         GrantRequest::Password { username, password } => {
             vec![("username", username.clone()), ("password", password.expose().to_owned())]
         }
