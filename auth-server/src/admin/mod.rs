@@ -1,17 +1,17 @@
 //! The admin API's logic (users, sessions, clients, keys), free of any
-//! web framework: each operation takes the [`Authority`](crate::oauth::authority::Authority)
-//! and parsed input and returns a view or an [`AdminError`]. `http::admin` reads
-//! requests, authenticates the caller with [`caller::authorize`] and renders answers.
+//! web framework: each operation takes the `Authority` (`oauth::authority`) and
+//! parsed input and returns a view or an [`AdminError`]. `http::admin` reads
+//! requests, authenticates the caller with `caller::authorize` and renders answers.
 //!
-//! | operation                                  | module       |
-//! |--------------------------------------------|--------------|
-//! | who may call (bearer token with `admin`)   | [`caller`]   |
-//! | create, change, delete users               | [`users`]    |
-//! | show a user, list users in pages           | [`user_listing`] |
-//! | set a password (and revoke what came before) | [`passwords`] |
-//! | list and end login sessions                | [`sessions`] |
-//! | register, list, delete clients             | [`clients`]  |
-//! | list and rotate signing keys               | [`keys`]     |
+//! | operation                                    | module         |
+//! |----------------------------------------------|----------------|
+//! | who may call (bearer token with `admin`)     | `caller`       |
+//! | create, change, delete users                 | [`users`]      |
+//! | show a user, list users in pages             | `user_listing` |
+//! | set a password (and revoke what came before) | [`passwords`]  |
+//! | list and end login sessions                  | `sessions`     |
+//! | register, list, delete clients               | [`clients`]    |
+//! | list and rotate signing keys                 | `keys`         |
 //!
 //! Revocation semantics (each recorded in the store and pushed on the feed):
 //! - disabling or deleting a user revokes all its sessions and every token of it

@@ -14,7 +14,7 @@
 //!                                                  ─► commands::plan ─► api call ─► render / JSON
 //! ```
 //!
-//! Exit codes: [`args::EXIT_CODES`].
+//! Exit codes: `args::EXIT_CODES`.
 
 mod api;
 mod args;

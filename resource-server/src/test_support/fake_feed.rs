@@ -32,7 +32,7 @@ pub enum FeedMode {
     /// never a complete event (nor a keepalive).
     Trickle,
     /// Serve normally, but a new stream's catch-up (snapshot or resumed events)
-    /// comes [`CATCH_UP_DELAY`] after its `retry:` preamble, as on a slow link.
+    /// comes `CATCH_UP_DELAY` after its `retry:` preamble, as on a slow link.
     SlowCatchUp,
 }
 
