@@ -5,7 +5,8 @@
 //!                             ├─ AlreadyUsed: revoke the sid the first exchange got ─► invalid_grant
 //!                             └─ First ─► client, redirect_uri, PKCE verifier match?
 //!                                   └─ no: invalid_grant (the code stays spent)
-//!                                   └─ yes ─► user still allowed? ─► session (pre-allocated sid) ─► tokens
+//!                                   └─ yes ─► user still allowed? ─► session (pre-allocated sid)
+//!                                         ─► listed in its login session? (gone: revoked, invalid_grant) ─► tokens
 //! ```
 
 use shared_claims::{OAuthError, Secret};
@@ -75,6 +76,13 @@ pub(super) async fn issue(
     if authority.store.is_revoked("", Some(&session.sid), &session.username, &client.client_id, now).await? {
         authority.store.delete_session(&session.sid).await?;
         return Err(invalid().with_detail("session revoked during the exchange"));
+    }
+    // Listed only now that a session exists, so codes never exchanged leave nothing
+    // behind in the login session; a logout that ran first leaves no login session to
+    // list it in, and the new session must not outlive that logout.
+    if !authority.store.add_login_session_sid(&record.login_session, &session.sid).await? {
+        authority.revoke_session(&session.sid).await?;
+        return Err(invalid().with_detail("the login session ended during the exchange"));
     }
     tracing::info!(sid = %session.sid, client_id = %client.client_id, "login (authorization code)");
     super::password::end_sessions_over_cap(authority, &over_cap).await;

@@ -39,9 +39,6 @@ pub(crate) async fn issue(
         auth_time: login.session.auth_time,
         expires_at: now.saturating_add(CODE_TTL),
     };
-    // Listed before the code exists, so ending the login session always reaches
-    // whatever the code is exchanged for.
-    authority.store.add_login_session_sid(&login.key, &record.sid).await?;
     authority.store.put_code(&code_hash(&code), &record).await?;
     tracing::info!(client_id = %record.client_id, sid = %record.sid, "authorization code issued");
     let mut params = vec![("code", code.as_str())];

@@ -18,7 +18,7 @@ use shared_claims::OAuthError;
 
 use crate::crypto::{random_token, sha256_hex};
 use crate::oauth::authority::Authority;
-use crate::store::{LoginSession, UserRecord};
+use crate::store::{LoginSession, UserRecord, MAX_LOGIN_SESSION_SIDS};
 
 /// Random bytes in a login session cookie.
 const COOKIE_BYTES: usize = 32;
@@ -61,6 +61,8 @@ pub(crate) async fn open(
         if let Some(old) = authority.store.delete_login_session(&key(previous)).await? {
             if old.username == user.username {
                 sids = old.sids;
+                let excess = sids.len().saturating_sub(MAX_LOGIN_SESSION_SIDS);
+                sids.drain(..excess);
             } else {
                 for sid in &old.sids {
                     authority.revoke_session(sid).await?;

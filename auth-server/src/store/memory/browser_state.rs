@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 
 use super::MemoryStore;
-use crate::store::{AuthorizationCode, CodeStore, LoginSession, LoginSessionStore, Redeemed, StoreResult};
+use crate::store::{
+    AuthorizationCode, CodeStore, LoginSession, LoginSessionStore, Redeemed, StoreResult, MAX_LOGIN_SESSION_SIDS,
+};
 
 const PRUNE_EVERY: u32 = 256;
 
@@ -85,6 +87,8 @@ impl LoginSessionStore for MemoryStore {
         };
         if !session.sids.iter().any(|s| s == sid) {
             session.sids.push(sid.to_owned());
+            let excess = session.sids.len().saturating_sub(MAX_LOGIN_SESSION_SIDS);
+            session.sids.drain(..excess);
         }
         Ok(true)
     }

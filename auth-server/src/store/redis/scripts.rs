@@ -162,20 +162,23 @@ redis.call('EXPIREAT', KEYS[1], renewed)
 return all
 "#;
 
-/// Appends a `sid` to a login session's list, if the session is still there.
+/// Appends a `sid` to a login session's list, if the session is still there, keeping
+/// the newest `cap` (the list is capped, so this stays small).
 ///
-/// KEYS[1]: the login session hash. ARGV: the sid (base64url: no spaces). Returns 1
-/// when added (or already listed), 0 when the session is gone.
+/// KEYS[1]: the login session hash. ARGV: the sid (base64url: no spaces), the cap.
+/// Returns 1 when added (or already listed), 0 when the session is gone.
 const ADD_LOGIN_SESSION_SID: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
-local sids = redis.call('HGET', KEYS[1], 'sids') or ''
-for sid in string.gmatch(sids, '%S+') do
+local list = {}
+for sid in string.gmatch(redis.call('HGET', KEYS[1], 'sids') or '', '%S+') do
   if sid == ARGV[1] then return 1 end
+  list[#list + 1] = sid
 end
-if sids == '' then sids = ARGV[1] else sids = sids .. ' ' .. ARGV[1] end
-redis.call('HSET', KEYS[1], 'sids', sids)
+list[#list + 1] = ARGV[1]
+local first = math.max(1, #list - tonumber(ARGV[2]) + 1)
+redis.call('HSET', KEYS[1], 'sids', table.concat(list, ' ', first, #list))
 return 1
 "#;
 

@@ -116,6 +116,15 @@ async fn an_expired_code_is_refused() {
         expires_at,
     };
     let store = &server.authority.store;
+    let login = crate::store::LoginSession {
+        username: "alice".into(),
+        auth_time: now - 61,
+        credentials: String::new(),
+        idle_expires_at: now + 600,
+        expires_at: now + 600,
+        sids: vec![],
+    };
+    store.create_login_session("l", &login).await.unwrap();
     store.put_code(&code_hash("expired-code"), &record(now - 1)).await.unwrap();
     store.put_code(&code_hash("live-code"), &record(now + 60)).await.unwrap();
     let expired = exchange(&server, "expired-code", VERIFIER, PORTAL_REDIRECT).await;

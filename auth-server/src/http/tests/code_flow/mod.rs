@@ -6,6 +6,7 @@ mod authorize_errors;
 mod code_exchange;
 mod cors;
 mod login_form;
+mod login_session_sids;
 mod logout;
 mod sso;
 
