@@ -4,7 +4,8 @@
 //! no ID tokens are issued).
 //!
 //! ```text
-//! logout ─► login_session::end (revokes every sid it created, on the feed)
+//! logout ─► login_session::end (revokes every sid it lists, on the feed, then deletes it;
+//!           a failure keeps both the record and the cookie, so signing out again finishes)
 //!        ─► clear the cookie
 //!        ─► post_logout_redirect_uri registered for client_id (exact)? 303 there (+ state)
 //!           else the "You are signed out" page
@@ -66,7 +67,7 @@ async fn logout(req: &HttpRequest, state: &AppState, params: &FormParams) -> Htt
     let authority = &state.authority;
     let cookies = CookiePolicy::for_issuer(authority.issuer());
     if let Some(cookie) = cookies.read(req, Cookie::LoginSession) {
-        if let Err(err) = login_session::end(authority, &cookie).await {
+        if let Err(err) = login_session::end(authority, &cookie, shared_claims::unix_now()).await {
             // The cookie is kept, so that signing out again can finish the job.
             tracing::error!(error = %err, "logout failed");
             let status =

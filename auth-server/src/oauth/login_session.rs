@@ -11,7 +11,7 @@
 //! open   ─► store.create_login_session                  (after a good password)
 //! resume ─► store.touch_login_session ─► user checks ─┬─ stands: the session
 //!                                                      └─ not: end it, None
-//! end    ─► store.delete_login_session ─► revoke each sid it created
+//! end    ─► store.login_session ─► revoke each sid it lists ─► store.delete_login_session
 //! ```
 
 use shared_claims::OAuthError;
@@ -121,14 +121,25 @@ pub(crate) async fn resume(
 
 /// Ends the session behind `cookie` and revokes every token session created through
 /// it (each a session revocation, so the feed carries it). Returns whether there was one.
-pub(crate) async fn end(authority: &Authority, cookie: &str) -> Result<bool, OAuthError> {
+///
+/// The record is deleted only after every listed sid is revoked (revoking is
+/// idempotent): should a revocation fail, the record and the browser's cookie are
+/// still there, so signing out again finishes the job. A sid an exchange listed
+/// between the read and the delete comes back in the deleted record and is revoked
+/// then; one listed after the delete finds no session and is refused by the exchange.
+pub(crate) async fn end(authority: &Authority, cookie: &str, now: i64) -> Result<bool, OAuthError> {
     if !is_plausible(cookie) {
         return Ok(false);
     }
-    let Some(session) = authority.store.delete_login_session(&key(cookie)).await? else {
+    let key = key(cookie);
+    let listed = authority.store.login_session(&key, now).await?.map(|s| s.sids).unwrap_or_default();
+    for sid in &listed {
+        authority.revoke_session(sid).await?;
+    }
+    let Some(session) = authority.store.delete_login_session(&key).await? else {
         return Ok(false);
     };
-    for sid in &session.sids {
+    for sid in session.sids.iter().filter(|sid| !listed.contains(sid)) {
         authority.revoke_session(sid).await?;
     }
     tracing::info!(sessions = session.sids.len(), "login session ended");

@@ -1,7 +1,10 @@
 //! `/oauth2/logout`: ends the login session, revokes the sessions it created, clears
 //! the cookie, and returns only to a registered `post_logout_redirect_uri`.
 
+use std::sync::Arc;
+
 use super::*;
+use crate::test_support::faulty_store::FaultyStore;
 
 /// Signs in, exchanges the code, and returns the tokens.
 async fn signed_in(server: &TestServer, browser: &mut Browser) -> Reply {
@@ -69,4 +72,31 @@ async fn an_unregistered_post_logout_redirect_uri_shows_the_page() {
     // Without any login session, logout is harmless.
     let reply = Browser::default().get(&server, "/oauth2/logout").await;
     assert_eq!(reply.status, 200);
+}
+
+/// Signing out of `browser`'s login session, asking for no redirect.
+async fn sign_out(server: &TestServer, browser: &mut Browser) -> Reply {
+    browser.get(server, "/oauth2/logout").await
+}
+
+#[actix_web::test]
+async fn a_logout_that_fails_midway_can_be_finished_by_signing_out_again() {
+    let store = Arc::new(FaultyStore::new());
+    let server = TestServer::with_store(store.clone(), |_| {}).await;
+    setup(&server).await;
+    let mut browser = Browser::default();
+    let first = signed_in(&server, &mut browser).await;
+    let second = signed_in(&server, &mut browser).await;
+
+    store.fail_next_revokes(1);
+    let failed = sign_out(&server, &mut browser).await;
+    assert_eq!(failed.status, 503, "{failed:?}");
+    assert!(browser.cookies.contains_key("as_session"), "the cookie is kept for a retry");
+
+    let retried = sign_out(&server, &mut browser).await;
+    assert_eq!(retried.status, 200, "{retried:?}");
+    for tokens in [&first, &second] {
+        assert!(!active(&server, tokens.str("access_token")).await, "every session of the login is revoked");
+    }
+    assert!(!browser.cookies.contains_key("as_session"));
 }
