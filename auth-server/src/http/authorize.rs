@@ -17,10 +17,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use shared_claims::{unix_now, Secret};
 
 use super::cookies::{Cookie, CookiePolicy};
+use super::csrf;
 use super::form_body::read_form;
 use super::login_page::{html, login_form, message_page, LoginForm};
 use super::AppState;
-use crate::crypto::{constant_time_eq, random_token};
 use crate::oauth::authority::Authority;
 use crate::oauth::authorization_request::{
     parse_parameters, validate, AuthorizationRequest, AuthorizeError, AuthorizeErrorCode, Prompt,
@@ -28,9 +28,6 @@ use crate::oauth::authorization_request::{
 use crate::oauth::user_login::{check_password, LoginOutcome};
 use crate::oauth::{code_issuance, login_session};
 use server_kit::trusted_proxies::client_address;
-
-/// Random bytes of a login form's CSRF token.
-const CSRF_BYTES: usize = 32;
 
 const WRONG_CREDENTIALS: &str = "The username or password is incorrect.";
 const THROTTLED: &str = "Too many failed sign-in attempts. Please wait a minute and try again.";
@@ -119,12 +116,7 @@ pub(super) async fn post_authorize(
             return refuse(authority, AuthorizeError::Page { status: 400, message }, StatusCode::SEE_OTHER);
         }
     };
-    let csrf_cookie = cookies.read(&req, Cookie::LoginCsrf);
-    let csrf_matches = match (csrf_cookie.as_deref(), form.get("csrf")) {
-        (Some(cookie), Some(field)) => !cookie.is_empty() && constant_time_eq(cookie.as_bytes(), field.as_bytes()),
-        _ => false,
-    };
-    if !csrf_matches {
+    if !csrf::matches(&req, cookies, &form) {
         tracing::info!("login form refused: CSRF token missing or mismatched");
         return html(StatusCode::FORBIDDEN).body(message_page(
             "Sign-in form expired",
@@ -171,8 +163,7 @@ pub(super) async fn post_authorize(
     }
 }
 
-/// The login form, with a CSRF token: the browser's current one if it looks like
-/// ours (so two tabs both work), else a new one.
+/// The login form, with a CSRF token.
 fn show_form(
     req: &HttpRequest,
     cookies: CookiePolicy,
@@ -181,20 +172,15 @@ fn show_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> HttpResponse {
-    let csrf = cookies
-        .read(req, Cookie::LoginCsrf)
-        .filter(|c| c.len() == 43 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        .unwrap_or_else(|| random_token(CSRF_BYTES));
-    let body = login_form(&LoginForm {
+    let mut response = html(status);
+    let csrf = csrf::token_for_form(req, cookies, &mut response);
+    response.body(login_form(&LoginForm {
         client_name: request.client.shown_name(),
         parameters: &request.parameters,
         csrf: &csrf,
         username,
         error,
-    });
-    let mut response = html(status);
-    cookies.set(&mut response, Cookie::LoginCsrf, &csrf);
-    response.body(body)
+    }))
 }
 
 /// An error page, or the error sent back to the client.

@@ -1,5 +1,5 @@
-//! The HTML of the authorization endpoint: the login form, error and signed-out
-//! pages, and their stylesheet. No JavaScript and nothing inline, so the Content
+//! The HTML of the authorization endpoint: the login form, the sign-out
+//! confirmation, error and signed-out pages, and their stylesheet. No JavaScript and nothing inline, so the Content
 //! Security Policy allows only our own stylesheet. No `form-action` directive: some
 //! browsers apply it to the redirect that follows the POST, which goes to the client.
 
@@ -63,10 +63,7 @@ pub(super) struct LoginForm<'a> {
 }
 
 pub(super) fn login_form(form: &LoginForm<'_>) -> String {
-    let mut hidden = String::new();
-    for (name, value) in form.parameters {
-        hidden.push_str(&format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">\n", escape(name), escape(value)));
-    }
+    let hidden = hidden_inputs(form.parameters);
     let alert = form.error.map(|e| format!("<p role=\"alert\">{}</p>\n", escape(e))).unwrap_or_default();
     let client = escape(form.client_name);
     let body = format!(
@@ -82,6 +79,38 @@ pub(super) fn login_form(form: &LoginForm<'_>) -> String {
         username = escape(form.username),
     );
     page("Sign in", &body)
+}
+
+/// What the sign-out confirmation shows.
+pub(super) struct LogoutForm<'a> {
+    pub issuer: &'a str,
+    /// The client asking, when one was named.
+    pub client_name: Option<&'a str>,
+    /// The logout request's parameters, carried as hidden inputs.
+    pub parameters: &'a [(String, String)],
+    pub csrf: &'a str,
+}
+
+pub(super) fn logout_form(form: &LogoutForm<'_>) -> String {
+    let asking =
+        form.client_name.map(|name| format!("<p>{} asks to sign you out.</p>\n", escape(name))).unwrap_or_default();
+    let body = format!(
+        "<h1>Sign out of {issuer}?</h1>\n{asking}<form method=\"post\" action=\"/oauth2/logout\">\n\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n{hidden}\
+         <button type=\"submit\">Sign out</button>\n</form>",
+        issuer = escape(form.issuer),
+        csrf = escape(form.csrf),
+        hidden = hidden_inputs(form.parameters),
+    );
+    page("Sign out", &body)
+}
+
+/// The parameters as hidden inputs, one a line.
+fn hidden_inputs(parameters: &[(String, String)]) -> String {
+    parameters
+        .iter()
+        .map(|(name, value)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">\n", escape(name), escape(value)))
+        .collect()
 }
 
 /// A page with a heading and one paragraph (errors, signed out).
