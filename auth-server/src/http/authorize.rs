@@ -4,11 +4,17 @@
 //! ```text
 //! GET  ─► validate ─┬─ Page error: error page (never a redirect)
 //!                   ├─ Redirect error: 302 to the client with error, state, iss
-//!                   └─ login session stands (and no prompt=login): code_issuance::issue ─► 302
+//!                   └─ login session stands (and no prompt=login):
+//!                        confidential client: code_issuance::issue ─► 302
+//!                        public client: prompt=none: interaction_required; else the
+//!                          "Continue as <user>" page (CSRF cookie)
 //!                      else prompt=none: login_required; else the login form (CSRF cookie)
-//! POST ─► CSRF cookie == field? (403 page) ─► validate again ─► user_login::check_password
-//!         ─┬─ refused / throttled: the form again, one generic message
-//!          └─ success: login_session::open (cookie) ─► code_issuance::issue ─► 303
+//! POST ─► CSRF cookie == field? (403 page) ─► validate again
+//!         ─┬─ continue_as (no password): login session stands for that user? ─► issue ─► 303
+//!          │     else the login form
+//!          └─ user_login::check_password
+//!             ─┬─ refused / throttled: the form again, one generic message
+//!              └─ success: login_session::open (cookie) ─► code_issuance::issue ─► 303
 //! ```
 
 use actix_web::http::header::{self, HeaderValue};
@@ -19,7 +25,7 @@ use shared_claims::{unix_now, Secret};
 use super::cookies::{Cookie, CookiePolicy};
 use super::csrf;
 use super::form_body::read_form;
-use super::login_page::{html, login_form, message_page, LoginForm};
+use super::login_page::{continue_form, html, login_form, message_page, ContinueForm, LoginForm};
 use super::AppState;
 use crate::oauth::authority::Authority;
 use crate::oauth::authorization_request::{
@@ -27,6 +33,7 @@ use crate::oauth::authorization_request::{
 };
 use crate::oauth::user_login::{check_password, LoginOutcome};
 use crate::oauth::{code_issuance, login_session};
+use crate::store::UserRecord;
 use server_kit::trusted_proxies::client_address;
 
 const WRONG_CREDENTIALS: &str = "The username or password is incorrect.";
@@ -46,11 +53,11 @@ const THROTTLED: &str = "Too many failed sign-in attempts. Please wait a minute 
         ("code_challenge_method" = String, Query, description = "`S256` (`plain` is refused)"),
         ("scope" = Option<String>, Query, description = "Default: the client's scopes"),
         ("state" = Option<String>, Query, description = "Returned unchanged"),
-        ("prompt" = Option<String>, Query, description = "`login` forces the form; `none` never shows it"),
+        ("prompt" = Option<String>, Query, description = "`login` forces the form; `none` never shows a page (`login_required`, or `interaction_required` for a public client)"),
         ("resource" = Option<Vec<String>>, Query, description = "RFC 8707: narrows the audience"),
     ),
     responses(
-        (status = 200, description = "The login form (HTML)", content_type = "text/html"),
+        (status = 200, description = "The login form; within a login session, for a public client, the \"Continue as\" page (HTML)", content_type = "text/html"),
         (status = 302, description = "To the redirect URI with `code`, `state`, `iss`, or with `error` (RFC 6749 §4.1.2)"),
         (status = 400, description = "Unknown client, unregistered redirect URI or a repeated parameter: an error page, never a redirect", content_type = "text/html"),
     )
@@ -70,6 +77,19 @@ pub(super) async fn get_authorize(req: HttpRequest, state: web::Data<AppState>) 
         if let Some(cookie) = cookies.read(&req, Cookie::LoginSession) {
             let now = unix_now();
             match login_session::resume(authority, &cookie, now).await {
+                Ok(Some((_, user))) if request.client.is_public() => {
+                    // Anyone can claim a public client's identity from a redirect URI
+                    // it controls (RFC 8252 §8.6, RFC 6749 §10.2): the user must see
+                    // and confirm which application gets the code.
+                    if request.prompt == Prompt::None {
+                        let err = request.error(
+                            AuthorizeErrorCode::InteractionRequired,
+                            "the user must confirm signing in to this application",
+                        );
+                        return refuse(authority, err, StatusCode::FOUND);
+                    }
+                    return show_continue(&req, cookies, &request, &user.username, StatusCode::OK);
+                }
                 Ok(Some((login, user))) => {
                     return match code_issuance::issue(authority, &request, &login, &user, now).await {
                         Ok(url) => redirect(StatusCode::FOUND, &url),
@@ -94,7 +114,7 @@ pub(super) async fn get_authorize(req: HttpRequest, state: web::Data<AppState>) 
     path = "/oauth2/authorize",
     tag = "browser",
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "`username`, `password`, `csrf` and the authorization request's parameters, as the login form sends them"),
+        description = "`username`, `password`, `csrf` and the authorization request's parameters, as the login form sends them; or `continue_as`, `csrf` and the parameters, as the \"Continue as\" page sends them"),
     responses(
         (status = 303, description = "Signed in: to the redirect URI with `code`, `state`, `iss`; sets the login session cookie"),
         (status = 400, description = "Wrong credentials: the form again with one generic message; or a refused request (error page)", content_type = "text/html"),
@@ -127,6 +147,9 @@ pub(super) async fn post_authorize(
         Ok(request) => request,
         Err(err) => return refuse(authority, err, StatusCode::SEE_OTHER),
     };
+    if let (Some(continue_as), None) = (form.get("continue_as"), form.get("password")) {
+        return continue_login(&req, authority, cookies, &request, continue_as).await;
+    }
     let username = form.get("username").unwrap_or("");
     let Some(password) = form.get("password") else {
         let message = "Enter your username and password.";
@@ -151,16 +174,83 @@ pub(super) async fn post_authorize(
         Err(err) => return refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::SEE_OTHER),
     };
     tracing::info!(client_id = %request.client.client_id, "login at the authorization endpoint");
-    match code_issuance::issue(authority, &request, &login, &user, now).await {
+    issue_after_post(authority, cookies, &request, &login, &user, Some(&cookie), now).await
+}
+
+/// The user confirmed the "Continue as" page: a code if the login session still
+/// stands for the user the page named; another user's session gets its own page, and
+/// no session the login form.
+async fn continue_login(
+    req: &HttpRequest,
+    authority: &Authority,
+    cookies: CookiePolicy,
+    request: &AuthorizationRequest,
+    continue_as: &str,
+) -> HttpResponse {
+    let now = unix_now();
+    let resumed = match cookies.read(req, Cookie::LoginSession) {
+        Some(cookie) => login_session::resume(authority, &cookie, now).await,
+        None => Ok(None),
+    };
+    match resumed {
+        Ok(Some((login, user))) if user.username == continue_as => {
+            tracing::info!(client_id = %request.client.client_id, "sign-in confirmed within the login session");
+            issue_after_post(authority, cookies, request, &login, &user, None, now).await
+        }
+        Ok(Some((_, user))) => show_continue(req, cookies, request, &user.username, StatusCode::OK),
+        Ok(None) => show_form(req, cookies, request, continue_as, None, StatusCode::OK),
+        Err(err) => refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::SEE_OTHER),
+    }
+}
+
+/// A code after a form's POST: 303 to the client, setting the new login session
+/// cookie if one was opened; the form's CSRF cookie has served.
+async fn issue_after_post(
+    authority: &Authority,
+    cookies: CookiePolicy,
+    request: &AuthorizationRequest,
+    login: &login_session::OpenLogin,
+    user: &UserRecord,
+    new_cookie: Option<&str>,
+    now: i64,
+) -> HttpResponse {
+    match code_issuance::issue(authority, request, login, user, now).await {
         Ok(url) => {
             let mut response = HttpResponse::SeeOther();
-            cookies.set(&mut response, Cookie::LoginSession, &cookie);
+            if let Some(cookie) = new_cookie {
+                cookies.set(&mut response, Cookie::LoginSession, cookie);
+            }
             cookies.clear(&mut response, Cookie::LoginCsrf);
             no_store(&mut response);
             response.insert_header((header::LOCATION, url)).finish()
         }
         Err(err) => refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::SEE_OTHER),
     }
+}
+
+/// The "Continue as <user> to <client>" page, with a CSRF token and a way to sign in
+/// as someone else (the same request with `prompt=login`).
+fn show_continue(
+    req: &HttpRequest,
+    cookies: CookiePolicy,
+    request: &AuthorizationRequest,
+    username: &str,
+    status: StatusCode,
+) -> HttpResponse {
+    let mut another = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in request.parameters.iter().filter(|(name, _)| name != "prompt") {
+        another.append_pair(name, value);
+    }
+    another.append_pair("prompt", "login");
+    let mut response = html(status);
+    let csrf = csrf::token_for_form(req, cookies, &mut response);
+    response.body(continue_form(&ContinueForm {
+        client_name: request.client.shown_name(),
+        username,
+        parameters: &request.parameters,
+        csrf: &csrf,
+        another_account: &format!("/oauth2/authorize?{}", another.finish()),
+    }))
 }
 
 /// The login form, with a CSRF token.

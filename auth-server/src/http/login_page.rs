@@ -81,6 +81,34 @@ pub(super) fn login_form(form: &LoginForm<'_>) -> String {
     page("Sign in", &body)
 }
 
+/// What the "Continue as" page shows.
+pub(super) struct ContinueForm<'a> {
+    pub client_name: &'a str,
+    /// The user of the login session.
+    pub username: &'a str,
+    /// The authorization request's parameters, carried as hidden inputs.
+    pub parameters: &'a [(String, String)],
+    pub csrf: &'a str,
+    /// The same request with `prompt=login`.
+    pub another_account: &'a str,
+}
+
+pub(super) fn continue_form(form: &ContinueForm<'_>) -> String {
+    let body = format!(
+        "<h1>Continue as {username} to {client}?</h1>\n<form method=\"post\" action=\"/oauth2/authorize\">\n\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
+         <input type=\"hidden\" name=\"continue_as\" value=\"{username}\">\n{hidden}\
+         <button type=\"submit\">Continue as {username}</button>\n</form>\n\
+         <p><a href=\"{another}\">Use another account</a></p>",
+        username = escape(form.username),
+        client = escape(form.client_name),
+        csrf = escape(form.csrf),
+        hidden = hidden_inputs(form.parameters),
+        another = escape(form.another_account),
+    );
+    page("Continue", &body)
+}
+
 /// What the sign-out confirmation shows.
 pub(super) struct LogoutForm<'a> {
     pub issuer: &'a str,

@@ -31,7 +31,7 @@ pub const PARAMETERS: [&str; 9] = [
 ];
 
 /// Error codes of the authorization response (RFC 6749 §4.1.2.1, RFC 8707 §2,
-/// OpenID Connect Core §3.1.2.6 for `login_required`).
+/// OpenID Connect Core §3.1.2.6 for `login_required` and `interaction_required`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthorizeErrorCode {
     InvalidRequest,
@@ -40,6 +40,7 @@ pub enum AuthorizeErrorCode {
     InvalidScope,
     InvalidTarget,
     LoginRequired,
+    InteractionRequired,
     ServerError,
     TemporarilyUnavailable,
 }
@@ -53,6 +54,7 @@ impl AuthorizeErrorCode {
             Self::InvalidScope => "invalid_scope",
             Self::InvalidTarget => "invalid_target",
             Self::LoginRequired => "login_required",
+            Self::InteractionRequired => "interaction_required",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
         }

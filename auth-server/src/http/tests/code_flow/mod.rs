@@ -8,6 +8,7 @@ mod cors;
 mod login_form;
 mod login_session_sids;
 mod logout;
+mod public_clients;
 mod sso;
 
 use std::collections::HashMap;
