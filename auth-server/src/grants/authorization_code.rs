@@ -15,7 +15,7 @@ use super::{session_tokens, TokenResponse};
 use crate::crypto::random_id;
 use crate::oauth::authority::Authority;
 use crate::oauth::code_issuance::code_hash;
-use crate::oauth::pkce;
+use crate::oauth::{login_session, pkce};
 use crate::store::{ClientRecord, Redeemed, Session};
 
 pub(super) async fn issue(
@@ -46,9 +46,13 @@ pub(super) async fn issue(
     if !pkce::verifies(code_verifier.expose(), &record.code_challenge) {
         return Err(invalid().with_detail("PKCE verifier does not match"));
     }
-    // The user may have been disabled or changed the password since the login.
-    let user = authority.store.user(&record.username).await?;
-    if !user.as_ref().is_some_and(|u| !u.disabled && u.tokens_valid_after <= record.auth_time) {
+    // The same checks as resuming the login session: the user may have been disabled,
+    // deleted, changed the password or been cut off since the login.
+    let stands = match authority.store.user(&record.username).await? {
+        Some(user) => login_session::user_stands(authority, &user, record.auth_time, &record.credentials).await?,
+        None => false,
+    };
+    if !stands {
         return Err(invalid().with_detail("the user may no longer sign in"));
     }
 

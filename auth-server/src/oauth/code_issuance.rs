@@ -37,6 +37,7 @@ pub(crate) async fn issue(
         login_session: login.key.clone(),
         sid: random_id(),
         auth_time: login.session.auth_time,
+        credentials: login.session.credentials.clone(),
         expires_at: now.saturating_add(CODE_TTL),
     };
     authority.store.put_code(&code_hash(&code), &record).await?;

@@ -16,7 +16,7 @@
 
 use shared_claims::OAuthError;
 
-use crate::crypto::{random_token, sha256_hex};
+use crate::crypto::{constant_time_eq, random_token, sha256_hex};
 use crate::oauth::authority::Authority;
 use crate::store::{LoginSession, UserRecord, MAX_LOGIN_SESSION_SIDS};
 
@@ -35,8 +35,8 @@ pub(crate) fn key(cookie: &str) -> String {
     sha256_hex(cookie.as_bytes())
 }
 
-/// What ties a session to the password it was opened with.
-fn credentials(user: &UserRecord) -> String {
+/// What ties a session (and the codes it issues) to the password it was opened with.
+pub(crate) fn credentials(user: &UserRecord) -> String {
     sha256_hex(user.password_hash.as_bytes())
 }
 
@@ -102,12 +102,7 @@ pub(crate) async fn resume(
     };
     let user = authority.store.user(&session.username).await?;
     let stands = match &user {
-        Some(user) => {
-            !user.disabled
-                && user.tokens_valid_after <= session.auth_time
-                && credentials(user) == session.credentials
-                && !authority.store.is_revoked("", None, &user.username, "", session.auth_time).await?
-        }
+        Some(user) => user_stands(authority, user, session.auth_time, &session.credentials).await?,
         None => false,
     };
     match user {
@@ -117,6 +112,22 @@ pub(crate) async fn resume(
             Ok(None)
         }
     }
+}
+
+/// Whether `user`, who authenticated at `auth_time` with the credentials whose digest
+/// is `digest`, may still be signed in: enabled, the same password, and no cut-off of
+/// the user's "everything issued before" (a lasting one on the record, or a
+/// revocation) covering `auth_time`.
+pub(crate) async fn user_stands(
+    authority: &Authority,
+    user: &UserRecord,
+    auth_time: i64,
+    digest: &str,
+) -> Result<bool, OAuthError> {
+    Ok(!user.disabled
+        && user.tokens_valid_after <= auth_time
+        && constant_time_eq(credentials(user).as_bytes(), digest.as_bytes())
+        && !authority.store.is_revoked("", None, &user.username, "", auth_time).await?)
 }
 
 /// Ends the session behind `cookie` and revokes every token session created through

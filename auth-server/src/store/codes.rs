@@ -27,6 +27,10 @@ pub struct AuthorizationCode {
     pub sid: String,
     /// When the user authenticated.
     pub auth_time: i64,
+    /// The login session's digest of the user's credentials: a password change before
+    /// the exchange no longer matches it.
+    #[serde(default)]
+    pub credentials: String,
     /// Seconds; the code is dead from then on.
     pub expires_at: i64,
 }

@@ -18,6 +18,7 @@ fn code(run: &Run, now: i64) -> AuthorizationCode {
         login_session: run.id("login"),
         sid: run.id("sid"),
         auth_time: now - 5,
+        credentials: "digest-{x}".into(),
         expires_at: now + 60,
     }
 }

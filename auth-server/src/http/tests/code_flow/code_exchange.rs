@@ -103,6 +103,7 @@ async fn a_code_is_bound_to_its_client_and_redirect_uri() {
 async fn an_expired_code_is_refused() {
     let server = server().await;
     let now = shared_claims::unix_now();
+    let alice = server.authority.store.user("alice").await.unwrap().unwrap();
     let record = |expires_at: i64| AuthorizationCode {
         client_id: PORTAL.into(),
         redirect_uri: PORTAL_REDIRECT.into(),
@@ -113,6 +114,7 @@ async fn an_expired_code_is_refused() {
         login_session: "l".into(),
         sid: crate::crypto::random_id(),
         auth_time: now - 61,
+        credentials: crate::oauth::login_session::credentials(&alice),
         expires_at,
     };
     let store = &server.authority.store;
@@ -147,4 +149,29 @@ async fn the_metadata_announces_the_flow() {
     assert_eq!(body["code_challenge_methods_supported"], serde_json::json!(["S256"]));
     assert_eq!(body["authorization_response_iss_parameter_supported"], true);
     assert!(body["grant_types_supported"].as_array().unwrap().contains(&"authorization_code".into()));
+}
+
+/// A code not yet exchanged is held to the same checks as the login session that
+/// issued it: the user's password, account and cut-offs.
+#[actix_web::test]
+async fn a_code_is_refused_once_its_user_may_no_longer_sign_in() {
+    let server = server().await;
+    let store = &server.authority.store;
+    let alice = store.user("alice").await.unwrap().unwrap();
+
+    // A password change (even within the same second as the login).
+    let code = portal_code(&server, &mut Browser::default()).await;
+    let changed = crate::store::UserRecord { password_hash: format!("{}x", alice.password_hash), ..alice.clone() };
+    store.put_user(&changed).await.unwrap();
+    let reply = exchange(&server, &code, VERIFIER, PORTAL_REDIRECT).await;
+    assert_eq!((reply.status.as_u16(), reply.str("error")), (400, "invalid_grant"), "{reply:?}");
+    store.put_user(&alice).await.unwrap();
+
+    // A cut-off of everything issued to the user before now.
+    let code = portal_code(&server, &mut Browser::default()).await;
+    let before = shared_claims::unix_now() + 1;
+    let cut_off = crate::store::Revocation::User { sub: "alice".into(), before };
+    server.authority.record_revocation(&cut_off, before + 3_600).await.unwrap();
+    let reply = exchange(&server, &code, VERIFIER, PORTAL_REDIRECT).await;
+    assert_eq!((reply.status.as_u16(), reply.str("error")), (400, "invalid_grant"), "{reply:?}");
 }
