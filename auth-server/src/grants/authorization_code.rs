@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! issue ─► store.redeem_code ─┬─ None: invalid_grant
-//!                             ├─ AlreadyUsed: revoke the sid the first exchange got ─► invalid_grant
+//!                             ├─ AlreadyUsed (kept long after the 60 s): revoke the sid the first exchange got ─► invalid_grant
 //!                             └─ First ─► client, redirect_uri, PKCE verifier match?
 //!                                   └─ no: invalid_grant (the code stays spent)
 //!                                   └─ yes ─► user still allowed? ─► session (pre-allocated sid)
@@ -14,7 +14,7 @@ use shared_claims::{OAuthError, Secret};
 use super::{session_tokens, TokenResponse};
 use crate::crypto::random_id;
 use crate::oauth::authority::Authority;
-use crate::oauth::code_issuance::code_hash;
+use crate::oauth::code_issuance::{code_hash, USED_CODE_KEPT_MIN};
 use crate::oauth::{login_session, pkce};
 use crate::store::{ClientRecord, Redeemed, Session};
 
@@ -27,7 +27,8 @@ pub(super) async fn issue(
 ) -> Result<TokenResponse, OAuthError> {
     let now = shared_claims::unix_now();
     let invalid = || OAuthError::invalid_grant("the authorization code is invalid, expired or already used");
-    let record = match authority.store.redeem_code(&code_hash(code.expose()), now).await? {
+    let kept = USED_CODE_KEPT_MIN.max(authority.tokens.settings().refresh_idle_ttl);
+    let record = match authority.store.redeem_code(&code_hash(code.expose()), now, now.saturating_add(kept)).await? {
         None => return Err(invalid().with_detail("unknown or expired code")),
         Some(Redeemed::AlreadyUsed(record)) => {
             // RFC 6749 §4.1.2: a replayed code revokes what it was exchanged for.

@@ -15,6 +15,11 @@ use crate::store::{AuthorizationCode, UserRecord};
 /// How long a code lives, in seconds.
 pub(crate) const CODE_TTL: i64 = 60;
 
+/// How long, at least, a redeemed code stays known as used after its exchange (the
+/// refresh idle lifetime when longer), so that a replay after the code's 60 seconds is
+/// still recognised and revokes what the first exchange issued (RFC 6749 §4.1.2).
+pub(crate) const USED_CODE_KEPT_MIN: i64 = 600;
+
 /// Random bytes in a code.
 const CODE_BYTES: usize = 32;
 
