@@ -93,7 +93,7 @@ pub(super) async fn get_authorize(req: HttpRequest, state: web::Data<AppState>) 
                 Ok(Some((login, user))) => {
                     return match code_issuance::issue(authority, &request, &login, &user, now).await {
                         Ok(url) => redirect(StatusCode::FOUND, &url),
-                        Err(err) => refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::FOUND),
+                        Err(err) => refuse(authority, err, StatusCode::FOUND),
                     };
                 }
                 Ok(None) => {}
@@ -204,7 +204,8 @@ async fn continue_login(
 }
 
 /// A code after a form's POST: 303 to the client, setting the new login session
-/// cookie if one was opened; the form's CSRF cookie has served.
+/// cookie if one was opened (an error sent back to the client keeps it too: the user
+/// did sign in); the form's CSRF cookie has served.
 async fn issue_after_post(
     authority: &Authority,
     cookies: CookiePolicy,
@@ -214,18 +215,21 @@ async fn issue_after_post(
     new_cookie: Option<&str>,
     now: i64,
 ) -> HttpResponse {
-    match code_issuance::issue(authority, request, login, user, now).await {
-        Ok(url) => {
-            let mut response = HttpResponse::SeeOther();
-            if let Some(cookie) = new_cookie {
-                cookies.set(&mut response, Cookie::LoginSession, cookie);
-            }
-            cookies.clear(&mut response, Cookie::LoginCsrf);
-            no_store(&mut response);
-            response.insert_header((header::LOCATION, url)).finish()
+    let url = match code_issuance::issue(authority, request, login, user, now).await {
+        Ok(url) => url,
+        Err(AuthorizeError::Redirect(err)) => {
+            tracing::info!(error = err.code.as_str(), "authorization request refused");
+            err.url(authority.issuer())
         }
-        Err(err) => refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::SEE_OTHER),
+        Err(err) => return refuse(authority, err, StatusCode::SEE_OTHER),
+    };
+    let mut response = HttpResponse::SeeOther();
+    if let Some(cookie) = new_cookie {
+        cookies.set(&mut response, Cookie::LoginSession, cookie);
     }
+    cookies.clear(&mut response, Cookie::LoginCsrf);
+    no_store(&mut response);
+    response.insert_header((header::LOCATION, url)).finish()
 }
 
 /// The "Continue as <user> to <client>" page, with a CSRF token and a way to sign in

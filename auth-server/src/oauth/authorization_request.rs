@@ -116,6 +116,11 @@ pub struct AuthorizationRequest {
 }
 
 impl AuthorizationRequest {
+    /// Whether the request named a `scope` (rather than taking the client's).
+    pub fn scope_requested(&self) -> bool {
+        self.parameters.iter().any(|(name, _)| name == "scope")
+    }
+
     /// An error to send back to the client.
     pub fn error(&self, code: AuthorizeErrorCode, description: impl Into<String>) -> AuthorizeError {
         AuthorizeError::Redirect(Box::new(ErrorRedirect {

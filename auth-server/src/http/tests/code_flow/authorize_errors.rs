@@ -104,3 +104,25 @@ async fn later_errors_redirect_with_state_and_iss() {
     }
     assert!(browser.cookies.is_empty(), "no form was shown: {:?}", browser.cookies);
 }
+
+/// A named scope must be fully grantable to the user, as for the password grant;
+/// without one, the client's scopes are narrowed to the user's.
+#[actix_web::test]
+async fn a_scope_beyond_the_users_is_invalid_scope() {
+    let server = server().await;
+    server.add_user("bob", "bob-password-123", "documents:read").await;
+    let mut browser = Browser::default();
+    let wide = with(&portal_request(), "scope", Some("documents:read documents:write"));
+    let reply = browser.sign_in(&server, &wide, "bob", "bob-password-123").await;
+    assert_eq!(reply.status, 303, "{reply:?}");
+    let params = redirect_params(&reply, PORTAL_REDIRECT);
+    assert_eq!(params.get("error").map(String::as_str), Some("invalid_scope"), "{params:?}");
+    assert!(!params.contains_key("code"));
+    assert_eq!(params["state"], "xyz-state");
+    assert!(browser.cookies.contains_key("as_session"), "bob did sign in");
+
+    let reply = browser.authorize(&server, &with(&portal_request(), "scope", None)).await;
+    let code = redirect_params(&reply, PORTAL_REDIRECT)["code"].clone();
+    let tokens = exchange(&server, &code, VERIFIER, PORTAL_REDIRECT).await;
+    assert_eq!((tokens.status.as_u16(), tokens.str("scope")), (200, "documents:read"), "{tokens:?}");
+}
