@@ -52,7 +52,7 @@ const THROTTLED: &str = "Too many failed sign-in attempts. Please wait a minute 
         ("code_challenge" = String, Query, description = "PKCE (RFC 7636): BASE64URL(SHA-256(verifier))"),
         ("code_challenge_method" = String, Query, description = "`S256` (`plain` is refused)"),
         ("scope" = Option<String>, Query, description = "Default: the client's scopes"),
-        ("state" = Option<String>, Query, description = "Returned unchanged"),
+        ("state" = Option<String>, Query, description = "Returned unchanged; control characters are `invalid_request`"),
         ("prompt" = Option<String>, Query, description = "`login` forces the form; `none` never shows a page (`login_required`, or `interaction_required` for a public client)"),
         ("resource" = Option<Vec<String>>, Query, description = "RFC 8707: narrows the audience"),
     ),

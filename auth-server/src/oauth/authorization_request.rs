@@ -181,6 +181,11 @@ pub async fn validate<C: ClientStore + ?Sized>(
         parameters,
     };
     use AuthorizeErrorCode as Code;
+    // The login form carries `state` in a hidden field, and HTML normalises line
+    // breaks and drops NUL there: such a value would not come back unchanged.
+    if request.state.as_deref().is_some_and(|state| state.chars().any(char::is_control)) {
+        return Err(request.error(Code::InvalidRequest, "state must not contain control characters"));
+    }
     match params.get("response_type") {
         Some("code") => {}
         None => return Err(request.error(Code::InvalidRequest, "response_type is required")),

@@ -126,3 +126,26 @@ async fn a_scope_beyond_the_users_is_invalid_scope() {
     let tokens = exchange(&server, &code, VERIFIER, PORTAL_REDIRECT).await;
     assert_eq!((tokens.status.as_u16(), tokens.str("scope")), (200, "documents:read"), "{tokens:?}");
 }
+
+#[actix_web::test]
+async fn a_state_with_control_characters_is_invalid_request() {
+    let server = server().await;
+    for state in ["a\r\nb", "a\nb", "a\0b", "a\tb", "a\u{7f}b", "a\u{85}b"] {
+        let reply = Browser::default().authorize(&server, &with(&portal_request(), "state", Some(state))).await;
+        assert_eq!(reply.status, 302, "{state:?}: {reply:?}");
+        let params = redirect_params(&reply, PORTAL_REDIRECT);
+        assert_eq!(params["error"], "invalid_request", "{state:?}");
+        assert_eq!(params["state"], state, "the error still carries the state");
+    }
+}
+
+#[actix_web::test]
+async fn a_state_with_markup_and_non_ascii_survives_the_form_unchanged() {
+    let server = server().await;
+    let state = "a&b=c \"d\" 'e' <f> é 中 🙂 %41+";
+    let reply = Browser::default()
+        .sign_in(&server, &with(&portal_request(), "state", Some(state)), "alice", ALICE_PASSWORD)
+        .await;
+    assert_eq!(reply.status, 303, "{reply:?}");
+    assert_eq!(redirect_params(&reply, PORTAL_REDIRECT)["state"], state);
+}
