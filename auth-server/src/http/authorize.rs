@@ -88,7 +88,7 @@ pub(super) async fn get_authorize(req: HttpRequest, state: web::Data<AppState>) 
                         );
                         return refuse(authority, err, StatusCode::FOUND);
                     }
-                    return show_continue(&req, cookies, &request, &user.username, StatusCode::OK);
+                    return show_continue(cookies, &request, &user.username, StatusCode::OK);
                 }
                 Ok(Some((login, user))) => {
                     return match code_issuance::issue(authority, &request, &login, &user, now).await {
@@ -105,7 +105,7 @@ pub(super) async fn get_authorize(req: HttpRequest, state: web::Data<AppState>) 
             return refuse(authority, err, StatusCode::FOUND);
         }
     }
-    show_form(&req, cookies, &request, "", None, StatusCode::OK)
+    show_form(cookies, &request, "", None, StatusCode::OK)
 }
 
 /// Submits the login form.
@@ -153,16 +153,16 @@ pub(super) async fn post_authorize(
     let username = form.get("username").unwrap_or("");
     let Some(password) = form.get("password") else {
         let message = "Enter your username and password.";
-        return show_form(&req, cookies, &request, username, Some(message), StatusCode::BAD_REQUEST);
+        return show_form(cookies, &request, username, Some(message), StatusCode::BAD_REQUEST);
     };
     let address = client_address(&req, &state.trusted_proxies);
     let user = match check_password(authority, username, Secret::new(password), address).await {
         Ok(LoginOutcome::Success(user)) => user,
         Ok(LoginOutcome::Refused) => {
-            return show_form(&req, cookies, &request, username, Some(WRONG_CREDENTIALS), StatusCode::BAD_REQUEST)
+            return show_form(cookies, &request, username, Some(WRONG_CREDENTIALS), StatusCode::BAD_REQUEST)
         }
         Ok(LoginOutcome::Throttled) => {
-            return show_form(&req, cookies, &request, username, Some(THROTTLED), StatusCode::TOO_MANY_REQUESTS)
+            return show_form(cookies, &request, username, Some(THROTTLED), StatusCode::TOO_MANY_REQUESTS)
         }
         Err(err) => return refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::SEE_OTHER),
     };
@@ -197,8 +197,8 @@ async fn continue_login(
             tracing::info!(client_id = %request.client.client_id, "sign-in confirmed within the login session");
             issue_after_post(authority, cookies, request, &login, &user, None, now).await
         }
-        Ok(Some((_, user))) => show_continue(req, cookies, request, &user.username, StatusCode::OK),
-        Ok(None) => show_form(req, cookies, request, continue_as, None, StatusCode::OK),
+        Ok(Some((_, user))) => show_continue(cookies, request, &user.username, StatusCode::OK),
+        Ok(None) => show_form(cookies, request, continue_as, None, StatusCode::OK),
         Err(err) => refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::SEE_OTHER),
     }
 }
@@ -235,7 +235,6 @@ async fn issue_after_post(
 /// The "Continue as <user> to <client>" page, with a CSRF token and a way to sign in
 /// as someone else (the same request with `prompt=login`).
 fn show_continue(
-    req: &HttpRequest,
     cookies: CookiePolicy,
     request: &AuthorizationRequest,
     username: &str,
@@ -247,7 +246,7 @@ fn show_continue(
     }
     another.append_pair("prompt", "login");
     let mut response = html(status);
-    let csrf = csrf::token_for_form(req, cookies, &mut response);
+    let csrf = csrf::token_for_form(cookies, &mut response);
     response.body(continue_form(&ContinueForm {
         client_name: request.client.shown_name(),
         username,
@@ -259,7 +258,6 @@ fn show_continue(
 
 /// The login form, with a CSRF token.
 fn show_form(
-    req: &HttpRequest,
     cookies: CookiePolicy,
     request: &AuthorizationRequest,
     username: &str,
@@ -267,7 +265,7 @@ fn show_form(
     status: StatusCode,
 ) -> HttpResponse {
     let mut response = html(status);
-    let csrf = csrf::token_for_form(req, cookies, &mut response);
+    let csrf = csrf::token_for_form(cookies, &mut response);
     response.body(login_form(&LoginForm {
         client_name: request.client.shown_name(),
         parameters: &request.parameters,

@@ -12,13 +12,12 @@ use crate::oauth::form::FormParams;
 /// Random bytes of a CSRF token.
 const CSRF_BYTES: usize = 32;
 
-/// The token for a form about to be rendered, set in the cookie on `response`: the
-/// browser's current one if it looks like ours (so two tabs both work), else a new one.
-pub(super) fn token_for_form(req: &HttpRequest, cookies: CookiePolicy, response: &mut HttpResponseBuilder) -> String {
-    let csrf = cookies
-        .read(req, Cookie::LoginCsrf)
-        .filter(|c| c.len() == 43 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        .unwrap_or_else(|| random_token(CSRF_BYTES));
+/// A new token for a form about to be rendered, set in the cookie on `response`.
+/// Never the browser's current cookie: under an http issuer a sibling host can plant
+/// that cookie (no `__Host-` prefix there), and adopting it would let the planter
+/// forge the form. The cost: of two forms open at once, only the newer one submits.
+pub(super) fn token_for_form(cookies: CookiePolicy, response: &mut HttpResponseBuilder) -> String {
+    let csrf = random_token(CSRF_BYTES);
     cookies.set(response, Cookie::LoginCsrf, &csrf);
     csrf
 }

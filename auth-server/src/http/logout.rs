@@ -49,7 +49,7 @@ use crate::store::ClientStore;
 pub(super) async fn get_logout(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     // Unreadable parameters are no reason to refuse: the page asks without them.
     let params = parse_parameters(req.query_string().as_bytes()).unwrap_or_default();
-    confirmation(&req, &state, &params, StatusCode::OK).await
+    confirmation(&state, &params, StatusCode::OK).await
 }
 
 /// Ends the login session (the confirmation form).
@@ -69,7 +69,7 @@ pub(super) async fn post_logout(req: HttpRequest, payload: web::Payload, state: 
     let params = read_form(&req, payload, &[]).await.unwrap_or_default();
     if !csrf::matches(&req, CookiePolicy::for_issuer(state.authority.issuer()), &params) {
         tracing::info!("logout refused: CSRF token missing or mismatched");
-        return confirmation(&req, &state, &params, StatusCode::FORBIDDEN).await;
+        return confirmation(&state, &params, StatusCode::FORBIDDEN).await;
     }
     logout(&req, &state, &params).await
 }
@@ -79,7 +79,7 @@ const CARRIED: [&str; 3] = ["client_id", "post_logout_redirect_uri", "state"];
 
 /// "Sign out of <issuer>?", naming the client when one is given, with a form that
 /// POSTs the parameters back with a CSRF token.
-async fn confirmation(req: &HttpRequest, state: &AppState, params: &FormParams, status: StatusCode) -> HttpResponse {
+async fn confirmation(state: &AppState, params: &FormParams, status: StatusCode) -> HttpResponse {
     let authority = &state.authority;
     let cookies = CookiePolicy::for_issuer(authority.issuer());
     let client = match params.get("client_id") {
@@ -89,7 +89,7 @@ async fn confirmation(req: &HttpRequest, state: &AppState, params: &FormParams, 
     let parameters: Vec<(String, String)> =
         CARRIED.iter().filter_map(|name| params.get(name).map(|v| ((*name).to_owned(), v.to_owned()))).collect();
     let mut response = html(status);
-    let csrf = csrf::token_for_form(req, cookies, &mut response);
+    let csrf = csrf::token_for_form(cookies, &mut response);
     response.body(logout_form(&LogoutForm {
         issuer: authority.issuer(),
         client_name: client.as_ref().map(|c| c.shown_name()),
