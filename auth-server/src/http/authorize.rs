@@ -25,7 +25,7 @@ use shared_claims::{unix_now, Secret};
 use super::cookies::{Cookie, CookiePolicy};
 use super::csrf;
 use super::form_body::read_form;
-use super::login_page::{continue_form, html, login_form, message_page, ContinueForm, LoginForm};
+use super::login_page::{base_path, continue_form, html, login_form, message_page, ContinueForm, LoginForm};
 use super::AppState;
 use crate::oauth::authority::Authority;
 use crate::oauth::authorization_request::{
@@ -65,6 +65,7 @@ const THROTTLED: &str = "Too many failed sign-in attempts. Please wait a minute 
 pub(super) async fn get_authorize(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let authority = &state.authority;
     let cookies = CookiePolicy::for_issuer(authority.issuer());
+    let base = base_path(authority.issuer());
     let params = match parse_parameters(req.query_string().as_bytes()) {
         Ok(params) => params,
         Err(err) => return refuse(authority, err, StatusCode::FOUND),
@@ -88,7 +89,7 @@ pub(super) async fn get_authorize(req: HttpRequest, state: web::Data<AppState>) 
                         );
                         return refuse(authority, err, StatusCode::FOUND);
                     }
-                    return show_continue(cookies, &request, &user.username, StatusCode::OK);
+                    return show_continue(&base, cookies, &request, &user.username, StatusCode::OK);
                 }
                 Ok(Some((login, user))) => {
                     return match code_issuance::issue(authority, &request, &login, &user, now).await {
@@ -105,7 +106,7 @@ pub(super) async fn get_authorize(req: HttpRequest, state: web::Data<AppState>) 
             return refuse(authority, err, StatusCode::FOUND);
         }
     }
-    show_form(cookies, &request, "", None, StatusCode::OK)
+    show_form(&base, cookies, &request, "", None, StatusCode::OK)
 }
 
 /// Submits the login form.
@@ -129,6 +130,7 @@ pub(super) async fn post_authorize(
 ) -> HttpResponse {
     let authority = &state.authority;
     let cookies = CookiePolicy::for_issuer(authority.issuer());
+    let base = base_path(authority.issuer());
     let form = match read_form(&req, payload, &["resource"]).await {
         Ok(form) => form,
         Err(err) => {
@@ -139,6 +141,7 @@ pub(super) async fn post_authorize(
     if !csrf::matches(&req, cookies, &form) {
         tracing::info!("login form refused: CSRF token missing or mismatched");
         return html(StatusCode::FORBIDDEN).body(message_page(
+            &base,
             "Sign-in form expired",
             "This sign-in form has expired or did not come from this site. Go back to the application and sign in again.",
         ));
@@ -153,16 +156,16 @@ pub(super) async fn post_authorize(
     let username = form.get("username").unwrap_or("");
     let Some(password) = form.get("password") else {
         let message = "Enter your username and password.";
-        return show_form(cookies, &request, username, Some(message), StatusCode::BAD_REQUEST);
+        return show_form(&base, cookies, &request, username, Some(message), StatusCode::BAD_REQUEST);
     };
     let address = client_address(&req, &state.trusted_proxies);
     let user = match check_password(authority, username, Secret::new(password), address).await {
         Ok(LoginOutcome::Success(user)) => user,
         Ok(LoginOutcome::Refused) => {
-            return show_form(cookies, &request, username, Some(WRONG_CREDENTIALS), StatusCode::BAD_REQUEST)
+            return show_form(&base, cookies, &request, username, Some(WRONG_CREDENTIALS), StatusCode::BAD_REQUEST)
         }
         Ok(LoginOutcome::Throttled) => {
-            return show_form(cookies, &request, username, Some(THROTTLED), StatusCode::TOO_MANY_REQUESTS)
+            return show_form(&base, cookies, &request, username, Some(THROTTLED), StatusCode::TOO_MANY_REQUESTS)
         }
         Err(err) => return refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::SEE_OTHER),
     };
@@ -188,6 +191,7 @@ async fn continue_login(
     continue_as: &str,
 ) -> HttpResponse {
     let now = unix_now();
+    let base = base_path(authority.issuer());
     let resumed = match cookies.read(req, Cookie::LoginSession) {
         Some(cookie) => login_session::resume(authority, &cookie, now).await,
         None => Ok(None),
@@ -197,8 +201,8 @@ async fn continue_login(
             tracing::info!(client_id = %request.client.client_id, "sign-in confirmed within the login session");
             issue_after_post(authority, cookies, request, &login, &user, None, now).await
         }
-        Ok(Some((_, user))) => show_continue(cookies, request, &user.username, StatusCode::OK),
-        Ok(None) => show_form(cookies, request, continue_as, None, StatusCode::OK),
+        Ok(Some((_, user))) => show_continue(&base, cookies, request, &user.username, StatusCode::OK),
+        Ok(None) => show_form(&base, cookies, request, continue_as, None, StatusCode::OK),
         Err(err) => refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::SEE_OTHER),
     }
 }
@@ -235,6 +239,7 @@ async fn issue_after_post(
 /// The "Continue as <user> to <client>" page, with a CSRF token and a way to sign in
 /// as someone else (the same request with `prompt=login`).
 fn show_continue(
+    base: &str,
     cookies: CookiePolicy,
     request: &AuthorizationRequest,
     username: &str,
@@ -248,16 +253,18 @@ fn show_continue(
     let mut response = html(status);
     let csrf = csrf::token_for_form(cookies, &mut response);
     response.body(continue_form(&ContinueForm {
+        base,
         client_name: request.client.shown_name(),
         username,
         parameters: &request.parameters,
         csrf: &csrf,
-        another_account: &format!("/oauth2/authorize?{}", another.finish()),
+        another_account: &format!("{base}/oauth2/authorize?{}", another.finish()),
     }))
 }
 
 /// The login form, with a CSRF token.
 fn show_form(
+    base: &str,
     cookies: CookiePolicy,
     request: &AuthorizationRequest,
     username: &str,
@@ -267,6 +274,7 @@ fn show_form(
     let mut response = html(status);
     let csrf = csrf::token_for_form(cookies, &mut response);
     response.body(login_form(&LoginForm {
+        base,
         client_name: request.client.shown_name(),
         parameters: &request.parameters,
         csrf: &csrf,
@@ -285,7 +293,7 @@ fn refuse(authority: &Authority, err: AuthorizeError, redirect_status: StatusCod
             if status == StatusCode::SERVICE_UNAVAILABLE {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
             }
-            response.body(message_page("Sign-in request refused", &message))
+            response.body(message_page(&base_path(authority.issuer()), "Sign-in request refused", &message))
         }
         AuthorizeError::Redirect(redirect_err) => {
             tracing::info!(error = redirect_err.code.as_str(), "authorization request refused");

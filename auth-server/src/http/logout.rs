@@ -24,7 +24,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::cookies::{Cookie, CookiePolicy};
 use super::csrf;
 use super::form_body::read_form;
-use super::login_page::{html, logout_form, message_page, LogoutForm};
+use super::login_page::{base_path, html, logout_form, message_page, LogoutForm};
 use super::AppState;
 use crate::oauth::authorization_request::{parse_parameters, redirect_url};
 use crate::oauth::form::FormParams;
@@ -91,6 +91,7 @@ async fn confirmation(state: &AppState, params: &FormParams, status: StatusCode)
     let mut response = html(status);
     let csrf = csrf::token_for_form(cookies, &mut response);
     response.body(logout_form(&LogoutForm {
+        base: &base_path(authority.issuer()),
         issuer: authority.issuer(),
         client_name: client.as_ref().map(|c| c.shown_name()),
         parameters: &parameters,
@@ -107,8 +108,11 @@ async fn logout(req: &HttpRequest, state: &AppState, params: &FormParams) -> Htt
             tracing::error!(error = %err, "logout failed");
             let status =
                 if err.status() == 503 { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::INTERNAL_SERVER_ERROR };
-            return html(status)
-                .body(message_page("Sign-out failed", "The server could not sign you out now. Please try again."));
+            return html(status).body(message_page(
+                &base_path(authority.issuer()),
+                "Sign-out failed",
+                "The server could not sign you out now. Please try again.",
+            ));
         }
     }
     let destination = match (params.get("client_id"), params.get("post_logout_redirect_uri")) {
@@ -130,6 +134,10 @@ async fn logout(req: &HttpRequest, state: &AppState, params: &FormParams) -> Htt
     response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     match destination {
         Some(url) => response.insert_header((header::LOCATION, url)).finish(),
-        None => response.body(message_page("You are signed out", "You can close this window.")),
+        None => response.body(message_page(
+            &base_path(authority.issuer()),
+            "You are signed out",
+            "You can close this window.",
+        )),
     }
 }

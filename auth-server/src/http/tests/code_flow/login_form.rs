@@ -199,3 +199,25 @@ async fn every_form_gets_a_fresh_csrf_token() {
     let reply = attacker.post(&server, "/oauth2/authorize", &forged).await;
     assert_eq!(reply.status, 403, "{reply:?}");
 }
+
+/// Behind a proxy that serves the auth server under a path prefix, the pages' form
+/// actions and stylesheet follow the issuer's path.
+#[actix_web::test]
+async fn links_start_with_the_issuers_path() {
+    let issuer = "https://example.com/auth";
+    let server = TestServer::with_store(Arc::new(MemoryStore::new()), |s| s.issuer = issuer.into()).await;
+    setup(&server).await;
+    let mut browser = Browser::default();
+    let form = browser.authorize(&server, &portal_request()).await;
+    let logout = browser.get(&server, "/oauth2/logout").await;
+    let refused = browser.authorize(&server, &with(&portal_request(), "client_id", Some("nobody"))).await;
+    for (page, action) in
+        [(&form, Some("/auth/oauth2/authorize")), (&logout, Some("/auth/oauth2/logout")), (&refused, None)]
+    {
+        let html = page.body.as_str().unwrap();
+        assert!(html.contains("<link rel=\"stylesheet\" href=\"/auth/oauth2/assets/login.css\">"), "{html}");
+        if let Some(action) = action {
+            assert!(html.contains(&format!("action=\"{action}\"")), "{html}");
+        }
+    }
+}
