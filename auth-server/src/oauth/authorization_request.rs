@@ -186,6 +186,12 @@ pub async fn validate<C: ClientStore + ?Sized>(
     if request.state.as_deref().is_some_and(|state| state.chars().any(char::is_control)) {
         return Err(request.error(Code::InvalidRequest, "state must not contain control characters"));
     }
+    // OpenID Connect Core §3.1.2.1: `none` with any other value is an error.
+    let prompts: Vec<&str> =
+        params.get("prompt").map(|p| p.split(' ').filter(|v| !v.is_empty()).collect()).unwrap_or_default();
+    if prompts.contains(&"none") && prompts.len() > 1 {
+        return Err(request.error(Code::InvalidRequest, "prompt=none cannot be combined with other values"));
+    }
     match params.get("response_type") {
         Some("code") => {}
         None => return Err(request.error(Code::InvalidRequest, "response_type is required")),

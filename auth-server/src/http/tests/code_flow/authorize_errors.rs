@@ -149,3 +149,14 @@ async fn a_state_with_markup_and_non_ascii_survives_the_form_unchanged() {
     assert_eq!(reply.status, 303, "{reply:?}");
     assert_eq!(redirect_params(&reply, PORTAL_REDIRECT)["state"], state);
 }
+
+/// OpenID Connect Core §3.1.2.1: `none` with any other value is an error.
+#[actix_web::test]
+async fn prompt_none_with_another_value_is_invalid_request() {
+    let server = server().await;
+    for prompt in ["none login", "login none", "none consent"] {
+        let reply = Browser::default().authorize(&server, &with(&portal_request(), "prompt", Some(prompt))).await;
+        assert_eq!(reply.status, 302, "{prompt}: {reply:?}");
+        assert_eq!(redirect_params(&reply, PORTAL_REDIRECT)["error"], "invalid_request", "{prompt}");
+    }
+}
