@@ -160,3 +160,23 @@ async fn prompt_none_with_another_value_is_invalid_request() {
         assert_eq!(redirect_params(&reply, PORTAL_REDIRECT)["error"], "invalid_request", "{prompt}");
     }
 }
+
+/// RFC 8252 §7.3 for the IPv6 loopback literal: any port, the rest exactly.
+#[actix_web::test]
+async fn an_ipv6_loopback_redirect_uri_accepts_any_port() {
+    let server = server().await;
+    add_code_client(&server, "native6", None, "http://[::1]/cb").await;
+    let mut browser = Browser::default();
+    let native6 = |uri: &str| {
+        with(&with(&with(&portal_request(), "client_id", Some("native6")), "redirect_uri", Some(uri)), "scope", None)
+    };
+    let reply = browser.sign_in(&server, &native6("http://[::1]:61234/cb"), "alice", ALICE_PASSWORD).await;
+    assert_eq!(reply.status, 303, "{reply:?}");
+    assert!(reply.header("location").unwrap().starts_with("http://[::1]:61234/cb?code="), "{reply:?}");
+    for other in
+        ["http://[::1]:61234/cb2", "http://127.0.0.1:61234/cb", "http://[::2]:61234/cb", "https://[::1]:61234/cb"]
+    {
+        let reply = browser.authorize(&server, &native6(other)).await;
+        assert_eq!((reply.status.as_u16(), reply.header("location")), (400, None), "{other}");
+    }
+}

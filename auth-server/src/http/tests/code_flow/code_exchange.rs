@@ -175,3 +175,40 @@ async fn a_code_is_refused_once_its_user_may_no_longer_sign_in() {
     let reply = exchange(&server, &code, VERIFIER, PORTAL_REDIRECT).await;
     assert_eq!((reply.status.as_u16(), reply.str("error")), (400, "invalid_grant"), "{reply:?}");
 }
+
+/// Two exchanges of one code at once: whatever either got must not work, since one of
+/// them is a replay (RFC 6749 §4.1.2).
+#[actix_web::test]
+async fn two_concurrent_exchanges_of_one_code_leave_no_working_tokens() {
+    let server = server().await;
+    let code = portal_code(&server, &mut Browser::default()).await;
+    let (first, second) = futures_util::future::join(
+        exchange(&server, &code, VERIFIER, PORTAL_REDIRECT),
+        exchange(&server, &code, VERIFIER, PORTAL_REDIRECT),
+    )
+    .await;
+    let mut refused = 0;
+    for reply in [&first, &second] {
+        if reply.status == 200 {
+            assert!(!active(&server, reply.str("access_token")).await, "{reply:?}");
+            let refreshed = refresh(&server, reply.str("refresh_token")).await;
+            assert_eq!(refreshed.str("error"), "invalid_grant", "{refreshed:?}");
+        } else {
+            assert_eq!((reply.status.as_u16(), reply.str("error")), (400, "invalid_grant"), "{reply:?}");
+            refused += 1;
+        }
+    }
+    assert!(refused >= 1, "at most one exchange succeeds: {first:?} {second:?}");
+    assert!(server.authority.store.user_sessions("alice").await.unwrap().is_empty(), "no session is left");
+}
+
+/// A code lives 60 seconds at most.
+#[actix_web::test]
+async fn an_issued_code_expires_within_sixty_seconds() {
+    let server = server().await;
+    let code = portal_code(&server, &mut Browser::default()).await;
+    let now = shared_claims::unix_now();
+    let redeemed = server.authority.store.redeem_code(&code_hash(&code), now, now).await.unwrap();
+    let Some(crate::store::Redeemed::First(record)) = redeemed else { panic!("{redeemed:?}") };
+    assert!(record.expires_at > now && record.expires_at - now <= 60, "{} - {now}", record.expires_at);
+}
