@@ -63,6 +63,7 @@ pub(super) async fn get_logout(req: HttpRequest, state: web::Data<AppState>) -> 
         (status = 200, description = "Signed out: a page (no registered redirect given)", content_type = "text/html"),
         (status = 303, description = "Signed out: to the registered `post_logout_redirect_uri`"),
         (status = 403, description = "Missing or mismatched CSRF token: the confirmation page again, nothing changed", content_type = "text/html"),
+        (status = 503, description = "The store is unreachable: a page with `Retry-After`; the login session and its cookie are kept", content_type = "text/html"),
     )
 )]
 pub(super) async fn post_logout(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
@@ -106,9 +107,14 @@ async fn logout(req: &HttpRequest, state: &AppState, params: &FormParams) -> Htt
         if let Err(err) = login_session::end(authority, &cookie, shared_claims::unix_now()).await {
             // The cookie is kept, so that signing out again can finish the job.
             tracing::error!(error = %err, "logout failed");
-            let status =
-                if err.status() == 503 { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::INTERNAL_SERVER_ERROR };
-            return html(status).body(message_page(
+            let mut response = if err.status() == 503 {
+                let mut response = html(StatusCode::SERVICE_UNAVAILABLE);
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+                response
+            } else {
+                html(StatusCode::INTERNAL_SERVER_ERROR)
+            };
+            return response.body(message_page(
                 &base_path(authority.issuer()),
                 "Sign-out failed",
                 "The server could not sign you out now. Please try again.",

@@ -10,6 +10,7 @@ mod login_session_sids;
 mod logout;
 mod public_clients;
 mod sso;
+mod store_outage;
 mod tampered_form;
 
 use std::collections::HashMap;
