@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! issue ─► store.redeem_code ─┬─ None: invalid_grant
-//!                             ├─ AlreadyUsed: revoke the sid the first exchange got ─► invalid_grant
+//!                             ├─ AlreadyUsed (kept long after the 60 s): revoke the sid the first exchange got ─► invalid_grant
 //!                             └─ First ─► client, redirect_uri, PKCE verifier match?
 //!                                   └─ no: invalid_grant (the code stays spent)
-//!                                   └─ yes ─► user still allowed? ─► session (pre-allocated sid) ─► tokens
+//!                                   └─ yes ─► user still allowed? ─► session (pre-allocated sid)
+//!                                         ─► listed in its login session? (gone: revoked, invalid_grant) ─► tokens
 //! ```
 
 use shared_claims::{OAuthError, Secret};
@@ -13,8 +14,8 @@ use shared_claims::{OAuthError, Secret};
 use super::{session_tokens, TokenResponse};
 use crate::crypto::random_id;
 use crate::oauth::authority::Authority;
-use crate::oauth::code_issuance::code_hash;
-use crate::oauth::pkce;
+use crate::oauth::code_issuance::{code_hash, USED_CODE_KEPT_MIN};
+use crate::oauth::{login_session, pkce};
 use crate::store::{ClientRecord, Redeemed, Session};
 
 pub(super) async fn issue(
@@ -26,7 +27,8 @@ pub(super) async fn issue(
 ) -> Result<TokenResponse, OAuthError> {
     let now = shared_claims::unix_now();
     let invalid = || OAuthError::invalid_grant("the authorization code is invalid, expired or already used");
-    let record = match authority.store.redeem_code(&code_hash(code.expose()), now).await? {
+    let kept = USED_CODE_KEPT_MIN.max(authority.tokens.settings().refresh_idle_ttl);
+    let record = match authority.store.redeem_code(&code_hash(code.expose()), now, now.saturating_add(kept)).await? {
         None => return Err(invalid().with_detail("unknown or expired code")),
         Some(Redeemed::AlreadyUsed(record)) => {
             // RFC 6749 §4.1.2: a replayed code revokes what it was exchanged for.
@@ -45,9 +47,13 @@ pub(super) async fn issue(
     if !pkce::verifies(code_verifier.expose(), &record.code_challenge) {
         return Err(invalid().with_detail("PKCE verifier does not match"));
     }
-    // The user may have been disabled or changed the password since the login.
-    let user = authority.store.user(&record.username).await?;
-    if !user.as_ref().is_some_and(|u| !u.disabled && u.tokens_valid_after <= record.auth_time) {
+    // The same checks as resuming the login session: the user may have been disabled,
+    // deleted, changed the password or been cut off since the login.
+    let stands = match authority.store.user(&record.username).await? {
+        Some(user) => login_session::user_stands(authority, &user, record.auth_time, &record.credentials).await?,
+        None => false,
+    };
+    if !stands {
         return Err(invalid().with_detail("the user may no longer sign in"));
     }
 
@@ -75,6 +81,13 @@ pub(super) async fn issue(
     if authority.store.is_revoked("", Some(&session.sid), &session.username, &client.client_id, now).await? {
         authority.store.delete_session(&session.sid).await?;
         return Err(invalid().with_detail("session revoked during the exchange"));
+    }
+    // Listed only now that a session exists, so codes never exchanged leave nothing
+    // behind in the login session; a logout that ran first leaves no login session to
+    // list it in, and the new session must not outlive that logout.
+    if !authority.store.add_login_session_sid(&record.login_session, &session.sid).await? {
+        authority.revoke_session(&session.sid).await?;
+        return Err(invalid().with_detail("the login session ended during the exchange"));
     }
     tracing::info!(sid = %session.sid, client_id = %client.client_id, "login (authorization code)");
     super::password::end_sessions_over_cap(authority, &over_cap).await;

@@ -4,11 +4,17 @@
 //! ```text
 //! GET  ─► validate ─┬─ Page error: error page (never a redirect)
 //!                   ├─ Redirect error: 302 to the client with error, state, iss
-//!                   └─ login session stands (and no prompt=login): code_issuance::issue ─► 302
+//!                   └─ login session stands (and no prompt=login):
+//!                        confidential client: code_issuance::issue ─► 302
+//!                        public client: prompt=none: interaction_required; else the
+//!                          "Continue as <user>" page (CSRF cookie)
 //!                      else prompt=none: login_required; else the login form (CSRF cookie)
-//! POST ─► CSRF cookie == field? (403 page) ─► validate again ─► user_login::check_password
-//!         ─┬─ refused / throttled: the form again, one generic message
-//!          └─ success: login_session::open (cookie) ─► code_issuance::issue ─► 303
+//! POST ─► CSRF cookie == field? (403 page) ─► validate again
+//!         ─┬─ continue_as (no password): login session stands for that user? ─► issue ─► 303
+//!          │     else the login form
+//!          └─ user_login::check_password
+//!             ─┬─ refused / throttled: the form again, one generic message
+//!              └─ success: login_session::open (cookie) ─► code_issuance::issue ─► 303
 //! ```
 
 use actix_web::http::header::{self, HeaderValue};
@@ -17,20 +23,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use shared_claims::{unix_now, Secret};
 
 use super::cookies::{Cookie, CookiePolicy};
+use super::csrf;
 use super::form_body::read_form;
-use super::login_page::{html, login_form, message_page, LoginForm};
+use super::login_page::{base_path, continue_form, html, login_form, message_page, ContinueForm, LoginForm};
 use super::AppState;
-use crate::crypto::{constant_time_eq, random_token};
 use crate::oauth::authority::Authority;
 use crate::oauth::authorization_request::{
     parse_parameters, validate, AuthorizationRequest, AuthorizeError, AuthorizeErrorCode, Prompt,
 };
 use crate::oauth::user_login::{check_password, LoginOutcome};
 use crate::oauth::{code_issuance, login_session};
+use crate::store::UserRecord;
 use server_kit::trusted_proxies::client_address;
-
-/// Random bytes of a login form's CSRF token.
-const CSRF_BYTES: usize = 32;
 
 const WRONG_CREDENTIALS: &str = "The username or password is incorrect.";
 const THROTTLED: &str = "Too many failed sign-in attempts. Please wait a minute and try again.";
@@ -48,12 +52,12 @@ const THROTTLED: &str = "Too many failed sign-in attempts. Please wait a minute 
         ("code_challenge" = String, Query, description = "PKCE (RFC 7636): BASE64URL(SHA-256(verifier))"),
         ("code_challenge_method" = String, Query, description = "`S256` (`plain` is refused)"),
         ("scope" = Option<String>, Query, description = "Default: the client's scopes"),
-        ("state" = Option<String>, Query, description = "Returned unchanged"),
-        ("prompt" = Option<String>, Query, description = "`login` forces the form; `none` never shows it"),
+        ("state" = Option<String>, Query, description = "Returned unchanged; control characters are `invalid_request`"),
+        ("prompt" = Option<String>, Query, description = "`login` forces the form; `none` never shows a page (`login_required`, or `interaction_required` for a public client)"),
         ("resource" = Option<Vec<String>>, Query, description = "RFC 8707: narrows the audience"),
     ),
     responses(
-        (status = 200, description = "The login form (HTML)", content_type = "text/html"),
+        (status = 200, description = "The login form; within a login session, for a public client, the \"Continue as\" page (HTML)", content_type = "text/html"),
         (status = 302, description = "To the redirect URI with `code`, `state`, `iss`, or with `error` (RFC 6749 §4.1.2)"),
         (status = 400, description = "Unknown client, unregistered redirect URI or a repeated parameter: an error page, never a redirect", content_type = "text/html"),
     )
@@ -61,6 +65,7 @@ const THROTTLED: &str = "Too many failed sign-in attempts. Please wait a minute 
 pub(super) async fn get_authorize(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let authority = &state.authority;
     let cookies = CookiePolicy::for_issuer(authority.issuer());
+    let base = base_path(authority.issuer());
     let params = match parse_parameters(req.query_string().as_bytes()) {
         Ok(params) => params,
         Err(err) => return refuse(authority, err, StatusCode::FOUND),
@@ -73,10 +78,23 @@ pub(super) async fn get_authorize(req: HttpRequest, state: web::Data<AppState>) 
         if let Some(cookie) = cookies.read(&req, Cookie::LoginSession) {
             let now = unix_now();
             match login_session::resume(authority, &cookie, now).await {
+                Ok(Some((_, user))) if request.client.is_public() => {
+                    // Anyone can claim a public client's identity from a redirect URI
+                    // it controls (RFC 8252 §8.6, RFC 6749 §10.2): the user must see
+                    // and confirm which application gets the code.
+                    if request.prompt == Prompt::None {
+                        let err = request.error(
+                            AuthorizeErrorCode::InteractionRequired,
+                            "the user must confirm signing in to this application",
+                        );
+                        return refuse(authority, err, StatusCode::FOUND);
+                    }
+                    return show_continue(&base, cookies, &request, &user.username, StatusCode::OK);
+                }
                 Ok(Some((login, user))) => {
                     return match code_issuance::issue(authority, &request, &login, &user, now).await {
                         Ok(url) => redirect(StatusCode::FOUND, &url),
-                        Err(err) => refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::FOUND),
+                        Err(err) => refuse(authority, err, StatusCode::FOUND),
                     };
                 }
                 Ok(None) => {}
@@ -88,7 +106,7 @@ pub(super) async fn get_authorize(req: HttpRequest, state: web::Data<AppState>) 
             return refuse(authority, err, StatusCode::FOUND);
         }
     }
-    show_form(&req, cookies, &request, "", None, StatusCode::OK)
+    show_form(&base, cookies, &request, "", None, StatusCode::OK)
 }
 
 /// Submits the login form.
@@ -97,7 +115,7 @@ pub(super) async fn get_authorize(req: HttpRequest, state: web::Data<AppState>) 
     path = "/oauth2/authorize",
     tag = "browser",
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "`username`, `password`, `csrf` and the authorization request's parameters, as the login form sends them"),
+        description = "`username`, `password`, `csrf` and the authorization request's parameters, as the login form sends them; or `continue_as`, `csrf` and the parameters, as the \"Continue as\" page sends them"),
     responses(
         (status = 303, description = "Signed in: to the redirect URI with `code`, `state`, `iss`; sets the login session cookie"),
         (status = 400, description = "Wrong credentials: the form again with one generic message; or a refused request (error page)", content_type = "text/html"),
@@ -112,6 +130,7 @@ pub(super) async fn post_authorize(
 ) -> HttpResponse {
     let authority = &state.authority;
     let cookies = CookiePolicy::for_issuer(authority.issuer());
+    let base = base_path(authority.issuer());
     let form = match read_form(&req, payload, &["resource"]).await {
         Ok(form) => form,
         Err(err) => {
@@ -119,14 +138,10 @@ pub(super) async fn post_authorize(
             return refuse(authority, AuthorizeError::Page { status: 400, message }, StatusCode::SEE_OTHER);
         }
     };
-    let csrf_cookie = cookies.read(&req, Cookie::LoginCsrf);
-    let csrf_matches = match (csrf_cookie.as_deref(), form.get("csrf")) {
-        (Some(cookie), Some(field)) => !cookie.is_empty() && constant_time_eq(cookie.as_bytes(), field.as_bytes()),
-        _ => false,
-    };
-    if !csrf_matches {
+    if !csrf::matches(&req, cookies, &form) {
         tracing::info!("login form refused: CSRF token missing or mismatched");
         return html(StatusCode::FORBIDDEN).body(message_page(
+            &base,
             "Sign-in form expired",
             "This sign-in form has expired or did not come from this site. Go back to the application and sign in again.",
         ));
@@ -135,19 +150,22 @@ pub(super) async fn post_authorize(
         Ok(request) => request,
         Err(err) => return refuse(authority, err, StatusCode::SEE_OTHER),
     };
+    if let (Some(continue_as), None) = (form.get("continue_as"), form.get("password")) {
+        return continue_login(&req, authority, cookies, &request, continue_as).await;
+    }
     let username = form.get("username").unwrap_or("");
     let Some(password) = form.get("password") else {
         let message = "Enter your username and password.";
-        return show_form(&req, cookies, &request, username, Some(message), StatusCode::BAD_REQUEST);
+        return show_form(&base, cookies, &request, username, Some(message), StatusCode::BAD_REQUEST);
     };
     let address = client_address(&req, &state.trusted_proxies);
     let user = match check_password(authority, username, Secret::new(password), address).await {
         Ok(LoginOutcome::Success(user)) => user,
         Ok(LoginOutcome::Refused) => {
-            return show_form(&req, cookies, &request, username, Some(WRONG_CREDENTIALS), StatusCode::BAD_REQUEST)
+            return show_form(&base, cookies, &request, username, Some(WRONG_CREDENTIALS), StatusCode::BAD_REQUEST)
         }
         Ok(LoginOutcome::Throttled) => {
-            return show_form(&req, cookies, &request, username, Some(THROTTLED), StatusCode::TOO_MANY_REQUESTS)
+            return show_form(&base, cookies, &request, username, Some(THROTTLED), StatusCode::TOO_MANY_REQUESTS)
         }
         Err(err) => return refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::SEE_OTHER),
     };
@@ -159,42 +177,110 @@ pub(super) async fn post_authorize(
         Err(err) => return refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::SEE_OTHER),
     };
     tracing::info!(client_id = %request.client.client_id, "login at the authorization endpoint");
-    match code_issuance::issue(authority, &request, &login, &user, now).await {
-        Ok(url) => {
-            let mut response = HttpResponse::SeeOther();
-            cookies.set(&mut response, Cookie::LoginSession, &cookie);
-            cookies.clear(&mut response, Cookie::LoginCsrf);
-            no_store(&mut response);
-            response.insert_header((header::LOCATION, url)).finish()
+    issue_after_post(authority, cookies, &request, &login, &user, Some(&cookie), now).await
+}
+
+/// The user confirmed the "Continue as" page: a code if the login session still
+/// stands for the user the page named; another user's session gets its own page, and
+/// no session the login form.
+async fn continue_login(
+    req: &HttpRequest,
+    authority: &Authority,
+    cookies: CookiePolicy,
+    request: &AuthorizationRequest,
+    continue_as: &str,
+) -> HttpResponse {
+    let now = unix_now();
+    let base = base_path(authority.issuer());
+    let resumed = match cookies.read(req, Cookie::LoginSession) {
+        Some(cookie) => login_session::resume(authority, &cookie, now).await,
+        None => Ok(None),
+    };
+    match resumed {
+        Ok(Some((login, user))) if user.username == continue_as => {
+            tracing::info!(client_id = %request.client.client_id, "sign-in confirmed within the login session");
+            issue_after_post(authority, cookies, request, &login, &user, None, now).await
         }
+        Ok(Some((_, user))) => show_continue(&base, cookies, request, &user.username, StatusCode::OK),
+        Ok(None) => show_form(&base, cookies, request, continue_as, None, StatusCode::OK),
         Err(err) => refuse(authority, AuthorizeError::from_oauth(&err), StatusCode::SEE_OTHER),
     }
 }
 
-/// The login form, with a CSRF token: the browser's current one if it looks like
-/// ours (so two tabs both work), else a new one.
+/// A code after a form's POST: 303 to the client, setting the new login session
+/// cookie if one was opened (an error sent back to the client keeps it too: the user
+/// did sign in); the form's CSRF cookie has served.
+async fn issue_after_post(
+    authority: &Authority,
+    cookies: CookiePolicy,
+    request: &AuthorizationRequest,
+    login: &login_session::OpenLogin,
+    user: &UserRecord,
+    new_cookie: Option<&str>,
+    now: i64,
+) -> HttpResponse {
+    let url = match code_issuance::issue(authority, request, login, user, now).await {
+        Ok(url) => url,
+        Err(AuthorizeError::Redirect(err)) => {
+            tracing::info!(error = err.code.as_str(), "authorization request refused");
+            err.url(authority.issuer())
+        }
+        Err(err) => return refuse(authority, err, StatusCode::SEE_OTHER),
+    };
+    let mut response = HttpResponse::SeeOther();
+    if let Some(cookie) = new_cookie {
+        cookies.set(&mut response, Cookie::LoginSession, cookie);
+    }
+    cookies.clear(&mut response, Cookie::LoginCsrf);
+    no_store(&mut response);
+    response.insert_header((header::LOCATION, url)).finish()
+}
+
+/// The "Continue as <user> to <client>" page, with a CSRF token and a way to sign in
+/// as someone else (the same request with `prompt=login`).
+fn show_continue(
+    base: &str,
+    cookies: CookiePolicy,
+    request: &AuthorizationRequest,
+    username: &str,
+    status: StatusCode,
+) -> HttpResponse {
+    let mut another = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in request.parameters.iter().filter(|(name, _)| name != "prompt") {
+        another.append_pair(name, value);
+    }
+    another.append_pair("prompt", "login");
+    let mut response = html(status);
+    let csrf = csrf::token_for_form(cookies, &mut response);
+    response.body(continue_form(&ContinueForm {
+        base,
+        client_name: request.client.shown_name(),
+        username,
+        parameters: &request.parameters,
+        csrf: &csrf,
+        another_account: &format!("{base}/oauth2/authorize?{}", another.finish()),
+    }))
+}
+
+/// The login form, with a CSRF token.
 fn show_form(
-    req: &HttpRequest,
+    base: &str,
     cookies: CookiePolicy,
     request: &AuthorizationRequest,
     username: &str,
     error: Option<&str>,
     status: StatusCode,
 ) -> HttpResponse {
-    let csrf = cookies
-        .read(req, Cookie::LoginCsrf)
-        .filter(|c| c.len() == 43 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        .unwrap_or_else(|| random_token(CSRF_BYTES));
-    let body = login_form(&LoginForm {
+    let mut response = html(status);
+    let csrf = csrf::token_for_form(cookies, &mut response);
+    response.body(login_form(&LoginForm {
+        base,
         client_name: request.client.shown_name(),
         parameters: &request.parameters,
         csrf: &csrf,
         username,
         error,
-    });
-    let mut response = html(status);
-    cookies.set(&mut response, Cookie::LoginCsrf, &csrf);
-    response.body(body)
+    }))
 }
 
 /// An error page, or the error sent back to the client.
@@ -207,7 +293,7 @@ fn refuse(authority: &Authority, err: AuthorizeError, redirect_status: StatusCod
             if status == StatusCode::SERVICE_UNAVAILABLE {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
             }
-            response.body(message_page("Sign-in request refused", &message))
+            response.body(message_page(&base_path(authority.issuer()), "Sign-in request refused", &message))
         }
         AuthorizeError::Redirect(redirect_err) => {
             tracing::info!(error = redirect_err.code.as_str(), "authorization request refused");

@@ -1,5 +1,5 @@
-//! The HTML of the authorization endpoint: the login form, error and signed-out
-//! pages, and their stylesheet. No JavaScript and nothing inline, so the Content
+//! The HTML of the authorization endpoint: the login form, the sign-out
+//! confirmation, error and signed-out pages, and their stylesheet. No JavaScript and nothing inline, so the Content
 //! Security Policy allows only our own stylesheet. No `form-action` directive: some
 //! browsers apply it to the redirect that follows the POST, which goes to the client.
 
@@ -7,8 +7,15 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder};
 
-/// Where the stylesheet is served.
+/// Where the stylesheet is served, below the issuer's path.
 pub(super) const STYLESHEET_PATH: &str = "/oauth2/assets/login.css";
+
+/// The issuer's path without a trailing slash: `""` for `https://example.com`,
+/// `"/auth"` for `https://example.com/auth`. The pages' links start with it, so they
+/// still work behind a proxy that serves the auth server under a path prefix.
+pub(super) fn base_path(issuer: &str) -> String {
+    url::Url::parse(issuer).map(|url| url.path().trim_end_matches('/').to_owned()).unwrap_or_default()
+}
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -53,6 +60,8 @@ pub(super) async fn get_login_css() -> HttpResponse {
 
 /// What the login form shows.
 pub(super) struct LoginForm<'a> {
+    /// [`base_path`] of the issuer.
+    pub base: &'a str,
     pub client_name: &'a str,
     /// The authorization request's parameters, carried as hidden inputs.
     pub parameters: &'a [(String, String)],
@@ -63,14 +72,11 @@ pub(super) struct LoginForm<'a> {
 }
 
 pub(super) fn login_form(form: &LoginForm<'_>) -> String {
-    let mut hidden = String::new();
-    for (name, value) in form.parameters {
-        hidden.push_str(&format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">\n", escape(name), escape(value)));
-    }
+    let hidden = hidden_inputs(form.parameters);
     let alert = form.error.map(|e| format!("<p role=\"alert\">{}</p>\n", escape(e))).unwrap_or_default();
     let client = escape(form.client_name);
     let body = format!(
-        "<h1>Sign in to continue to {client}</h1>\n{alert}<form method=\"post\" action=\"/oauth2/authorize\">\n\
+        "<h1>Sign in to continue to {client}</h1>\n{alert}<form method=\"post\" action=\"{base}/oauth2/authorize\">\n\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n{hidden}\
          <label for=\"username\">Username</label>\n\
          <input type=\"text\" id=\"username\" name=\"username\" value=\"{username}\" autocomplete=\"username\" \
@@ -78,24 +84,92 @@ pub(super) fn login_form(form: &LoginForm<'_>) -> String {
          <label for=\"password\">Password</label>\n\
          <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>\n\
          <button type=\"submit\">Sign in</button>\n</form>",
+        base = escape(form.base),
         csrf = escape(form.csrf),
         username = escape(form.username),
     );
-    page("Sign in", &body)
+    page(form.base, "Sign in", &body)
+}
+
+/// What the "Continue as" page shows.
+pub(super) struct ContinueForm<'a> {
+    /// [`base_path`] of the issuer.
+    pub base: &'a str,
+    pub client_name: &'a str,
+    /// The user of the login session.
+    pub username: &'a str,
+    /// The authorization request's parameters, carried as hidden inputs.
+    pub parameters: &'a [(String, String)],
+    pub csrf: &'a str,
+    /// The same request with `prompt=login`.
+    pub another_account: &'a str,
+}
+
+pub(super) fn continue_form(form: &ContinueForm<'_>) -> String {
+    let body = format!(
+        "<h1>Continue as {username} to {client}?</h1>\n<form method=\"post\" action=\"{base}/oauth2/authorize\">\n\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
+         <input type=\"hidden\" name=\"continue_as\" value=\"{username}\">\n{hidden}\
+         <button type=\"submit\">Continue as {username}</button>\n</form>\n\
+         <p><a href=\"{another}\">Use another account</a></p>",
+        username = escape(form.username),
+        client = escape(form.client_name),
+        csrf = escape(form.csrf),
+        hidden = hidden_inputs(form.parameters),
+        another = escape(form.another_account),
+        base = escape(form.base),
+    );
+    page(form.base, "Continue", &body)
+}
+
+/// What the sign-out confirmation shows.
+pub(super) struct LogoutForm<'a> {
+    /// [`base_path`] of the issuer.
+    pub base: &'a str,
+    pub issuer: &'a str,
+    /// The client asking, when one was named.
+    pub client_name: Option<&'a str>,
+    /// The logout request's parameters, carried as hidden inputs.
+    pub parameters: &'a [(String, String)],
+    pub csrf: &'a str,
+}
+
+pub(super) fn logout_form(form: &LogoutForm<'_>) -> String {
+    let asking =
+        form.client_name.map(|name| format!("<p>{} asks to sign you out.</p>\n", escape(name))).unwrap_or_default();
+    let body = format!(
+        "<h1>Sign out of {issuer}?</h1>\n{asking}<form method=\"post\" action=\"{base}/oauth2/logout\">\n\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n{hidden}\
+         <button type=\"submit\">Sign out</button>\n</form>",
+        issuer = escape(form.issuer),
+        csrf = escape(form.csrf),
+        hidden = hidden_inputs(form.parameters),
+        base = escape(form.base),
+    );
+    page(form.base, "Sign out", &body)
+}
+
+/// The parameters as hidden inputs, one a line.
+fn hidden_inputs(parameters: &[(String, String)]) -> String {
+    parameters
+        .iter()
+        .map(|(name, value)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">\n", escape(name), escape(value)))
+        .collect()
 }
 
 /// A page with a heading and one paragraph (errors, signed out).
-pub(super) fn message_page(title: &str, message: &str) -> String {
-    page(title, &format!("<h1>{}</h1>\n<p>{}</p>", escape(title), escape(message)))
+pub(super) fn message_page(base: &str, title: &str, message: &str) -> String {
+    page(base, title, &format!("<h1>{}</h1>\n<p>{}</p>", escape(title), escape(message)))
 }
 
-fn page(title: &str, body: &str) -> String {
+fn page(base: &str, title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"referrer\" content=\"no-referrer\">\n<title>{}</title>\n\
-         <link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\">\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n",
-        escape(title)
+         <link rel=\"stylesheet\" href=\"{}{STYLESHEET_PATH}\">\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n",
+        escape(title),
+        escape(base),
     )
 }
 
@@ -123,6 +197,7 @@ mod tests {
     fn everything_shown_is_escaped() {
         let parameters = vec![("state".to_owned(), "\"><script>x</script>".to_owned())];
         let html = login_form(&LoginForm {
+            base: "",
             client_name: "<b>App</b>",
             parameters: &parameters,
             csrf: "c",
@@ -133,5 +208,20 @@ mod tests {
         assert!(html.contains("value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""), "{html}");
         assert!(html.contains("value=\"a&quot;b\""), "{html}");
         assert!(html.contains("<p role=\"alert\">&lt;i&gt;</p>"), "{html}");
+    }
+}
+
+#[cfg(test)]
+mod base_path_tests {
+    use super::*;
+
+    #[test]
+    fn links_follow_the_issuers_path() {
+        assert_eq!(base_path("https://example.com"), "");
+        assert_eq!(base_path("https://example.com/"), "");
+        assert_eq!(base_path("https://example.com/auth"), "/auth");
+        assert_eq!(base_path("https://example.com/auth/"), "/auth");
+        let html = message_page("/auth", "t", "m");
+        assert!(html.contains("href=\"/auth/oauth2/assets/login.css\""), "{html}");
     }
 }

@@ -6,6 +6,7 @@ mod authorize;
 mod client_request;
 mod cookies;
 mod cors;
+mod csrf;
 mod form_body;
 mod health;
 mod introspect;

@@ -31,7 +31,7 @@ pub const PARAMETERS: [&str; 9] = [
 ];
 
 /// Error codes of the authorization response (RFC 6749 §4.1.2.1, RFC 8707 §2,
-/// OpenID Connect Core §3.1.2.6 for `login_required`).
+/// OpenID Connect Core §3.1.2.6 for `login_required` and `interaction_required`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthorizeErrorCode {
     InvalidRequest,
@@ -40,6 +40,7 @@ pub enum AuthorizeErrorCode {
     InvalidScope,
     InvalidTarget,
     LoginRequired,
+    InteractionRequired,
     ServerError,
     TemporarilyUnavailable,
 }
@@ -53,6 +54,7 @@ impl AuthorizeErrorCode {
             Self::InvalidScope => "invalid_scope",
             Self::InvalidTarget => "invalid_target",
             Self::LoginRequired => "login_required",
+            Self::InteractionRequired => "interaction_required",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
         }
@@ -114,6 +116,11 @@ pub struct AuthorizationRequest {
 }
 
 impl AuthorizationRequest {
+    /// Whether the request named a `scope` (rather than taking the client's).
+    pub fn scope_requested(&self) -> bool {
+        self.parameters.iter().any(|(name, _)| name == "scope")
+    }
+
     /// An error to send back to the client.
     pub fn error(&self, code: AuthorizeErrorCode, description: impl Into<String>) -> AuthorizeError {
         AuthorizeError::Redirect(Box::new(ErrorRedirect {
@@ -174,6 +181,17 @@ pub async fn validate<C: ClientStore + ?Sized>(
         parameters,
     };
     use AuthorizeErrorCode as Code;
+    // The login form carries `state` in a hidden field, and HTML normalises line
+    // breaks and drops NUL there: such a value would not come back unchanged.
+    if request.state.as_deref().is_some_and(|state| state.chars().any(char::is_control)) {
+        return Err(request.error(Code::InvalidRequest, "state must not contain control characters"));
+    }
+    // OpenID Connect Core §3.1.2.1: `none` with any other value is an error.
+    let prompts: Vec<&str> =
+        params.get("prompt").map(|p| p.split(' ').filter(|v| !v.is_empty()).collect()).unwrap_or_default();
+    if prompts.contains(&"none") && prompts.len() > 1 {
+        return Err(request.error(Code::InvalidRequest, "prompt=none cannot be combined with other values"));
+    }
     match params.get("response_type") {
         Some("code") => {}
         None => return Err(request.error(Code::InvalidRequest, "response_type is required")),

@@ -4,28 +4,36 @@
 //! seconds at most (RFC 6749 §4.1.2 recommends ten minutes at most; a browser
 //! redirect takes seconds).
 
-use shared_claims::OAuthError;
-
 use crate::crypto::{random_id, random_token, sha256_hex};
 use crate::oauth::authority::Authority;
-use crate::oauth::authorization_request::{redirect_url, AuthorizationRequest};
+use crate::oauth::authorization_request::{redirect_url, AuthorizationRequest, AuthorizeError, AuthorizeErrorCode};
 use crate::oauth::login_session::OpenLogin;
 use crate::store::{AuthorizationCode, UserRecord};
 
 /// How long a code lives, in seconds.
 pub(crate) const CODE_TTL: i64 = 60;
 
+/// How long, at least, a redeemed code stays known as used after its exchange (the
+/// refresh idle lifetime when longer), so that a replay after the code's 60 seconds is
+/// still recognised and revokes what the first exchange issued (RFC 6749 §4.1.2).
+pub(crate) const USED_CODE_KEPT_MIN: i64 = 600;
+
 /// Random bytes in a code.
 const CODE_BYTES: usize = 32;
 
-/// Issues a code and returns the URL that delivers it to the client.
+/// Issues a code and returns the URL that delivers it to the client. A `scope`
+/// the request names must be fully grantable to the user (`invalid_scope`, as for the
+/// password grant); without one, the client's scopes are narrowed to the user's.
 pub(crate) async fn issue(
     authority: &Authority,
     request: &AuthorizationRequest,
     login: &OpenLogin,
     user: &UserRecord,
     now: i64,
-) -> Result<String, OAuthError> {
+) -> Result<String, AuthorizeError> {
+    if request.scope_requested() && !request.scope.is_subset(&user.scopes) {
+        return Err(request.error(AuthorizeErrorCode::InvalidScope, "the requested scope exceeds what may be granted"));
+    }
     let code = random_token(CODE_BYTES);
     let record = AuthorizationCode {
         client_id: request.client.client_id.clone(),
@@ -37,12 +45,11 @@ pub(crate) async fn issue(
         login_session: login.key.clone(),
         sid: random_id(),
         auth_time: login.session.auth_time,
+        credentials: login.session.credentials.clone(),
         expires_at: now.saturating_add(CODE_TTL),
     };
-    // Listed before the code exists, so ending the login session always reaches
-    // whatever the code is exchanged for.
-    authority.store.add_login_session_sid(&login.key, &record.sid).await?;
-    authority.store.put_code(&code_hash(&code), &record).await?;
+    let stored = authority.store.put_code(&code_hash(&code), &record).await;
+    stored.map_err(|err| AuthorizeError::from_oauth(&err.into()))?;
     tracing::info!(client_id = %record.client_id, sid = %record.sid, "authorization code issued");
     let mut params = vec![("code", code.as_str())];
     if let Some(state) = &request.state {

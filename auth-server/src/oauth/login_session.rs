@@ -11,14 +11,14 @@
 //! open   ─► store.create_login_session                  (after a good password)
 //! resume ─► store.touch_login_session ─► user checks ─┬─ stands: the session
 //!                                                      └─ not: end it, None
-//! end    ─► store.delete_login_session ─► revoke each sid it created
+//! end    ─► store.login_session ─► revoke each sid it lists ─► store.delete_login_session
 //! ```
 
 use shared_claims::OAuthError;
 
-use crate::crypto::{random_token, sha256_hex};
+use crate::crypto::{constant_time_eq, random_token, sha256_hex};
 use crate::oauth::authority::Authority;
-use crate::store::{LoginSession, UserRecord};
+use crate::store::{LoginSession, UserRecord, MAX_LOGIN_SESSION_SIDS};
 
 /// Random bytes in a login session cookie.
 const COOKIE_BYTES: usize = 32;
@@ -35,8 +35,8 @@ pub(crate) fn key(cookie: &str) -> String {
     sha256_hex(cookie.as_bytes())
 }
 
-/// What ties a session to the password it was opened with.
-fn credentials(user: &UserRecord) -> String {
+/// What ties a session (and the codes it issues) to the password it was opened with.
+pub(crate) fn credentials(user: &UserRecord) -> String {
     sha256_hex(user.password_hash.as_bytes())
 }
 
@@ -61,6 +61,8 @@ pub(crate) async fn open(
         if let Some(old) = authority.store.delete_login_session(&key(previous)).await? {
             if old.username == user.username {
                 sids = old.sids;
+                let excess = sids.len().saturating_sub(MAX_LOGIN_SESSION_SIDS);
+                sids.drain(..excess);
             } else {
                 for sid in &old.sids {
                     authority.revoke_session(sid).await?;
@@ -100,12 +102,7 @@ pub(crate) async fn resume(
     };
     let user = authority.store.user(&session.username).await?;
     let stands = match &user {
-        Some(user) => {
-            !user.disabled
-                && user.tokens_valid_after <= session.auth_time
-                && credentials(user) == session.credentials
-                && !authority.store.is_revoked("", None, &user.username, "", session.auth_time).await?
-        }
+        Some(user) => user_stands(authority, user, session.auth_time, &session.credentials).await?,
         None => false,
     };
     match user {
@@ -117,16 +114,43 @@ pub(crate) async fn resume(
     }
 }
 
+/// Whether `user`, who authenticated at `auth_time` with the credentials whose digest
+/// is `digest`, may still be signed in: enabled, the same password, and no cut-off of
+/// the user's "everything issued before" (a lasting one on the record, or a
+/// revocation) covering `auth_time`.
+pub(crate) async fn user_stands(
+    authority: &Authority,
+    user: &UserRecord,
+    auth_time: i64,
+    digest: &str,
+) -> Result<bool, OAuthError> {
+    Ok(!user.disabled
+        && user.tokens_valid_after <= auth_time
+        && constant_time_eq(credentials(user).as_bytes(), digest.as_bytes())
+        && !authority.store.is_revoked("", None, &user.username, "", auth_time).await?)
+}
+
 /// Ends the session behind `cookie` and revokes every token session created through
 /// it (each a session revocation, so the feed carries it). Returns whether there was one.
-pub(crate) async fn end(authority: &Authority, cookie: &str) -> Result<bool, OAuthError> {
+///
+/// The record is deleted only after every listed sid is revoked (revoking is
+/// idempotent): should a revocation fail, the record and the browser's cookie are
+/// still there, so signing out again finishes the job. A sid an exchange listed
+/// between the read and the delete comes back in the deleted record and is revoked
+/// then; one listed after the delete finds no session and is refused by the exchange.
+pub(crate) async fn end(authority: &Authority, cookie: &str, now: i64) -> Result<bool, OAuthError> {
     if !is_plausible(cookie) {
         return Ok(false);
     }
-    let Some(session) = authority.store.delete_login_session(&key(cookie)).await? else {
+    let key = key(cookie);
+    let listed = authority.store.login_session(&key, now).await?.map(|s| s.sids).unwrap_or_default();
+    for sid in &listed {
+        authority.revoke_session(sid).await?;
+    }
+    let Some(session) = authority.store.delete_login_session(&key).await? else {
         return Ok(false);
     };
-    for sid in &session.sids {
+    for sid in session.sids.iter().filter(|sid| !listed.contains(sid)) {
         authority.revoke_session(sid).await?;
     }
     tracing::info!(sessions = session.sids.len(), "login session ended");

@@ -32,6 +32,12 @@ pub fn check_registration(uri: &str) -> Result<(), String> {
     }
 }
 
+/// Whether `uri` is plain http on a host other than a loopback one: cookies set for
+/// it can be planted by sibling hosts and read on the network.
+pub fn is_http_off_loopback(uri: &str) -> bool {
+    Url::parse(uri).is_ok_and(|url| url.scheme() == "http" && !is_loopback_host(&url))
+}
+
 fn is_loopback_host(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(domain)) => domain == "localhost",
@@ -87,6 +93,17 @@ pub fn origin(uri: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_off_loopback_is_told_apart() {
+        for yes in ["http://auth.example.com", "http://10.0.0.5:8080/auth", "http://127.0.0.2:8080"] {
+            assert!(is_http_off_loopback(yes), "{yes}");
+        }
+        for no in ["https://auth.example.com", "http://localhost:8080", "http://127.0.0.1:8080", "http://[::1]:8080/a"]
+        {
+            assert!(!is_http_off_loopback(no), "{no}");
+        }
+    }
 
     #[test]
     fn registration_rules() {

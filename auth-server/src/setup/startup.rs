@@ -86,6 +86,13 @@ impl Application {
         if !(issuer.starts_with("http://") || issuer.starts_with("https://")) || issuer.contains(['?', '#']) {
             return Err(StartupError::BadIssuer);
         }
+        if crate::oauth::redirect_uri::is_http_off_loopback(&issuer) {
+            tracing::warn!(
+                %issuer,
+                "the issuer is plain http on a non-loopback host: the login cookies are not Secure, \
+                 and other hosts of the domain can set them; use https outside local development"
+            );
+        }
 
         let store = open_store(&settings).await?;
         let now = shared_claims::unix_now();

@@ -27,6 +27,10 @@ pub struct AuthorizationCode {
     pub sid: String,
     /// When the user authenticated.
     pub auth_time: i64,
+    /// The login session's digest of the user's credentials: a password change before
+    /// the exchange no longer matches it.
+    #[serde(default)]
+    pub credentials: String,
     /// Seconds; the code is dead from then on.
     pub expires_at: i64,
 }
@@ -44,8 +48,10 @@ pub enum Redeemed {
 pub trait CodeStore: Send + Sync {
     /// Stores a code under `code_hash` until its `expires_at`.
     async fn put_code(&self, code_hash: &str, code: &AuthorizationCode) -> StoreResult<()>;
-    /// Redeems the code atomically: the first call returns [`Redeemed::First`] and
-    /// marks it used (kept until its expiry); later ones return
-    /// [`Redeemed::AlreadyUsed`]. `None` when unknown, or expired at `now`.
-    async fn redeem_code(&self, code_hash: &str, now: i64) -> StoreResult<Option<Redeemed>>;
+    /// Redeems the code atomically: the first call before its `expires_at` returns
+    /// [`Redeemed::First`] and marks it used, keeping the used record until
+    /// `keep_used_until` (never before its expiry) so that a late replay is still
+    /// recognised; later calls until then return [`Redeemed::AlreadyUsed`]. `None`
+    /// when unknown, unused and expired at `now`, or used and no longer kept.
+    async fn redeem_code(&self, code_hash: &str, now: i64, keep_used_until: i64) -> StoreResult<Option<Redeemed>>;
 }

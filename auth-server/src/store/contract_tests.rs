@@ -61,6 +61,7 @@ pub async fn run_all<S: Store + ?Sized>(store: &S) {
     codes::concurrent_redemptions_have_one_winner(store, &run).await;
     login_sessions::round_trip_and_sids(store, &run).await;
     login_sessions::expiry_and_sliding(store, &run).await;
+    login_sessions::sid_list_keeps_the_newest(store, &run).await;
 }
 
 /// Ids unique to one run of the suite.

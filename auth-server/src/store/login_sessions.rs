@@ -7,6 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreResult;
 
+/// The most `sid`s a login session lists: the newest ones. Each entry is a session
+/// that an authorization code was exchanged for; one dropped from the list is still
+/// bounded by its own idle and absolute ends (and by any user-level revocation), it is
+/// only no longer ended by this login session's logout. The cap keeps every update of
+/// the list (and a logout) small.
+pub const MAX_LOGIN_SESSION_SIDS: usize = 100;
+
 /// One browser's login at the authorization endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginSession {
@@ -20,7 +27,8 @@ pub struct LoginSession {
     pub idle_expires_at: i64,
     /// Absolute end.
     pub expires_at: i64,
-    /// The `sid`s of the token sessions created through it, oldest first.
+    /// The `sid`s of the token sessions created through it, oldest first, at most
+    /// [`MAX_LOGIN_SESSION_SIDS`].
     pub sids: Vec<String>,
 }
 
@@ -39,7 +47,8 @@ pub trait LoginSessionStore: Send + Sync {
     /// Slides the idle end of a session live at `now` to `now + idle_ttl` (never past
     /// its absolute end) and returns it; `None` when not live.
     async fn touch_login_session(&self, key: &str, now: i64, idle_ttl: i64) -> StoreResult<Option<LoginSession>>;
-    /// Records a `sid` created through the session; false when it is gone.
+    /// Records a `sid` created through the session, dropping the oldest beyond
+    /// [`MAX_LOGIN_SESSION_SIDS`]; false when the session is gone.
     async fn add_login_session_sid(&self, key: &str, sid: &str) -> StoreResult<bool>;
     /// Removes the session; returns it (live or not) when it was there, so its
     /// `sid`s can be revoked.

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use self::codes::{AuthorizationCode, CodeStore, Redeemed};
-pub use self::login_sessions::{LoginSession, LoginSessionStore};
+pub use self::login_sessions::{LoginSession, LoginSessionStore, MAX_LOGIN_SESSION_SIDS};
 pub use self::memory::MemoryStore;
 pub(crate) use self::records::decide_rotation;
 pub use self::records::{

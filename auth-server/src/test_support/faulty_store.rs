@@ -271,9 +271,9 @@ impl CodeStore for FaultyStore {
         self.reachable()?;
         self.inner.put_code(code_hash, code).await
     }
-    async fn redeem_code(&self, code_hash: &str, now: i64) -> StoreResult<Option<Redeemed>> {
+    async fn redeem_code(&self, code_hash: &str, now: i64, keep_used_until: i64) -> StoreResult<Option<Redeemed>> {
         self.reachable()?;
-        self.inner.redeem_code(code_hash, now).await
+        self.inner.redeem_code(code_hash, now, keep_used_until).await
     }
 }
 

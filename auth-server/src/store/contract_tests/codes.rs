@@ -1,11 +1,15 @@
-//! Contract cases for authorization codes: single use, atomic redemption, expiry
-//! (tested with an explicit `now`, not by waiting).
+//! Contract cases for authorization codes: single use, atomic redemption, expiry, the
+//! used record kept longer than the code lives (tested with an explicit `now`, not by
+//! waiting).
 
 use futures_util::future::join_all;
 use shared_claims::unix_now;
 
 use super::{scopes, Run};
 use crate::store::{AuthorizationCode, Redeemed, Store};
+
+/// How long the cases keep a used code (past its 60 seconds).
+const KEPT: i64 = 600;
 
 fn code(run: &Run, now: i64) -> AuthorizationCode {
     AuthorizationCode {
@@ -18,6 +22,7 @@ fn code(run: &Run, now: i64) -> AuthorizationCode {
         login_session: run.id("login"),
         sid: run.id("sid"),
         auth_time: now - 5,
+        credentials: "digest-{x}".into(),
         expires_at: now + 60,
     }
 }
@@ -26,30 +31,37 @@ pub(super) async fn redeemed_once_then_reported_as_used<S: Store + ?Sized>(store
     let now = unix_now();
     let hash = run.id("code-1");
     let record = code(run, now);
-    assert_eq!(store.redeem_code(&hash, now).await.expect("redeem"), None, "unknown code");
+    assert_eq!(store.redeem_code(&hash, now, now + KEPT).await.expect("redeem"), None, "unknown code");
     store.put_code(&hash, &record).await.expect("put");
-    assert_eq!(store.redeem_code(&hash, now).await.expect("redeem"), Some(Redeemed::First(record.clone())));
+    assert_eq!(store.redeem_code(&hash, now, now + KEPT).await.expect("redeem"), Some(Redeemed::First(record.clone())));
     for _ in 0..2 {
-        let again = store.redeem_code(&hash, now + 1).await.expect("redeem");
+        let again = store.redeem_code(&hash, now + 1, now + 1 + KEPT).await.expect("redeem");
         assert_eq!(again, Some(Redeemed::AlreadyUsed(record.clone())), "a used code stays known as used");
     }
     let lookalike = hash.replace('{', "%7B").replace('}', "%7D");
-    assert_eq!(store.redeem_code(&lookalike, now).await.expect("redeem"), None, "key encoding collides");
+    assert_eq!(store.redeem_code(&lookalike, now, now + KEPT).await.expect("redeem"), None, "key encoding collides");
 }
 
-/// A code is dead at its `expires_at`, used or not.
+/// An unused code is dead at its `expires_at`; a used one stays known as used until
+/// the time its redemption asked it to be kept, past the code's own expiry.
 pub(super) async fn expired_codes_are_unknown<S: Store + ?Sized>(store: &S, run: &Run) {
     let now = unix_now();
     let fresh = run.id("code-fresh");
     let used = run.id("code-used");
     let record = code(run, now);
+    let kept_until = now + KEPT;
     store.put_code(&fresh, &record).await.expect("put");
     store.put_code(&used, &record).await.expect("put");
-    assert!(matches!(store.redeem_code(&used, now).await.expect("redeem"), Some(Redeemed::First(_))));
-    assert_eq!(store.redeem_code(&fresh, record.expires_at).await.expect("redeem"), None, "expired, never used");
-    assert_eq!(store.redeem_code(&used, record.expires_at).await.expect("redeem"), None, "expired, used");
+    assert!(matches!(store.redeem_code(&used, now, kept_until).await.expect("redeem"), Some(Redeemed::First(_))));
+    let late = record.expires_at;
+    assert_eq!(store.redeem_code(&fresh, late, late + KEPT).await.expect("redeem"), None, "expired, never used");
+    for at in [record.expires_at, kept_until - 1] {
+        let replay = store.redeem_code(&used, at, at + KEPT).await.expect("redeem");
+        assert_eq!(replay, Some(Redeemed::AlreadyUsed(record.clone())), "a replay at {at} is still recognised");
+    }
+    assert_eq!(store.redeem_code(&used, kept_until, kept_until + KEPT).await.expect("redeem"), None, "no longer kept");
     assert!(
-        matches!(store.redeem_code(&fresh, now).await.expect("redeem"), Some(Redeemed::First(_))),
+        matches!(store.redeem_code(&fresh, now, kept_until).await.expect("redeem"), Some(Redeemed::First(_))),
         "a late attempt spends nothing"
     );
 }
@@ -59,7 +71,7 @@ pub(super) async fn concurrent_redemptions_have_one_winner<S: Store + ?Sized>(st
     let now = unix_now();
     let hash = run.id("code-race");
     store.put_code(&hash, &code(run, now)).await.expect("put");
-    let outcomes = join_all((0..10).map(|_| store.redeem_code(&hash, now))).await;
+    let outcomes = join_all((0..10).map(|_| store.redeem_code(&hash, now, now + KEPT))).await;
     let firsts = outcomes.iter().filter(|o| matches!(o, Ok(Some(Redeemed::First(_))))).count();
     let used = outcomes.iter().filter(|o| matches!(o, Ok(Some(Redeemed::AlreadyUsed(_))))).count();
     assert_eq!((firsts, used), (1, 9), "{outcomes:?}");

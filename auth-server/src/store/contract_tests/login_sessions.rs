@@ -4,7 +4,7 @@
 use shared_claims::unix_now;
 
 use super::Run;
-use crate::store::{LoginSession, Store};
+use crate::store::{LoginSession, Store, MAX_LOGIN_SESSION_SIDS};
 
 fn login(run: &Run, now: i64) -> LoginSession {
     LoginSession {
@@ -56,5 +56,20 @@ pub(super) async fn expiry_and_sliding<S: Store + ?Sized>(store: &S, run: &Run) 
     let capped = store.touch_login_session(&key, now + 140, 10_000).await.expect("touch").expect("live");
     assert_eq!(capped.idle_expires_at, session.expires_at, "never past the absolute end");
     assert_eq!(store.login_session(&key, session.expires_at).await.expect("get"), None, "past the absolute end");
+    store.delete_login_session(&key).await.expect("delete");
+}
+
+/// The sid list is capped: the newest stay, in order.
+pub(super) async fn sid_list_keeps_the_newest<S: Store + ?Sized>(store: &S, run: &Run) {
+    let now = unix_now();
+    let key = run.id("login-3");
+    store.create_login_session(&key, &login(run, now)).await.expect("create");
+    let total = MAX_LOGIN_SESSION_SIDS + 5;
+    for i in 0..total {
+        assert!(store.add_login_session_sid(&key, &format!("sid-{i}")).await.expect("add"));
+    }
+    let read = store.login_session(&key, now).await.expect("get").expect("live");
+    let newest: Vec<String> = (total - MAX_LOGIN_SESSION_SIDS..total).map(|i| format!("sid-{i}")).collect();
+    assert_eq!(read.sids, newest);
     store.delete_login_session(&key).await.expect("delete");
 }

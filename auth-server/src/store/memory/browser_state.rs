@@ -7,14 +7,16 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 
 use super::MemoryStore;
-use crate::store::{AuthorizationCode, CodeStore, LoginSession, LoginSessionStore, Redeemed, StoreResult};
+use crate::store::{
+    AuthorizationCode, CodeStore, LoginSession, LoginSessionStore, Redeemed, StoreResult, MAX_LOGIN_SESSION_SIDS,
+};
 
 const PRUNE_EVERY: u32 = 256;
 
 #[derive(Default)]
 pub(super) struct BrowserState {
-    /// Code hash → the code and whether it was redeemed.
-    codes: HashMap<String, (AuthorizationCode, bool)>,
+    /// Code hash → the code and, once redeemed, until when it is kept.
+    codes: HashMap<String, (AuthorizationCode, Option<i64>)>,
     logins: HashMap<String, LoginSession>,
     writes_since_prune: u32,
 }
@@ -25,7 +27,7 @@ impl BrowserState {
         if self.writes_since_prune >= PRUNE_EVERY {
             self.writes_since_prune = 0;
             let now = shared_claims::unix_now();
-            self.codes.retain(|_, (code, _)| now < code.expires_at);
+            self.codes.retain(|_, (code, kept_until)| now < code.expires_at.max(kept_until.unwrap_or(0)));
             self.logins.retain(|_, login| login.is_live(now));
         }
     }
@@ -36,23 +38,24 @@ impl CodeStore for MemoryStore {
     async fn put_code(&self, code_hash: &str, code: &AuthorizationCode) -> StoreResult<()> {
         let mut state = self.browser_state();
         state.count_write();
-        state.codes.insert(code_hash.to_owned(), (code.clone(), false));
+        state.codes.insert(code_hash.to_owned(), (code.clone(), None));
         Ok(())
     }
 
-    async fn redeem_code(&self, code_hash: &str, now: i64) -> StoreResult<Option<Redeemed>> {
+    async fn redeem_code(&self, code_hash: &str, now: i64, keep_used_until: i64) -> StoreResult<Option<Redeemed>> {
         let mut state = self.browser_state();
-        let Some((code, used)) = state.codes.get_mut(code_hash) else {
+        let Some((code, kept_until)) = state.codes.get_mut(code_hash) else {
             return Ok(None);
         };
-        if now >= code.expires_at {
-            return Ok(None);
+        match *kept_until {
+            Some(until) if now < until => Ok(Some(Redeemed::AlreadyUsed(code.clone()))),
+            Some(_) => Ok(None),
+            None if now >= code.expires_at => Ok(None),
+            None => {
+                *kept_until = Some(keep_used_until.max(code.expires_at));
+                Ok(Some(Redeemed::First(code.clone())))
+            }
         }
-        if *used {
-            return Ok(Some(Redeemed::AlreadyUsed(code.clone())));
-        }
-        *used = true;
-        Ok(Some(Redeemed::First(code.clone())))
     }
 }
 
@@ -85,6 +88,8 @@ impl LoginSessionStore for MemoryStore {
         };
         if !session.sids.iter().any(|s| s == sid) {
             session.sids.push(sid.to_owned());
+            let excess = session.sids.len().saturating_sub(MAX_LOGIN_SESSION_SIDS);
+            session.sids.drain(..excess);
         }
         Ok(true)
     }

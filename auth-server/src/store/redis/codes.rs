@@ -1,9 +1,10 @@
 //! Authorization codes in Redis: one hash per code, `as:{code:<sha256>}`, expiring
-//! with the code. Fields: `record` (JSON), `expires_at` and, once redeemed, `used`.
+//! with the code, or once redeemed when the used record is no longer kept. Fields:
+//! `record` (JSON), `expires_at` and, once redeemed, `used` and `kept_until`.
 //!
 //! ```text
 //! put_code     MULTI: DEL + HSET + EXPIREAT expires_at
-//! redeem_code  REDEEM_CODE script: check expiry, mark used, in one step
+//! redeem_code  REDEEM_CODE script: check expiry, mark used, keep longer, in one step
 //! ```
 
 use async_trait::async_trait;
@@ -36,13 +37,14 @@ impl CodeStore for RedisStore {
             .map_err(unavailable)
     }
 
-    async fn redeem_code(&self, code_hash: &str, now: i64) -> StoreResult<Option<Redeemed>> {
+    async fn redeem_code(&self, code_hash: &str, now: i64, keep_used_until: i64) -> StoreResult<Option<Redeemed>> {
         let reply: Vec<String> = self
             .inner
             .scripts
             .redeem_code
             .key(keys::code(code_hash))
             .arg(now)
+            .arg(keep_used_until)
             .invoke_async(&mut self.connection())
             .await
             .map_err(unavailable)?;

@@ -6,7 +6,7 @@
 //! create_login_session   MULTI: DEL + HSET + EXPIREAT idle end
 //! login_session          HGETALL, live check
 //! touch_login_session    TOUCH_LOGIN_SESSION script: slide the idle end
-//! add_login_session_sid  ADD_LOGIN_SESSION_SID script: append if still there
+//! add_login_session_sid  ADD_LOGIN_SESSION_SID script: append if still there, keep the newest
 //! delete_login_session   MULTI: HGETALL + DEL
 //! ```
 
@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::{from_json, keys, to_json, unavailable, RedisStore};
-use crate::store::{LoginSession, LoginSessionStore, StoreResult};
+use crate::store::{LoginSession, LoginSessionStore, StoreResult, MAX_LOGIN_SESSION_SIDS};
 
 /// The part fixed at login.
 #[derive(Serialize, Deserialize)]
@@ -120,6 +120,7 @@ impl LoginSessionStore for RedisStore {
             .add_login_session_sid
             .key(keys::login_session(key))
             .arg(sid)
+            .arg(MAX_LOGIN_SESSION_SIDS)
             .invoke_async(&mut self.connection())
             .await
             .map_err(unavailable)?;

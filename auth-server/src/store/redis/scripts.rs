@@ -125,21 +125,29 @@ end
 return count
 "#;
 
-/// Redeems an authorization code: the first call marks it used, later ones see it
-/// used, until it expires.
+/// Redeems an authorization code: the first call before its expiry marks it used and
+/// keeps it until `keep_used_until` (never before its expiry), so later calls until
+/// then see it used.
 ///
-/// KEYS[1]: the code hash. ARGV: now. Returns `{'first', record}`,
-/// `{'used', record}` or `{'none'}` (unknown or expired at `now`).
+/// KEYS[1]: the code hash. ARGV: now, keep_used_until. Returns `{'first', record}`,
+/// `{'used', record}` or `{'none'}` (unknown, unused and expired at `now`, or used and
+/// no longer kept).
 const REDEEM_CODE: &str = r#"
-local f = redis.call('HMGET', KEYS[1], 'record', 'expires_at', 'used')
-local expires_at = tonumber(f[2])
-if not f[1] or not expires_at or tonumber(ARGV[1]) >= expires_at then
+local f = redis.call('HMGET', KEYS[1], 'record', 'expires_at', 'used', 'kept_until')
+local now, expires_at = tonumber(ARGV[1]), tonumber(f[2])
+if not f[1] or not expires_at then
   return {'none'}
 end
 if f[3] == '1' then
-  return {'used', f[1]}
+  if now < (tonumber(f[4]) or expires_at) then return {'used', f[1]} end
+  return {'none'}
 end
-redis.call('HSET', KEYS[1], 'used', '1')
+if now >= expires_at then
+  return {'none'}
+end
+local kept = math.max(tonumber(ARGV[2]), expires_at)
+redis.call('HSET', KEYS[1], 'used', '1', 'kept_until', kept)
+redis.call('EXPIREAT', KEYS[1], kept)
 return {'first', f[1]}
 "#;
 
@@ -162,20 +170,23 @@ redis.call('EXPIREAT', KEYS[1], renewed)
 return all
 "#;
 
-/// Appends a `sid` to a login session's list, if the session is still there.
+/// Appends a `sid` to a login session's list, if the session is still there, keeping
+/// the newest `cap` (the list is capped, so this stays small).
 ///
-/// KEYS[1]: the login session hash. ARGV: the sid (base64url: no spaces). Returns 1
-/// when added (or already listed), 0 when the session is gone.
+/// KEYS[1]: the login session hash. ARGV: the sid (base64url: no spaces), the cap.
+/// Returns 1 when added (or already listed), 0 when the session is gone.
 const ADD_LOGIN_SESSION_SID: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
-local sids = redis.call('HGET', KEYS[1], 'sids') or ''
-for sid in string.gmatch(sids, '%S+') do
+local list = {}
+for sid in string.gmatch(redis.call('HGET', KEYS[1], 'sids') or '', '%S+') do
   if sid == ARGV[1] then return 1 end
+  list[#list + 1] = sid
 end
-if sids == '' then sids = ARGV[1] else sids = sids .. ' ' .. ARGV[1] end
-redis.call('HSET', KEYS[1], 'sids', sids)
+list[#list + 1] = ARGV[1]
+local first = math.max(1, #list - tonumber(ARGV[2]) + 1)
+redis.call('HSET', KEYS[1], 'sids', table.concat(list, ' ', first, #list))
 return 1
 "#;
 

@@ -104,3 +104,79 @@ async fn later_errors_redirect_with_state_and_iss() {
     }
     assert!(browser.cookies.is_empty(), "no form was shown: {:?}", browser.cookies);
 }
+
+/// A named scope must be fully grantable to the user, as for the password grant;
+/// without one, the client's scopes are narrowed to the user's.
+#[actix_web::test]
+async fn a_scope_beyond_the_users_is_invalid_scope() {
+    let server = server().await;
+    server.add_user("bob", "bob-password-123", "documents:read").await;
+    let mut browser = Browser::default();
+    let wide = with(&portal_request(), "scope", Some("documents:read documents:write"));
+    let reply = browser.sign_in(&server, &wide, "bob", "bob-password-123").await;
+    assert_eq!(reply.status, 303, "{reply:?}");
+    let params = redirect_params(&reply, PORTAL_REDIRECT);
+    assert_eq!(params.get("error").map(String::as_str), Some("invalid_scope"), "{params:?}");
+    assert!(!params.contains_key("code"));
+    assert_eq!(params["state"], "xyz-state");
+    assert!(browser.cookies.contains_key("as_session"), "bob did sign in");
+
+    let reply = browser.authorize(&server, &with(&portal_request(), "scope", None)).await;
+    let code = redirect_params(&reply, PORTAL_REDIRECT)["code"].clone();
+    let tokens = exchange(&server, &code, VERIFIER, PORTAL_REDIRECT).await;
+    assert_eq!((tokens.status.as_u16(), tokens.str("scope")), (200, "documents:read"), "{tokens:?}");
+}
+
+#[actix_web::test]
+async fn a_state_with_control_characters_is_invalid_request() {
+    let server = server().await;
+    for state in ["a\r\nb", "a\nb", "a\0b", "a\tb", "a\u{7f}b", "a\u{85}b"] {
+        let reply = Browser::default().authorize(&server, &with(&portal_request(), "state", Some(state))).await;
+        assert_eq!(reply.status, 302, "{state:?}: {reply:?}");
+        let params = redirect_params(&reply, PORTAL_REDIRECT);
+        assert_eq!(params["error"], "invalid_request", "{state:?}");
+        assert_eq!(params["state"], state, "the error still carries the state");
+    }
+}
+
+#[actix_web::test]
+async fn a_state_with_markup_and_non_ascii_survives_the_form_unchanged() {
+    let server = server().await;
+    let state = "a&b=c \"d\" 'e' <f> é 中 🙂 %41+";
+    let reply = Browser::default()
+        .sign_in(&server, &with(&portal_request(), "state", Some(state)), "alice", ALICE_PASSWORD)
+        .await;
+    assert_eq!(reply.status, 303, "{reply:?}");
+    assert_eq!(redirect_params(&reply, PORTAL_REDIRECT)["state"], state);
+}
+
+/// OpenID Connect Core §3.1.2.1: `none` with any other value is an error.
+#[actix_web::test]
+async fn prompt_none_with_another_value_is_invalid_request() {
+    let server = server().await;
+    for prompt in ["none login", "login none", "none consent"] {
+        let reply = Browser::default().authorize(&server, &with(&portal_request(), "prompt", Some(prompt))).await;
+        assert_eq!(reply.status, 302, "{prompt}: {reply:?}");
+        assert_eq!(redirect_params(&reply, PORTAL_REDIRECT)["error"], "invalid_request", "{prompt}");
+    }
+}
+
+/// RFC 8252 §7.3 for the IPv6 loopback literal: any port, the rest exactly.
+#[actix_web::test]
+async fn an_ipv6_loopback_redirect_uri_accepts_any_port() {
+    let server = server().await;
+    add_code_client(&server, "native6", None, "http://[::1]/cb").await;
+    let mut browser = Browser::default();
+    let native6 = |uri: &str| {
+        with(&with(&with(&portal_request(), "client_id", Some("native6")), "redirect_uri", Some(uri)), "scope", None)
+    };
+    let reply = browser.sign_in(&server, &native6("http://[::1]:61234/cb"), "alice", ALICE_PASSWORD).await;
+    assert_eq!(reply.status, 303, "{reply:?}");
+    assert!(reply.header("location").unwrap().starts_with("http://[::1]:61234/cb?code="), "{reply:?}");
+    for other in
+        ["http://[::1]:61234/cb2", "http://127.0.0.1:61234/cb", "http://[::2]:61234/cb", "https://[::1]:61234/cb"]
+    {
+        let reply = browser.authorize(&server, &native6(other)).await;
+        assert_eq!((reply.status.as_u16(), reply.header("location")), (400, None), "{other}");
+    }
+}

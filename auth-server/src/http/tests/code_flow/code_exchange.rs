@@ -103,6 +103,7 @@ async fn a_code_is_bound_to_its_client_and_redirect_uri() {
 async fn an_expired_code_is_refused() {
     let server = server().await;
     let now = shared_claims::unix_now();
+    let alice = server.authority.store.user("alice").await.unwrap().unwrap();
     let record = |expires_at: i64| AuthorizationCode {
         client_id: PORTAL.into(),
         redirect_uri: PORTAL_REDIRECT.into(),
@@ -113,9 +114,19 @@ async fn an_expired_code_is_refused() {
         login_session: "l".into(),
         sid: crate::crypto::random_id(),
         auth_time: now - 61,
+        credentials: crate::oauth::login_session::credentials(&alice),
         expires_at,
     };
     let store = &server.authority.store;
+    let login = crate::store::LoginSession {
+        username: "alice".into(),
+        auth_time: now - 61,
+        credentials: String::new(),
+        idle_expires_at: now + 600,
+        expires_at: now + 600,
+        sids: vec![],
+    };
+    store.create_login_session("l", &login).await.unwrap();
     store.put_code(&code_hash("expired-code"), &record(now - 1)).await.unwrap();
     store.put_code(&code_hash("live-code"), &record(now + 60)).await.unwrap();
     let expired = exchange(&server, "expired-code", VERIFIER, PORTAL_REDIRECT).await;
@@ -138,4 +149,66 @@ async fn the_metadata_announces_the_flow() {
     assert_eq!(body["code_challenge_methods_supported"], serde_json::json!(["S256"]));
     assert_eq!(body["authorization_response_iss_parameter_supported"], true);
     assert!(body["grant_types_supported"].as_array().unwrap().contains(&"authorization_code".into()));
+}
+
+/// A code not yet exchanged is held to the same checks as the login session that
+/// issued it: the user's password, account and cut-offs.
+#[actix_web::test]
+async fn a_code_is_refused_once_its_user_may_no_longer_sign_in() {
+    let server = server().await;
+    let store = &server.authority.store;
+    let alice = store.user("alice").await.unwrap().unwrap();
+
+    // A password change (even within the same second as the login).
+    let code = portal_code(&server, &mut Browser::default()).await;
+    let changed = crate::store::UserRecord { password_hash: format!("{}x", alice.password_hash), ..alice.clone() };
+    store.put_user(&changed).await.unwrap();
+    let reply = exchange(&server, &code, VERIFIER, PORTAL_REDIRECT).await;
+    assert_eq!((reply.status.as_u16(), reply.str("error")), (400, "invalid_grant"), "{reply:?}");
+    store.put_user(&alice).await.unwrap();
+
+    // A cut-off of everything issued to the user before now.
+    let code = portal_code(&server, &mut Browser::default()).await;
+    let before = shared_claims::unix_now() + 1;
+    let cut_off = crate::store::Revocation::User { sub: "alice".into(), before };
+    server.authority.record_revocation(&cut_off, before + 3_600).await.unwrap();
+    let reply = exchange(&server, &code, VERIFIER, PORTAL_REDIRECT).await;
+    assert_eq!((reply.status.as_u16(), reply.str("error")), (400, "invalid_grant"), "{reply:?}");
+}
+
+/// Two exchanges of one code at once: whatever either got must not work, since one of
+/// them is a replay (RFC 6749 §4.1.2).
+#[actix_web::test]
+async fn two_concurrent_exchanges_of_one_code_leave_no_working_tokens() {
+    let server = server().await;
+    let code = portal_code(&server, &mut Browser::default()).await;
+    let (first, second) = futures_util::future::join(
+        exchange(&server, &code, VERIFIER, PORTAL_REDIRECT),
+        exchange(&server, &code, VERIFIER, PORTAL_REDIRECT),
+    )
+    .await;
+    let mut refused = 0;
+    for reply in [&first, &second] {
+        if reply.status == 200 {
+            assert!(!active(&server, reply.str("access_token")).await, "{reply:?}");
+            let refreshed = refresh(&server, reply.str("refresh_token")).await;
+            assert_eq!(refreshed.str("error"), "invalid_grant", "{refreshed:?}");
+        } else {
+            assert_eq!((reply.status.as_u16(), reply.str("error")), (400, "invalid_grant"), "{reply:?}");
+            refused += 1;
+        }
+    }
+    assert!(refused >= 1, "at most one exchange succeeds: {first:?} {second:?}");
+    assert!(server.authority.store.user_sessions("alice").await.unwrap().is_empty(), "no session is left");
+}
+
+/// A code lives 60 seconds at most.
+#[actix_web::test]
+async fn an_issued_code_expires_within_sixty_seconds() {
+    let server = server().await;
+    let code = portal_code(&server, &mut Browser::default()).await;
+    let now = shared_claims::unix_now();
+    let redeemed = server.authority.store.redeem_code(&code_hash(&code), now, now).await.unwrap();
+    let Some(crate::store::Redeemed::First(record)) = redeemed else { panic!("{redeemed:?}") };
+    assert!(record.expires_at > now && record.expires_at - now <= 60, "{} - {now}", record.expires_at);
 }

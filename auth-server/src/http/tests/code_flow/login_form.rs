@@ -90,7 +90,8 @@ async fn a_wrong_password_shows_the_form_again_and_counts_toward_the_throttle() 
         assert!(html.contains("<p role=\"alert\">The username or password is incorrect.</p>"), "{html}");
         assert!(html.contains(&format!("value=\"{username}\"")), "the username is kept");
         assert!(!browser.cookies.contains_key("as_session"));
-        answers.push(html.replace(username, "NAME"));
+        let csrf = hidden_inputs(&html).into_iter().find(|(n, _)| n == "csrf").unwrap().1;
+        answers.push(html.replace(username, "NAME").replace(&csrf, "CSRF"));
     }
     assert_eq!(answers[0], answers[1], "unknown users and wrong passwords look alike");
     assert_eq!(server.authority.store.failures("u:alice").await.unwrap(), 1);
@@ -164,4 +165,59 @@ fn set_cookie<'a>(reply: &'a Reply, name: &str) -> &'a str {
         .filter_map(|v| v.to_str().ok())
         .find(|line| line.starts_with(&format!("{name}=")))
         .unwrap_or_else(|| panic!("no {name} cookie: {reply:?}"))
+}
+
+/// A CSRF cookie the browser already holds (perhaps planted by a sibling host under
+/// an http issuer) is never adopted: every form rendered gets a new token.
+#[actix_web::test]
+async fn every_form_gets_a_fresh_csrf_token() {
+    let server = server().await;
+    let mut browser = Browser::default();
+    let planted = "p".repeat(43);
+    browser.cookies.insert("as_login_csrf".into(), planted.clone());
+    let first = browser.authorize(&server, &portal_request()).await;
+    let first_token = hidden_inputs(first.body.as_str().unwrap()).into_iter().find(|(n, _)| n == "csrf").unwrap().1;
+    assert_ne!(first_token, planted, "the planted value is not adopted");
+    assert_eq!(browser.cookies["as_login_csrf"], first_token, "set anew");
+
+    let second = browser.authorize(&server, &portal_request()).await;
+    let second_token = hidden_inputs(second.body.as_str().unwrap()).into_iter().find(|(n, _)| n == "csrf").unwrap().1;
+    assert_ne!(second_token, first_token, "each form its own token");
+    assert_eq!(browser.cookies["as_login_csrf"], second_token);
+
+    // A forged form with the planted value, submitted after the victim's browser was
+    // shown a form (which replaced the planted cookie), is refused.
+    let mut forged: Vec<(String, String)> =
+        hidden_inputs(second.body.as_str().unwrap()).into_iter().filter(|(n, _)| n != "csrf").collect();
+    forged.push(("csrf".into(), planted.clone()));
+    forged.push(("username".into(), "alice".into()));
+    forged.push(("password".into(), ALICE_PASSWORD.into()));
+    let mut attacker = browser.clone();
+    attacker.cookies.insert("as_login_csrf".into(), planted);
+    let page = attacker.authorize(&server, &portal_request()).await;
+    assert_eq!(page.status, 200);
+    let reply = attacker.post(&server, "/oauth2/authorize", &forged).await;
+    assert_eq!(reply.status, 403, "{reply:?}");
+}
+
+/// Behind a proxy that serves the auth server under a path prefix, the pages' form
+/// actions and stylesheet follow the issuer's path.
+#[actix_web::test]
+async fn links_start_with_the_issuers_path() {
+    let issuer = "https://example.com/auth";
+    let server = TestServer::with_store(Arc::new(MemoryStore::new()), |s| s.issuer = issuer.into()).await;
+    setup(&server).await;
+    let mut browser = Browser::default();
+    let form = browser.authorize(&server, &portal_request()).await;
+    let logout = browser.get(&server, "/oauth2/logout").await;
+    let refused = browser.authorize(&server, &with(&portal_request(), "client_id", Some("nobody"))).await;
+    for (page, action) in
+        [(&form, Some("/auth/oauth2/authorize")), (&logout, Some("/auth/oauth2/logout")), (&refused, None)]
+    {
+        let html = page.body.as_str().unwrap();
+        assert!(html.contains("<link rel=\"stylesheet\" href=\"/auth/oauth2/assets/login.css\">"), "{html}");
+        if let Some(action) = action {
+            assert!(html.contains(&format!("action=\"{action}\"")), "{html}");
+        }
+    }
 }

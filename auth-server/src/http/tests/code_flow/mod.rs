@@ -6,8 +6,12 @@ mod authorize_errors;
 mod code_exchange;
 mod cors;
 mod login_form;
+mod login_session_sids;
 mod logout;
+mod public_clients;
 mod sso;
+mod store_outage;
+mod tampered_form;
 
 use std::collections::HashMap;
 
