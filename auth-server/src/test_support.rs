@@ -181,6 +181,9 @@ impl TestServer {
             audiences: vec!["documents-api".into()],
             serves: vec![],
             registration: crate::crypto::random_id(),
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            display_name: None,
         };
         self.authority.store.put_client(&client).await.unwrap();
     }

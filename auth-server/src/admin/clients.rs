@@ -47,6 +47,16 @@ pub struct NewClient {
     #[serde(default)]
     #[schema(value_type = Vec<crate::oauth::api_schemas::Name>)]
     pub serves: Vec<String>,
+    /// Exact redirect URIs of the authorization code flow: absolute, no fragment,
+    /// `https` (or `http` on a loopback host). Required with `authorization_code`.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Where the logout endpoint may send the browser afterwards (same rules).
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// The name the login page shows (default: `client_id`).
+    #[serde(default)]
+    pub display_name: Option<String>,
 }
 
 /// A client as the admin API lists it: never a secret or its hash.
@@ -60,6 +70,10 @@ pub struct ClientView {
     /// The audiences it serves as a resource server (its `client_id` unless others
     /// were registered).
     pub serves: Vec<String>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
 }
 
 impl From<&ClientRecord> for ClientView {
@@ -71,6 +85,9 @@ impl From<&ClientRecord> for ClientView {
             scopes: client.scopes.iter().map(str::to_owned).collect(),
             audiences: client.audiences.clone(),
             serves: client.served_audiences().to_vec(),
+            redirect_uris: client.redirect_uris.clone(),
+            post_logout_redirect_uris: client.post_logout_redirect_uris.clone(),
+            display_name: client.display_name.clone(),
         }
     }
 }
@@ -104,6 +121,9 @@ pub async fn create_client(authority: &Authority, new: NewClient) -> Result<Crea
         scopes: new.scopes,
         audiences: new.audiences,
         serves: new.serves,
+        redirect_uris: new.redirect_uris,
+        post_logout_redirect_uris: new.post_logout_redirect_uris,
+        display_name: new.display_name,
     }
     .into_record()
     .map_err(AdminError::InvalidRequest)?;

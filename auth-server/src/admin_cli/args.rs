@@ -102,7 +102,8 @@ pub(super) enum ClientCommand {
         /// A public client (no secret).
         #[arg(long)]
         public: bool,
-        /// A grant it may use: password, refresh_token, client_credentials (repeat for more).
+        /// A grant it may use: authorization_code, password, refresh_token,
+        /// client_credentials (repeat for more).
         #[arg(long = "grant-type", value_name = "GRANT", required = true)]
         grant_types: Vec<String>,
         /// A scope it may ask for (repeat for more).
@@ -114,6 +115,15 @@ pub(super) enum ClientCommand {
         /// An audience it serves as a resource server (default: its client id).
         #[arg(long = "serves", value_name = "AUDIENCE")]
         serves: Vec<String>,
+        /// An exact redirect URI of the authorization code flow (repeat for more).
+        #[arg(long = "redirect-uri", value_name = "URI")]
+        redirect_uris: Vec<String>,
+        /// Where the logout endpoint may send the browser afterwards (repeat for more).
+        #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+        post_logout_redirect_uris: Vec<String>,
+        /// The name the login page shows (default: the client id).
+        #[arg(long = "display-name", value_name = "NAME")]
+        display_name: Option<String>,
     },
     /// List clients (never their secrets).
     List,

@@ -108,9 +108,20 @@ pub(super) fn plan(command: Command, password: Option<Secret>) -> Result<Call, C
             UserCommand::List(_) => Err(CliError::Usage("users list is not a single request".into())),
         },
         Command::Clients(command) => match command {
-            ClientCommand::Create { client_id, public, grant_types, scopes, audiences, serves } => {
+            ClientCommand::Create {
+                client_id,
+                public,
+                grant_types,
+                scopes,
+                audiences,
+                serves,
+                redirect_uris,
+                post_logout_redirect_uris,
+                display_name,
+            } => {
                 let body = json!({"client_id": client_id, "public": public, "grant_types": grant_types,
-                    "scopes": scopes, "audiences": audiences, "serves": serves});
+                    "scopes": scopes, "audiences": audiences, "serves": serves, "redirect_uris": redirect_uris,
+                    "post_logout_redirect_uris": post_logout_redirect_uris, "display_name": display_name});
                 call(Method::POST, "/admin/clients".into(), Some(body), Show::Table(Shape::Client))
             }
             ClientCommand::List => call(Method::GET, "/admin/clients".into(), None, Show::Table(Shape::Clients)),
@@ -227,8 +238,29 @@ mod tests {
         assert_eq!(
             create.body,
             Some(json!({"client_id": "svc", "public": false, "grant_types": ["client_credentials"],
-                "scopes": ["documents:read"], "audiences": [], "serves": []}))
+                "scopes": ["documents:read"], "audiences": [], "serves": [], "redirect_uris": [],
+                "post_logout_redirect_uris": [], "display_name": null}))
         );
+        let portal = planned(
+            &[
+                "clients",
+                "create",
+                "web-portal",
+                "--grant-type",
+                "authorization_code",
+                "--redirect-uri",
+                "http://localhost:8090/callback",
+                "--post-logout-redirect-uri",
+                "http://localhost:8090/",
+                "--display-name",
+                "Web portal",
+            ],
+            None,
+        );
+        let body = portal.body.unwrap();
+        assert_eq!(body["redirect_uris"], json!(["http://localhost:8090/callback"]));
+        assert_eq!(body["post_logout_redirect_uris"], json!(["http://localhost:8090/"]));
+        assert_eq!(body["display_name"], json!("Web portal"));
         assert_eq!(planned(&["clients", "delete", "svc"], None).path, "/admin/clients/svc");
         assert_eq!(planned(&["keys", "rotate"], None).method, Method::POST);
         assert_eq!(planned(&["keys", "revoke", "k-1_x"], None).path, "/admin/keys/k%2D1%5Fx/revoke");

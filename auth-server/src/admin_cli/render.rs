@@ -57,9 +57,23 @@ fn clients(clients: &[Value]) -> String {
             list(&c["scopes"]),
             list(&c["audiences"]),
             list(&c["serves"]),
+            list(&c["redirect_uris"]),
+            list(&c["post_logout_redirect_uris"]),
+            text(&c["display_name"]),
         ]
     });
-    table(&["CLIENT_ID", "PUBLIC", "GRANT TYPES", "SCOPES", "AUDIENCES", "SERVES"], &rows.collect::<Vec<_>>())
+    let header = [
+        "CLIENT_ID",
+        "PUBLIC",
+        "GRANT TYPES",
+        "SCOPES",
+        "AUDIENCES",
+        "SERVES",
+        "REDIRECT URIS",
+        "LOGOUT REDIRECT URIS",
+        "NAME",
+    ];
+    table(&header, &rows.collect::<Vec<_>>())
 }
 
 /// The client, and its secret: the only time the server shows it.
@@ -147,11 +161,19 @@ mod tests {
         let created = json!({"client_id": "svc", "public": false, "grant_types": ["client_credentials"],
             "scopes": [], "audiences": ["api"], "serves": ["svc"], "client_secret": "s3cret"});
         let out = render(Shape::Client, &created);
-        assert!(out.starts_with("CLIENT_ID  PUBLIC  GRANT TYPES         SCOPES  AUDIENCES  SERVES\n"), "{out}");
+        assert!(
+            out.starts_with("CLIENT_ID  PUBLIC  GRANT TYPES         SCOPES  AUDIENCES  SERVES  REDIRECT URIS"),
+            "{out}"
+        );
         assert!(out.contains("svc        no      client_credentials          api        svc\n"), "{out}");
         assert!(out.contains("client_secret: s3cret"), "{out}");
         let public = json!({"client_id": "web", "public": true, "grant_types": ["password"]});
         assert!(!render(Shape::Client, &public).contains("client_secret"));
+        let portal = json!({"client_id": "web-portal", "public": false, "grant_types": ["authorization_code"],
+            "redirect_uris": ["http://localhost:8090/callback"], "post_logout_redirect_uris": ["http://localhost:8090/"],
+            "display_name": "Web portal"});
+        let out = render(Shape::Clients, &json!([portal]));
+        assert!(out.contains("http://localhost:8090/callback  http://localhost:8090/  Web portal\n"), "{out}");
     }
 
     #[test]
@@ -161,6 +183,9 @@ mod tests {
         let out = render(Shape::Sessions, &sessions);
         assert!(out.lines().nth(1).unwrap().starts_with("s1   web-app  1970-01-01 00:00:00"), "{out}");
         assert!(out.contains("1970-01-02 00:00:00  documents:read"), "{out}");
-        assert_eq!(render(Shape::Clients, &Value::Null), "CLIENT_ID  PUBLIC  GRANT TYPES  SCOPES  AUDIENCES  SERVES\n");
+        assert_eq!(
+            render(Shape::Clients, &Value::Null),
+            "CLIENT_ID  PUBLIC  GRANT TYPES  SCOPES  AUDIENCES  SERVES  REDIRECT URIS  LOGOUT REDIRECT URIS  NAME\n"
+        );
     }
 }

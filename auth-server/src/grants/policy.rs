@@ -64,6 +64,9 @@ mod tests {
             audiences: vec!["x".into(), "y".into()],
             serves: vec![],
             registration: String::new(),
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            display_name: None,
         };
         assert_eq!(audiences(&client, &[]).unwrap(), ["x", "y"]);
         assert_eq!(audiences(&client, &["y".into()]).unwrap(), ["y"]);

@@ -60,6 +60,7 @@ fn constrained_string(description: &str, max_length: Option<usize>, pattern: &st
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum GrantTypeName {
+    AuthorizationCode,
     Password,
     ClientCredentials,
     RefreshToken,

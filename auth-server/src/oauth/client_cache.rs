@@ -102,6 +102,9 @@ mod tests {
             audiences: vec![],
             serves: vec![],
             registration: String::new(),
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            display_name: None,
         }
     }
 

@@ -10,6 +10,10 @@
 //!   authenticates itself, which a public client cannot).
 //! - `scopes`: RFC 6749 §3.3 tokens; `audiences` (what its tokens are for) and
 //!   `serves` (what it serves as a resource server): non-empty, printable values.
+//! - `redirect_uris` and `post_logout_redirect_uris`: see
+//!   [`crate::oauth::redirect_uri::check_registration`]; `authorization_code` needs at
+//!   least one redirect URI (RFC 6749 §3.1.2.2).
+//! - `display_name`: 1 to 100 printable characters.
 
 use shared_claims::ScopeSet;
 
@@ -31,7 +35,14 @@ pub struct ClientSpec {
     pub audiences: Vec<String>,
     /// Audiences it serves as a resource server; empty: its own `client_id`.
     pub serves: Vec<String>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// The name the login page shows.
+    pub display_name: Option<String>,
 }
+
+/// Longest `display_name`, in characters.
+const MAX_DISPLAY_NAME_CHARS: usize = 100;
 
 impl ClientSpec {
     /// Checks the registration and builds the stored record (only the secret's hash
@@ -47,6 +58,21 @@ impl ClientSpec {
         for (field, values) in [("audiences", &self.audiences), ("serves", &self.serves)] {
             if values.iter().any(|a| a.is_empty() || a.len() > 255 || a.chars().any(char::is_control)) {
                 return Err(format!("client {id:?}: {field} must be 1 to 255 characters without control characters"));
+            }
+        }
+        for uri in self.redirect_uris.iter().chain(&self.post_logout_redirect_uris) {
+            crate::oauth::redirect_uri::check_registration(uri).map_err(|e| format!("client {id:?}: {e}"))?;
+        }
+        if self.redirect_uris.is_empty() && self.grant_types.iter().any(|g| g == GrantType::AuthorizationCode.as_str())
+        {
+            return Err(format!("client {id:?}: authorization_code needs at least one redirect URI"));
+        }
+        if let Some(name) = &self.display_name {
+            let chars = name.chars().count();
+            if chars == 0 || chars > MAX_DISPLAY_NAME_CHARS || name.chars().any(char::is_control) {
+                return Err(format!(
+                    "client {id:?}: display_name must be 1 to {MAX_DISPLAY_NAME_CHARS} characters without control characters"
+                ));
             }
         }
         let secret_sha256 = match (self.public, self.client_secret, self.client_secret_hash) {
@@ -76,6 +102,9 @@ impl ClientSpec {
             audiences: self.audiences,
             serves: self.serves,
             registration: crate::crypto::random_id(),
+            redirect_uris: self.redirect_uris,
+            post_logout_redirect_uris: self.post_logout_redirect_uris,
+            display_name: self.display_name,
         })
     }
 }
@@ -115,5 +144,33 @@ mod tests {
         assert!(err(ClientSpec { audiences: vec![String::new()], ..spec("x", true, &[]) }).contains("audiences"));
         assert!(err(ClientSpec { serves: vec!["a\nb".into()], ..spec("x", true, &[]) }).contains("serves"));
         assert!(err(ClientSpec { scopes: vec!["a b".into()], ..spec("x", true, &[]) }).contains("scope"));
+        assert!(err(spec("x", true, &["authorization_code"])).contains("needs at least one redirect URI"));
+        let uris = |uris: &[&str]| uris.iter().map(|u| u.to_string()).collect::<Vec<_>>();
+        let with_uri =
+            |uri: &str| ClientSpec { redirect_uris: uris(&[uri]), ..spec("x", true, &["authorization_code"]) };
+        assert!(err(with_uri("/cb")).contains("absolute"));
+        assert!(err(with_uri("https://app.example/cb#f")).contains("fragment"));
+        assert!(err(with_uri("http://app.example/cb")).contains("loopback"));
+        let logout =
+            ClientSpec { post_logout_redirect_uris: uris(&["http://app.example/"]), ..with_uri("https://a.b/c") };
+        assert!(err(logout).contains("loopback"));
+        assert!(err(ClientSpec { display_name: Some(String::new()), ..spec("x", true, &[]) }).contains("display_name"));
+        assert!(err(ClientSpec { display_name: Some("a\nb".into()), ..spec("x", true, &[]) }).contains("display_name"));
+    }
+
+    #[test]
+    fn keeps_redirect_uris_and_the_display_name() {
+        let record = ClientSpec {
+            redirect_uris: vec!["http://localhost:8090/callback".into()],
+            post_logout_redirect_uris: vec!["http://localhost:8090/".into()],
+            display_name: Some("Web portal".into()),
+            client_secret: Some(Secret::new("s")),
+            ..spec("web-portal", false, &["authorization_code", "refresh_token"])
+        }
+        .into_record()
+        .unwrap();
+        assert_eq!(record.redirect_uris, ["http://localhost:8090/callback"]);
+        assert_eq!(record.post_logout_redirect_uris, ["http://localhost:8090/"]);
+        assert_eq!(record.shown_name(), "Web portal");
     }
 }

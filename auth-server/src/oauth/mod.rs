@@ -11,6 +11,7 @@ pub(crate) mod feed;
 pub mod form;
 pub(crate) mod introspection;
 pub(crate) mod login_throttle;
+pub mod redirect_uri;
 pub(crate) mod revocation;
 pub(crate) mod revocation_budget;
 pub(crate) mod stream_slots;

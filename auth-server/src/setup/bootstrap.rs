@@ -79,6 +79,14 @@ struct ClientEntry {
     /// absent: its own `client_id`.
     #[serde(default)]
     serves: Vec<String>,
+    /// Exact redirect URIs of the authorization code flow.
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    /// Where the logout endpoint may send the browser afterwards.
+    #[serde(default)]
+    post_logout_redirect_uris: Vec<String>,
+    /// The name the login page shows.
+    display_name: Option<String>,
 }
 
 /// What the file asks for, checked and ready to apply.
@@ -188,6 +196,9 @@ fn client_record(entry: ClientEntry) -> Result<ClientRecord, String> {
         scopes: entry.scopes,
         audiences: entry.audiences,
         serves: entry.serves,
+        redirect_uris: entry.redirect_uris,
+        post_logout_redirect_uris: entry.post_logout_redirect_uris,
+        display_name: entry.display_name,
     }
     .into_record()
 }
@@ -249,6 +260,39 @@ scopes = ["admin"]
             .to_string();
         assert!(err.contains("unknown grant type"), "{err}");
         assert!(parse("typo = 1").is_err());
+    }
+
+    #[test]
+    fn reads_redirect_uris_and_the_display_name() {
+        let boot = parse(
+            r#"
+[[clients]]
+client_id = "web-portal"
+client_secret = "a-long-random-secret"
+grant_types = ["authorization_code", "refresh_token"]
+redirect_uris = ["http://localhost:8090/callback"]
+post_logout_redirect_uris = ["http://localhost:8090/"]
+display_name = "Documents portal"
+"#,
+        )
+        .unwrap();
+        let portal = &boot.clients[0];
+        assert_eq!(portal.redirect_uris, ["http://localhost:8090/callback"]);
+        assert_eq!(portal.post_logout_redirect_uris, ["http://localhost:8090/"]);
+        assert_eq!(portal.display_name.as_deref(), Some("Documents portal"));
+        let err = parse("[[clients]]\nclient_id = \"x\"\npublic = true\ngrant_types = [\"authorization_code\"]\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("line 1") && err.contains("redirect URI"), "{err}");
+        let err = parse(
+            "[[clients]]\nclient_id = \"x\"\npublic = true\ngrant_types = [\"authorization_code\"]\n\
+             redirect_uris = [\"http://app.example/cb\"]\n",
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("loopback"), "{err}");
     }
 
     #[test]

@@ -14,7 +14,9 @@
 // is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod codes;
 mod failures;
+mod login_sessions;
 mod revocations;
 mod sessions;
 mod user_listing;
@@ -54,6 +56,11 @@ pub async fn run_all<S: Store + ?Sized>(store: &S) {
     failures::counts_and_clears(store, &run).await;
     failures::concurrent_failures_all_count(store, &run).await;
     failures::window_is_fixed_from_the_first_failure(store, &run).await;
+    codes::redeemed_once_then_reported_as_used(store, &run).await;
+    codes::expired_codes_are_unknown(store, &run).await;
+    codes::concurrent_redemptions_have_one_winner(store, &run).await;
+    login_sessions::round_trip_and_sids(store, &run).await;
+    login_sessions::expiry_and_sliding(store, &run).await;
 }
 
 /// Ids unique to one run of the suite.
@@ -132,6 +139,9 @@ async fn clients<S: Store + ?Sized>(store: &S, run: &Run) {
         audiences: vec!["documents-api".into()],
         serves: vec![],
         registration: run.id("registration"),
+        redirect_uris: vec!["https://app.example/cb?x={y}".into(), "http://127.0.0.1/cb".into()],
+        post_logout_redirect_uris: vec!["https://app.example/".into()],
+        display_name: Some("Web app {ä}".into()),
     };
     let service = ClientRecord {
         client_id: run.id("client-b-service"),
@@ -141,6 +151,9 @@ async fn clients<S: Store + ?Sized>(store: &S, run: &Run) {
         audiences: vec![],
         serves: vec![],
         registration: String::new(),
+        redirect_uris: vec![],
+        post_logout_redirect_uris: vec![],
+        display_name: None,
     };
     let ours = |list: Vec<ClientRecord>| -> Vec<ClientRecord> {
         list.into_iter().filter(|c| run.owns(&c.client_id)).collect()

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use self::browser_state::BrowserState;
 use self::failures::Failures;
 use super::records::decide_rotation;
 use super::{
@@ -19,6 +20,7 @@ use super::{
 /// snapshot instead.
 const FEED_LENGTH: usize = 10_000;
 
+mod browser_state;
 mod failures;
 mod revocations;
 
@@ -27,13 +29,20 @@ pub struct MemoryStore {
     /// Apart from `state`, so that a spray of failed logins does not contend with
     /// sessions and revocations.
     failures: Mutex<Failures>,
+    /// Authorization codes and login sessions.
+    browser: Mutex<BrowserState>,
     /// Distinguishes this process's feed cursors from a previous run's.
     epoch: String,
 }
 
 impl Default for MemoryStore {
     fn default() -> Self {
-        Self { state: Mutex::default(), failures: Mutex::default(), epoch: crate::crypto::random_token(6) }
+        Self {
+            state: Mutex::default(),
+            failures: Mutex::default(),
+            browser: Mutex::default(),
+            epoch: crate::crypto::random_token(6),
+        }
     }
 }
 
@@ -72,6 +81,11 @@ impl MemoryStore {
     // Poisoning is harmless here for the same reason: each update is one map change.
     fn failure_counts(&self) -> std::sync::MutexGuard<'_, Failures> {
         self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    // Likewise: each update is one map change.
+    fn browser_state(&self) -> std::sync::MutexGuard<'_, BrowserState> {
+        self.browser.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -3,6 +3,8 @@
 //! contract test suite (`contract_tests`). Storage knows nothing of HTTP or OAuth
 //! messages: it keeps records and performs the few multi-step changes atomically.
 
+mod codes;
+mod login_sessions;
 mod memory;
 mod records;
 mod redis;
@@ -14,6 +16,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use self::codes::{AuthorizationCode, CodeStore, Redeemed};
+pub use self::login_sessions::{LoginSession, LoginSessionStore};
 pub use self::memory::MemoryStore;
 pub(crate) use self::records::decide_rotation;
 pub use self::records::{
@@ -164,7 +168,30 @@ pub trait Health: Send + Sync {
 }
 
 /// Everything the server keeps, as one object the application holds.
-pub trait Store: UserStore + ClientStore + KeyStore + SessionStore + RevocationStore + FailureStore + Health {}
-impl<T: UserStore + ClientStore + KeyStore + SessionStore + RevocationStore + FailureStore + Health> Store for T {}
+pub trait Store:
+    UserStore
+    + ClientStore
+    + KeyStore
+    + SessionStore
+    + RevocationStore
+    + FailureStore
+    + CodeStore
+    + LoginSessionStore
+    + Health
+{
+}
+impl<
+        T: UserStore
+            + ClientStore
+            + KeyStore
+            + SessionStore
+            + RevocationStore
+            + FailureStore
+            + CodeStore
+            + LoginSessionStore
+            + Health,
+    > Store for T
+{
+}
 
 pub type SharedStore = Arc<dyn Store>;

@@ -42,9 +42,29 @@ pub struct ClientRecord {
     /// under the same id never refresh.
     #[serde(default)]
     pub registration: String,
+    /// Where the authorization endpoint may send the browser back (RFC 6749 §3.1.2),
+    /// compared character for character.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Where the logout endpoint may send the browser afterwards (exact match).
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// The name the login page shows; `client_id` when absent.
+    #[serde(default)]
+    pub display_name: Option<String>,
 }
 
 impl ClientRecord {
+    /// A client without a secret (RFC 6749 §2.1).
+    pub fn is_public(&self) -> bool {
+        self.secret_sha256.is_none()
+    }
+
+    /// The name to show a user: `display_name`, else `client_id`.
+    pub fn shown_name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.client_id)
+    }
+
     /// The audiences this client serves: `serves`, or its own `client_id` when none
     /// were registered.
     pub fn served_audiences(&self) -> &[String] {

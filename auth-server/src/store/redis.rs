@@ -6,7 +6,9 @@
 //! - Key layout and hash tags: [`keys`]. No `KEYS` command is ever used; users are
 //!   listed with `SCAN` ([`user_listing`]).
 //! - Multi-step changes are Lua scripts ([`scripts`]): the refresh rotation, the
-//!   signing-key compare-and-set and the failure counters of the login throttle.
+//!   signing-key compare-and-set, the failure counters of the login throttle, the
+//!   single use of authorization codes ([`codes`]) and the sliding of login sessions
+//!   ([`login_sessions`]).
 //! - Records expire with their tokens: a session at its idle end, a user's session
 //!   index with its last session. Users, clients and keys live until deleted.
 //! - Private signing keys are encrypted at rest ([`key_encryption`]).
@@ -14,9 +16,11 @@
 //! Errors: a failed connection or command is [`StoreError::Unavailable`]; a record
 //! that does not parse is [`StoreError::Corrupt`] (reported without its content).
 
+mod codes;
 mod failures;
 mod key_encryption;
 mod keys;
+mod login_sessions;
 mod revocations;
 mod scripts;
 mod session_hash;

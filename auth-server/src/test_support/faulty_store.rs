@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::store::{
-    ClientRecord, ClientStore, FailureStore, FeedPage, Health, KeyStore, MemoryStore, Revocation, RevocationEvent,
-    RevocationStore, RotateOutcome, Rotation, Session, SessionStore, SigningKeyRecord, SnapshotPage, StoreError,
-    StoreResult, UserPage, UserRecord, UserStore,
+    AuthorizationCode, ClientRecord, ClientStore, CodeStore, FailureStore, FeedPage, Health, KeyStore, LoginSession,
+    LoginSessionStore, MemoryStore, Redeemed, Revocation, RevocationEvent, RevocationStore, RotateOutcome, Rotation,
+    Session, SessionStore, SigningKeyRecord, SnapshotPage, StoreError, StoreResult, UserPage, UserRecord, UserStore,
 };
 
 /// How the next `rotate_refresh` fails.
@@ -254,6 +254,42 @@ impl FailureStore for FaultyStore {
     async fn clear_failures(&self, key: &str) -> StoreResult<()> {
         self.reachable()?;
         self.inner.clear_failures(key).await
+    }
+}
+
+#[async_trait]
+impl CodeStore for FaultyStore {
+    async fn put_code(&self, code_hash: &str, code: &AuthorizationCode) -> StoreResult<()> {
+        self.reachable()?;
+        self.inner.put_code(code_hash, code).await
+    }
+    async fn redeem_code(&self, code_hash: &str, now: i64) -> StoreResult<Option<Redeemed>> {
+        self.reachable()?;
+        self.inner.redeem_code(code_hash, now).await
+    }
+}
+
+#[async_trait]
+impl LoginSessionStore for FaultyStore {
+    async fn create_login_session(&self, key: &str, session: &LoginSession) -> StoreResult<()> {
+        self.reachable()?;
+        self.inner.create_login_session(key, session).await
+    }
+    async fn login_session(&self, key: &str, now: i64) -> StoreResult<Option<LoginSession>> {
+        self.reachable()?;
+        self.inner.login_session(key, now).await
+    }
+    async fn touch_login_session(&self, key: &str, now: i64, idle_ttl: i64) -> StoreResult<Option<LoginSession>> {
+        self.reachable()?;
+        self.inner.touch_login_session(key, now, idle_ttl).await
+    }
+    async fn add_login_session_sid(&self, key: &str, sid: &str) -> StoreResult<bool> {
+        self.reachable()?;
+        self.inner.add_login_session_sid(key, sid).await
+    }
+    async fn delete_login_session(&self, key: &str) -> StoreResult<Option<LoginSession>> {
+        self.reachable()?;
+        self.inner.delete_login_session(key).await
     }
 }
 

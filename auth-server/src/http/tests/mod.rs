@@ -37,6 +37,9 @@ async fn add_resource_client(server: &TestServer, client_id: &str, serves: &[&st
         audiences: audiences.iter().map(|a| a.to_string()).collect(),
         serves: serves.iter().map(|a| a.to_string()).collect(),
         registration: String::new(),
+        redirect_uris: vec![],
+        post_logout_redirect_uris: vec![],
+        display_name: None,
     };
     server.authority.store.put_client(&client).await.unwrap();
 }

@@ -11,6 +11,8 @@
 //! | `as:{clients}`              | hash       | `client_id` → client record (JSON)            |
 //! | `as:{keys}`                 | hash       | `version` and `keys` (JSON, private keys JWE) |
 //! | `as:{f:<key>}`              | string     | a failure count, expiring with its window     |
+//! | `as:{code:<sha256>}`        | hash       | an authorization code (see `codes`)           |
+//! | `as:{login:<sha256>}`       | hash       | a login session of the authorization endpoint (see `login_sessions`) |
 //! | `as:{rev}:log`, `:live`, `:data` | stream, sorted set, hash | the revocation feed and the revocations in force (see `revocations`) |
 //!
 //! The revocations share one slot on purpose: appending to the feed and recording
@@ -65,6 +67,16 @@ pub(super) fn session(sid: &str) -> String {
 /// A failure counter of the brute-force throttle: one key, so one slot, per counter.
 pub(super) fn failures(key: &str) -> String {
     format!("as:{{f:{}}}", escape(key))
+}
+
+/// An authorization code, by the hash of its value.
+pub(super) fn code(code_hash: &str) -> String {
+    format!("as:{{code:{}}}", escape(code_hash))
+}
+
+/// A login session of the authorization endpoint, by the hash of its cookie value.
+pub(super) fn login_session(key: &str) -> String {
+    format!("as:{{login:{}}}", escape(key))
 }
 
 /// Percent-encodes the bytes that could break a hash tag or make a key hard to
@@ -140,7 +152,7 @@ mod tests {
             assert!(!is_user_key(&user_sessions(name)), "{name:?}");
             assert!(!is_user_key(&user_client_sessions(name, "web}app")), "{name:?}");
         }
-        for other in [session("s"), failures("u:alice"), CLIENTS.to_owned(), "as:{u:a}b}".to_owned()] {
+        for other in [session("s"), failures("u:alice"), code("ab"), login_session("ab"), CLIENTS.to_owned()] {
             assert!(!is_user_key(&other), "{other}");
         }
     }

@@ -125,6 +125,60 @@ end
 return count
 "#;
 
+/// Redeems an authorization code: the first call marks it used, later ones see it
+/// used, until it expires.
+///
+/// KEYS[1]: the code hash. ARGV: now. Returns `{'first', record}`,
+/// `{'used', record}` or `{'none'}` (unknown or expired at `now`).
+const REDEEM_CODE: &str = r#"
+local f = redis.call('HMGET', KEYS[1], 'record', 'expires_at', 'used')
+local expires_at = tonumber(f[2])
+if not f[1] or not expires_at or tonumber(ARGV[1]) >= expires_at then
+  return {'none'}
+end
+if f[3] == '1' then
+  return {'used', f[1]}
+end
+redis.call('HSET', KEYS[1], 'used', '1')
+return {'first', f[1]}
+"#;
+
+/// Slides a live login session's idle end, capped at its absolute end.
+///
+/// KEYS[1]: the login session hash. ARGV: now, `now + idle_ttl` (saturated by the
+/// caller). Returns the HGETALL of the renewed session, or an empty list when it is
+/// not live at `now`.
+const TOUCH_LOGIN_SESSION: &str = r#"
+local f = redis.call('HMGET', KEYS[1], 'idle_expires_at', 'expires_at')
+local idle, ends, now = tonumber(f[1]), tonumber(f[2]), tonumber(ARGV[1])
+if not idle or not ends or not (now < idle and now < ends) then
+  return {}
+end
+local renewed = ARGV[2]
+if tonumber(renewed) > ends then renewed = f[2] end
+redis.call('HSET', KEYS[1], 'idle_expires_at', renewed)
+local all = redis.call('HGETALL', KEYS[1])
+redis.call('EXPIREAT', KEYS[1], renewed)
+return all
+"#;
+
+/// Appends a `sid` to a login session's list, if the session is still there.
+///
+/// KEYS[1]: the login session hash. ARGV: the sid (base64url: no spaces). Returns 1
+/// when added (or already listed), 0 when the session is gone.
+const ADD_LOGIN_SESSION_SID: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+local sids = redis.call('HGET', KEYS[1], 'sids') or ''
+for sid in string.gmatch(sids, '%S+') do
+  if sid == ARGV[1] then return 1 end
+end
+if sids == '' then sids = ARGV[1] else sids = sids .. ' ' .. ARGV[1] end
+redis.call('HSET', KEYS[1], 'sids', sids)
+return 1
+"#;
+
 /// The scripts, hashed once at start-up; `redis::Script` sends EVALSHA and falls
 /// back to loading the script when the server does not know it yet.
 pub(super) struct Scripts {
@@ -132,6 +186,9 @@ pub(super) struct Scripts {
     pub index_session: Script,
     pub save_signing_keys: Script,
     pub record_failure: Script,
+    pub redeem_code: Script,
+    pub touch_login_session: Script,
+    pub add_login_session_sid: Script,
 }
 
 impl Scripts {
@@ -141,6 +198,9 @@ impl Scripts {
             index_session: Script::new(INDEX_SESSION),
             save_signing_keys: Script::new(SAVE_SIGNING_KEYS),
             record_failure: Script::new(RECORD_FAILURE),
+            redeem_code: Script::new(REDEEM_CODE),
+            touch_login_session: Script::new(TOUCH_LOGIN_SESSION),
+            add_login_session_sid: Script::new(ADD_LOGIN_SESSION_SID),
         }
     }
 }

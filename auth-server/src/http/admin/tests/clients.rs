@@ -29,13 +29,30 @@ async fn a_generated_secret_is_shown_once_and_works() {
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(
         list.body,
-        json!([{"client_id": "reports", "public": false, "grant_types": ["client_credentials"], "scopes": ["introspect"], "audiences": [], "serves": ["reports"]}])
+        json!([{"client_id": "reports", "public": false, "grant_types": ["client_credentials"], "scopes": ["introspect"], "audiences": [], "serves": ["reports"], "redirect_uris": [], "post_logout_redirect_uris": []}])
     );
     let text = list.body.to_string();
     assert!(!text.contains(&secret) && !text.contains("secret"));
 
     let again = admin(&server, TestRequest::post().uri("/admin/clients"), Some(body)).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+#[actix_web::test]
+async fn code_flow_clients_keep_their_redirect_uris() {
+    let server = TestServer::new().await;
+    let body = json!({"client_id": "web-portal", "grant_types": ["authorization_code", "refresh_token"],
+        "redirect_uris": ["http://localhost:8090/callback"], "post_logout_redirect_uris": ["http://localhost:8090/"],
+        "display_name": "Documents portal", "audiences": ["documents-api"]});
+    let created = admin(&server, TestRequest::post().uri("/admin/clients"), Some(body)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let list = admin(&server, TestRequest::get().uri("/admin/clients"), None).await;
+    let portal = &list.body[0];
+    assert_eq!(portal["redirect_uris"], json!(["http://localhost:8090/callback"]));
+    assert_eq!(portal["post_logout_redirect_uris"], json!(["http://localhost:8090/"]));
+    assert_eq!(portal["display_name"], "Documents portal");
+    let stored = server.authority.store.client("web-portal").await.unwrap().unwrap();
+    assert_eq!(stored.redirect_uris, ["http://localhost:8090/callback"]);
 }
 
 #[actix_web::test]
@@ -57,6 +74,12 @@ async fn follows_the_bootstrap_rules() {
         json!({"client_id": "a:b", "grant_types": ["client_credentials"]}),
         json!({"client_id": "x", "grant_types": ["client_credentials"], "client_secret": "chosen"}),
         json!({"client_id": "x"}),
+        json!({"client_id": "x", "public": true, "grant_types": ["authorization_code"]}),
+        json!({"client_id": "x", "public": true, "grant_types": ["authorization_code"], "redirect_uris": ["/cb"]}),
+        json!({"client_id": "x", "public": true, "grant_types": ["authorization_code"], "redirect_uris": ["https://a.example/cb#f"]}),
+        json!({"client_id": "x", "public": true, "grant_types": ["authorization_code"], "redirect_uris": ["http://a.example/cb"]}),
+        json!({"client_id": "x", "public": true, "grant_types": ["authorization_code"], "redirect_uris": ["https://a.example/cb"],
+            "post_logout_redirect_uris": ["http://a.example/"]}),
     ];
     for body in bad {
         let reply = admin(&server, TestRequest::post().uri("/admin/clients"), Some(body.clone())).await;
