@@ -28,6 +28,17 @@ impl ServerProcess {
     /// Starts `binary` with exactly `env` (plus `PATH`) and stdout+stderr appended to
     /// `log_path`.
     pub(crate) fn spawn(name: &str, binary: &Path, env: &[(String, String)], log_path: &Path) -> Self {
+        Self::spawn_with_args(name, binary, &[], env, log_path)
+    }
+
+    /// Like [`Self::spawn`], with command-line arguments.
+    pub(crate) fn spawn_with_args(
+        name: &str,
+        binary: &Path,
+        args: &[String],
+        env: &[(String, String)],
+        log_path: &Path,
+    ) -> Self {
         let log = File::options()
             .create(true)
             .append(true)
@@ -36,6 +47,7 @@ impl ServerProcess {
         let stderr = log.try_clone().expect("clone a log file handle");
         let mut command = Command::new(binary);
         command
+            .args(args)
             .env_clear()
             .envs(std::env::var_os("PATH").map(|path| ("PATH", path)))
             .envs(env.iter().map(|(k, v)| (k, v)))
