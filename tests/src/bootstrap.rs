@@ -28,6 +28,11 @@ pub const OTHER_AUDIENCE: &str = "other-api";
 pub const PARTNER: &str = "partner+app%";
 pub const PARTNER_SECRET: &str = "p@ss word+/%:ü-0123456789abcdef0123";
 
+/// A confidential browser app (through its backend) of the authorization code flow.
+pub const WEB_PORTAL: &str = "web-portal";
+pub const WEB_PORTAL_SECRET: &str = "web-portal-secret-0123456789abcdef0123";
+pub const WEB_PORTAL_REDIRECT: &str = "http://localhost:8090/callback";
+
 /// The audience of the demo API.
 pub const DOCUMENTS_AUDIENCE: &str = "documents-api";
 pub const READ: &str = "documents:read";
@@ -58,6 +63,16 @@ audiences = ["{DOCUMENTS_AUDIENCE}"]
 client_id = "{MOBILE_APP}"
 public = true
 grant_types = ["password", "refresh_token"]
+scopes = ["{READ}", "{WRITE}"]
+audiences = ["{DOCUMENTS_AUDIENCE}"]
+
+[[clients]]
+client_id = "{WEB_PORTAL}"
+client_secret = "{WEB_PORTAL_SECRET}"
+grant_types = ["authorization_code", "refresh_token"]
+redirect_uris = ["{WEB_PORTAL_REDIRECT}"]
+post_logout_redirect_uris = ["http://localhost:8090/"]
+display_name = "Documents portal"
 scopes = ["{READ}", "{WRITE}"]
 audiences = ["{DOCUMENTS_AUDIENCE}"]
 

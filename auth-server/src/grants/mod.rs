@@ -1,18 +1,20 @@
-//! The token endpoint's grants (RFC 6749 §4.3, §4.4, §6), one module per grant,
+//! The token endpoint's grants (RFC 6749 §4.1, §4.3, §4.4, §6), one module per grant,
 //! dispatched by [`GrantType`]. Each takes a parsed request and an authenticated
 //! client and returns a [`TokenResponse`] or an [`OAuthError`]; none knows HTTP.
 //!
 //! ```text
 //! POST /oauth2/token ─► ClientCredentials::authenticate ─► TokenRequest::parse
-//!        ─► issue ─┬─ password::issue            (login: new session)
+//!        ─► issue ─┬─ authorization_code::issue  (browser login: new session)
+//!                  ├─ password::issue            (login: new session)
 //!                  ├─ client_credentials::issue  (service: access token only)
 //!                  └─ refresh_token::issue       (rotate within the session)
 //! ```
 
+mod authorization_code;
 mod client_credentials;
 pub(crate) mod in_doubt;
 mod password;
-mod policy;
+pub(crate) mod policy;
 mod refresh_token;
 mod session_tokens;
 #[cfg(test)]
@@ -157,8 +159,8 @@ pub async fn issue(
         )));
     }
     match request.grant {
-        GrantRequest::AuthorizationCode { .. } => {
-            Err(OAuthError::new(ErrorCode::UnsupportedGrantType, "the authorization_code grant is not available yet"))
+        GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
+            authorization_code::issue(authority, client, code, &redirect_uri, code_verifier).await
         }
         GrantRequest::Password { username, password } => {
             let scope = request.scope.as_deref();

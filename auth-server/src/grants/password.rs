@@ -100,7 +100,7 @@ pub(super) async fn issue(
 /// Ends the oldest sessions of a user and client beyond `AUTH_MAX_SESSIONS_PER_USER`,
 /// each a normal session revocation (on the feed). A failure does not fail the login
 /// that is already made: the sessions stay indexed, so the next login names them again.
-async fn end_sessions_over_cap(authority: &Authority, sids: &[String]) {
+pub(super) async fn end_sessions_over_cap(authority: &Authority, sids: &[String]) {
     for sid in sids {
         match authority.revoke_session(sid).await {
             Ok(()) => tracing::info!(sid = %sid, "session ended: too many sessions for this user and client"),

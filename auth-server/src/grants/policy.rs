@@ -6,7 +6,7 @@ use crate::store::ClientRecord;
 
 /// Resolves the `scope` parameter against what may be granted. Absent: everything
 /// allowed. Present: must be a subset, or the request is `invalid_scope`.
-pub(super) fn grant_scope(requested: Option<&str>, allowed: &ScopeSet) -> Result<ScopeSet, OAuthError> {
+pub(crate) fn grant_scope(requested: Option<&str>, allowed: &ScopeSet) -> Result<ScopeSet, OAuthError> {
     let Some(requested) = requested else {
         return Ok(allowed.clone());
     };
@@ -20,7 +20,7 @@ pub(super) fn grant_scope(requested: Option<&str>, allowed: &ScopeSet) -> Result
 
 /// The audiences of a client's tokens: its registered `audiences`, narrowed by
 /// `resource` parameters. Empty means "the issuer itself" (tokens for the admin API).
-pub(super) fn audiences(client: &ClientRecord, resources: &[String]) -> Result<Vec<String>, OAuthError> {
+pub(crate) fn audiences(client: &ClientRecord, resources: &[String]) -> Result<Vec<String>, OAuthError> {
     if resources.is_empty() {
         return Ok(client.audiences.clone());
     }

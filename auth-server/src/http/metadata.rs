@@ -105,6 +105,7 @@ fn build(issuer: &str, scopes: &ScopeSet) -> String {
     let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
     json!({
         "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/oauth2/authorize"),
         "token_endpoint": format!("{issuer}/oauth2/token"),
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "introspection_endpoint": format!("{issuer}/oauth2/introspect"),
@@ -113,9 +114,11 @@ fn build(issuer: &str, scopes: &ScopeSet) -> String {
         // that locally-verifying resource servers follow.
         (feed_protocol::METADATA_KEY): format!("{issuer}{}", feed_protocol::PATH),
         "grant_types_supported": GrantType::ALL.map(GrantType::as_str),
-        // No authorization endpoint, so no response types (RFC 8414 §2 requires the
-        // member; an empty list is the honest value).
-        "response_types_supported": [],
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": [crate::oauth::pkce::S256],
+        "authorization_response_iss_parameter_supported": true,
+        // OpenID RP-initiated logout's name for the logout endpoint.
+        "end_session_endpoint": format!("{issuer}/oauth2/logout"),
         "token_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": auth_methods,

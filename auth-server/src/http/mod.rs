@@ -2,11 +2,16 @@
 //! One file per endpoint, named after it.
 
 mod admin;
+mod authorize;
 mod client_request;
+mod cookies;
+mod cors;
 mod form_body;
 mod health;
 mod introspect;
 mod jwks;
+mod login_page;
+mod logout;
 mod metadata;
 pub mod metrics;
 mod oauth_response;
@@ -19,7 +24,8 @@ mod token;
 
 use std::sync::Arc;
 
-use actix_web::web;
+use actix_web::http::Method;
+use actix_web::{middleware, web};
 
 pub use oauth_response::OAuthResponseError;
 pub use server_kit::TrustedProxies;
@@ -52,20 +58,39 @@ impl AppState {
 
 /// Registers every route; shared by `main` and the in-process tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/oauth2/token").route(web::post().to(token::post_token)))
-        .service(web::resource("/oauth2/revoke").route(web::post().to(revoke::post_revoke)))
-        .service(
-            web::resource(shared_claims::feed_protocol::PATH).route(web::get().to(revocation_feed::get_revocations)),
-        )
-        .service(web::resource("/oauth2/introspect").route(web::post().to(introspect::post_introspect)))
-        .service(web::resource("/.well-known/oauth-authorization-server").route(web::get().to(metadata::get_metadata)))
-        .service(
-            web::resource("/.well-known/oauth-authorization-server/{path:.+}")
-                .route(web::get().to(metadata::get_metadata_for_path)),
-        )
-        .service(web::resource("/.well-known/jwks.json").route(web::get().to(jwks::get_jwks)))
-        .configure(health_routes)
-        .configure(admin::configure);
+    cfg.service(
+        web::resource("/oauth2/token")
+            .wrap(middleware::from_fn(cors::allow_origin))
+            .route(web::post().to(token::post_token))
+            .route(web::method(Method::OPTIONS).to(cors::preflight)),
+    )
+    .service(
+        web::resource("/oauth2/revoke")
+            .wrap(middleware::from_fn(cors::allow_origin))
+            .route(web::post().to(revoke::post_revoke))
+            .route(web::method(Method::OPTIONS).to(cors::preflight)),
+    )
+    .service(
+        web::resource("/oauth2/authorize")
+            .route(web::get().to(authorize::get_authorize))
+            .route(web::post().to(authorize::post_authorize)),
+    )
+    .service(
+        web::resource("/oauth2/logout")
+            .route(web::get().to(logout::get_logout))
+            .route(web::post().to(logout::post_logout)),
+    )
+    .service(web::resource("/oauth2/assets/login.css").route(web::get().to(login_page::get_login_css)))
+    .service(web::resource(shared_claims::feed_protocol::PATH).route(web::get().to(revocation_feed::get_revocations)))
+    .service(web::resource("/oauth2/introspect").route(web::post().to(introspect::post_introspect)))
+    .service(web::resource("/.well-known/oauth-authorization-server").route(web::get().to(metadata::get_metadata)))
+    .service(
+        web::resource("/.well-known/oauth-authorization-server/{path:.+}")
+            .route(web::get().to(metadata::get_metadata_for_path)),
+    )
+    .service(web::resource("/.well-known/jwks.json").route(web::get().to(jwks::get_jwks)))
+    .configure(health_routes)
+    .configure(admin::configure);
 }
 
 /// The operational routes, on their own listener (`AUTH_OPS_BIND`): the public port

@@ -16,7 +16,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, health, introspect, jwks, metadata, revocation_feed, revoke, token};
+use super::{admin, authorize, health, introspect, jwks, login_page, logout, metadata, revocation_feed, revoke, token};
 
 /// The security scheme of the token, introspection, revocation and feed endpoints:
 /// `client_secret_basic` (RFC 6749 §2.3.1). `client_secret_post` is in the form body.
@@ -36,6 +36,11 @@ const ADMIN_BEARER: &str = "admin_bearer";
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     paths(
+        authorize::get_authorize,
+        authorize::post_authorize,
+        login_page::get_login_css,
+        logout::get_logout,
+        logout::post_logout,
         token::post_token,
         introspect::post_introspect,
         revoke::post_revoke,
@@ -65,6 +70,7 @@ const ADMIN_BEARER: &str = "admin_bearer";
     components(schemas(schemas::AdminErrorBody)),
     tags(
         (name = "oauth", description = "OAuth 2.0 endpoints"),
+        (name = "browser", description = "Pages for the user's browser: sign-in and sign-out (HTML)"),
         (name = "discovery", description = "Metadata and keys, anonymous and cacheable"),
         (name = "health", description = "Health probes, on both listeners"),
         (name = "admin", description = "The admin API: a bearer token with scope `admin`"),

@@ -13,6 +13,9 @@ pub struct LoginSession {
     pub username: String,
     /// When the user entered the password.
     pub auth_time: i64,
+    /// A digest of the user's credentials at login: a password change (even within
+    /// the same second) no longer matches it.
+    pub credentials: String,
     /// Sliding end: each use renews it, never past `expires_at`.
     pub idle_expires_at: i64,
     /// Absolute end.

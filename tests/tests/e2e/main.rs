@@ -64,6 +64,7 @@ mod bearer_expiry;
 mod bearer_status_table;
 mod client_auth;
 mod client_deletion;
+mod code_flow;
 mod demo_api;
 mod faults;
 mod harness;

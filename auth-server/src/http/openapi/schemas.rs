@@ -112,6 +112,8 @@ pub(crate) struct AdminErrorBody {
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct Metadata {
     issuer: String,
+    /// The authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636).
+    authorization_endpoint: String,
     token_endpoint: String,
     jwks_uri: String,
     introspection_endpoint: String,
@@ -119,8 +121,14 @@ pub(crate) struct Metadata {
     /// This server's extension: the revocation feed (`GET /oauth2/revocations`).
     revocation_feed_endpoint: String,
     grant_types_supported: Vec<String>,
-    /// Empty: there is no authorization endpoint.
+    /// `["code"]`.
     response_types_supported: Vec<String>,
+    /// `["S256"]` (RFC 7636; `plain` is refused).
+    code_challenge_methods_supported: Vec<String>,
+    /// RFC 9207: authorization responses carry `iss`.
+    authorization_response_iss_parameter_supported: bool,
+    /// Ends the browser's login session (OpenID RP-initiated logout's shape).
+    end_session_endpoint: String,
     token_endpoint_auth_methods_supported: Vec<String>,
     introspection_endpoint_auth_methods_supported: Vec<String>,
     revocation_endpoint_auth_methods_supported: Vec<String>,

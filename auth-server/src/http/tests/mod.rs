@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod code_flow;
 mod introspect;
 mod ops;
 mod revocation_feed;

@@ -10,6 +10,7 @@ fn login(run: &Run, now: i64) -> LoginSession {
     LoginSession {
         username: run.id("user-{alice}"),
         auth_time: now,
+        credentials: "c2FsdA{}%".into(),
         idle_expires_at: now + 100,
         expires_at: now + 1_000,
         sids: vec![],

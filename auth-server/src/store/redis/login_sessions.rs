@@ -1,6 +1,6 @@
 //! Login sessions of the authorization endpoint in Redis: one hash per session,
 //! `as:{login:<sha256>}`, expiring at its idle end. Fields: `data` (JSON: username,
-//! auth_time), `idle_expires_at`, `expires_at`, and `sids` (space-separated).
+//! auth_time, credentials), `idle_expires_at`, `expires_at`, and `sids` (space-separated).
 //!
 //! ```text
 //! create_login_session   MULTI: DEL + HSET + EXPIREAT idle end
@@ -23,6 +23,7 @@ use crate::store::{LoginSession, LoginSessionStore, StoreResult};
 struct LoginData {
     username: String,
     auth_time: i64,
+    credentials: String,
 }
 
 fn from_fields(mut fields: HashMap<String, String>) -> StoreResult<Option<LoginSession>> {
@@ -35,7 +36,14 @@ fn from_fields(mut fields: HashMap<String, String>) -> StoreResult<Option<LoginS
     let idle_expires_at = number("idle_expires_at")?;
     let expires_at = number("expires_at")?;
     let sids = fields.remove("sids").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
-    Ok(Some(LoginSession { username: data.username, auth_time: data.auth_time, idle_expires_at, expires_at, sids }))
+    Ok(Some(LoginSession {
+        username: data.username,
+        auth_time: data.auth_time,
+        credentials: data.credentials,
+        idle_expires_at,
+        expires_at,
+        sids,
+    }))
 }
 
 /// HGETALL as a flat list (what a script returns) into a map.
@@ -52,7 +60,11 @@ fn pairs(flat: Vec<String>) -> HashMap<String, String> {
 impl LoginSessionStore for RedisStore {
     async fn create_login_session(&self, key: &str, session: &LoginSession) -> StoreResult<()> {
         let redis_key = keys::login_session(key);
-        let data = LoginData { username: session.username.clone(), auth_time: session.auth_time };
+        let data = LoginData {
+            username: session.username.clone(),
+            auth_time: session.auth_time,
+            credentials: session.credentials.clone(),
+        };
         redis::pipe()
             .atomic()
             .cmd("DEL")
