@@ -6,8 +6,8 @@
 //!                       another port if the first was taken)
 //! capabilities()        headless Chromium as root in a container: no sandbox, no
 //!                       /dev/shm, a fixed window size for screenshots
-//! Drop                  kills chromedriver (sessions should be closed first, which
-//!                       ends their browsers)
+//! Drop                  kills chromedriver's process group: chromedriver and any
+//!                       browser it started, even one a failed test left open
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -47,6 +47,7 @@ impl ChromeDriver {
                 &[format!("--port={port}"), "--allowed-ips=127.0.0.1".to_owned()],
                 &env,
                 &log,
+                true,
             );
             let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(2)).build().expect("client");
             let url = format!("http://127.0.0.1:{port}/status");
@@ -66,7 +67,7 @@ impl ChromeDriver {
                 return ChromeDriver { process, port, _dir: dir };
             }
             last = process.log();
-            process.stop();
+            process.kill_group();
         }
         panic!("chromedriver did not start; its last log:\n{last}")
     }
@@ -82,6 +83,14 @@ impl ChromeDriver {
     }
 }
 
+impl Drop for ChromeDriver {
+    /// Ends chromedriver and every browser it started, also those of a test that
+    /// panicked before closing its session.
+    fn drop(&mut self) {
+        self.process.kill_group();
+    }
+}
+
 /// Capabilities for a headless Chromium fit for a container running as root.
 pub fn capabilities() -> serde_json::Map<String, Value> {
     let mut options = json!({
@@ -90,7 +99,7 @@ pub fn capabilities() -> serde_json::Map<String, Value> {
             "--no-sandbox",
             "--disable-dev-shm-usage",
             "--disable-gpu",
-            "--window-size=1024,720",
+            "--window-size=1024,900",
             "--no-first-run",
             "--disable-extensions",
             "--disable-background-networking",

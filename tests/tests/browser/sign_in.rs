@@ -13,7 +13,6 @@ use crate::support::{has_jwt, refreshes, save_screenshot, BrowserStack};
 const ACCESS_TTL: u64 = 3;
 
 #[tokio::test]
-#[ignore = "needs the authorization endpoint"]
 async fn sign_in_work_across_token_expiry_and_sign_out() {
     let stack = BrowserStack::start(ACCESS_TTL).await;
     let portal_url = stack.portal_url.clone();

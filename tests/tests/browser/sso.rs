@@ -6,7 +6,6 @@ use fantoccini::Locator;
 use crate::support::BrowserStack;
 
 #[tokio::test]
-#[ignore = "needs the authorization endpoint"]
 async fn a_second_app_signs_in_without_the_form() {
     let stack = BrowserStack::start(300).await;
     let portal_url = stack.portal_url.clone();

@@ -11,8 +11,8 @@ use tests::ports::free_port;
 use tests::{AuthOptions, AuthServer, PortalOptions, PortalServer, ResourceOptions, ResourceServer};
 
 /// The portal's client, as the bootstrap registers it.
-pub(crate) const PORTAL: &str = "web-portal";
-pub(crate) const PORTAL_SECRET: &str = "web-portal-secret-0123456789abcdef0123";
+pub(crate) const PORTAL: &str = "docs-portal";
+pub(crate) const PORTAL_SECRET: &str = "docs-portal-secret-0123456789abcdef0123";
 /// A second app of the same user, signing in at the same auth server (single sign-on).
 pub(crate) const REPORTS: &str = "reports-portal";
 pub(crate) const REPORTS_SECRET: &str = "reports-portal-secret-0123456789abcdef";
