@@ -103,12 +103,18 @@ pub async fn update_user(authority: &Authority, username: &str, patch: UserPatch
     if let Some(scopes) = scopes {
         user.scopes = scopes;
     }
+    let now = shared_claims::unix_now();
     if let Some(disabled) = patch.disabled {
         user.disabled = disabled;
+        if disabled {
+            // A lasting cut-off (the revocation below lives only as long as access
+            // tokens): nothing from before, a browser's login session included,
+            // comes back when the user is enabled again.
+            user.tokens_valid_after = user.tokens_valid_after.max(now + 1);
+        }
     }
     authority.store.put_user(&user).await?;
     if patch.disabled == Some(true) {
-        let now = shared_claims::unix_now();
         let sessions = authority.revoke_user(username, now + 1).await?;
         tracing::info!(username, sessions, "admin: user disabled, everything of it revoked");
     } else {

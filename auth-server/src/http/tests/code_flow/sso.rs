@@ -51,14 +51,17 @@ async fn admin(server: &TestServer, req: TestRequest, body: serde_json::Value) {
 #[actix_web::test]
 async fn disabling_the_user_ends_the_login_session() {
     let server = server().await;
-    let mut browser = Browser::default();
-    portal_code(&server, &mut browser).await;
+    let (mut checked, mut away) = (Browser::default(), Browser::default());
+    portal_code(&server, &mut checked).await;
+    portal_code(&server, &mut away).await;
     admin(&server, TestRequest::patch().uri("/admin/users/alice"), json!({"disabled": true})).await;
-    let reply = browser.authorize(&server, &portal_request()).await;
+    let reply = checked.authorize(&server, &portal_request()).await;
     assert_eq!(reply.status, 200, "the form, not a code: {reply:?}");
     admin(&server, TestRequest::patch().uri("/admin/users/alice"), json!({"disabled": false})).await;
-    let reply = browser.authorize(&server, &portal_request()).await;
-    assert_eq!(reply.status, 200, "the session stays ended after re-enabling: {reply:?}");
+    for browser in [&mut checked, &mut away] {
+        let reply = browser.authorize(&server, &portal_request()).await;
+        assert_eq!(reply.status, 200, "the session stays ended after re-enabling: {reply:?}");
+    }
 }
 
 #[actix_web::test]
