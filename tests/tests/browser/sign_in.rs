@@ -111,6 +111,11 @@ async fn sign_in_work_across_token_expiry_and_sign_out() {
     let source = stack.browser().source().await.unwrap();
     assert!(!source.contains("Meeting notes") && !source.contains("Shopping list"), "{source}");
 
+    // The portal logged no token and not its secret.
+    let log = stack.portal.log();
+    assert!(!has_jwt(&log), "a token in the portal's log:\n{log}");
+    assert!(!log.contains(crate::support::PORTAL_SECRET), "the client secret in the portal's log");
+
     // Signing in again needs the password: the auth server's login session ended too.
     stack.browser().find(Locator::Id("sign-in")).await.unwrap().click().await.unwrap();
     stack.wait_for("input[name='password']").await;

@@ -24,6 +24,9 @@ use crate::app::AppState;
 use crate::cookies::CookieKind;
 use crate::session::SessionError;
 
+/// Largest request body forwarded: a document of the API's largest size, JSON-escaped.
+pub(crate) const MAX_BODY_BYTES: usize = 512 * 1024;
+
 /// How long the API may take to answer.
 const API_TIMEOUT: Duration = Duration::from_secs(15);
 

@@ -42,7 +42,11 @@ pub(crate) fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::Ser
             .route("/login", web::get().to(login::get_login))
             .route("/callback", web::get().to(callback::get_callback))
             .route("/logout", web::post().to(logout::post_logout))
-            .route("/api/{tail:.*}", web::to(api_proxy::forward))
+            .service(
+                web::resource("/api/{tail:.*}")
+                    .app_data(web::PayloadConfig::new(api_proxy::MAX_BODY_BYTES))
+                    .to(api_proxy::forward),
+            )
             .default_service(web::to(|| async { json_error(StatusCode::NOT_FOUND, "not_found", "no such page") }));
     }
 }

@@ -449,3 +449,24 @@ async fn sign_out_revokes_forgets_and_ends_the_login_session() {
 async fn html_is_escaped() {
     assert_eq!(escape_html("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 }
+
+#[actix_web::test]
+async fn bodies_up_to_the_api_s_largest_document_are_forwarded() {
+    let stubs = start_stubs(3600).await;
+    let app = portal!(stubs);
+    let cookie = sign_in!(app, stubs);
+    let post = |size: usize| {
+        test::TestRequest::post()
+            .uri("/api/me")
+            .insert_header((COOKIE, cookie.clone()))
+            .insert_header(("x-requested-with", "fetch"))
+            .insert_header(("content-type", "application/json"))
+            .set_payload(vec![b' '; size])
+    };
+    let res = call!(app, post(400 * 1024));
+    assert_eq!(res.status(), 200, "forwarded");
+    let calls = stubs.stub.api_calls.load(Ordering::SeqCst);
+    let res = call!(app, post(api_proxy::MAX_BODY_BYTES + 1));
+    assert_eq!(res.status(), 413);
+    assert_eq!(stubs.stub.api_calls.load(Ordering::SeqCst), calls, "not forwarded");
+}
