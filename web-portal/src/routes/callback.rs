@@ -9,11 +9,13 @@
 //!   -> a same-site page that moves on to `/`
 //! ```
 //!
-//! The session cookie is `SameSite=Strict`, and Chromium does not send a Strict
+//! The session cookie is `SameSite=Strict`, and a browser does not send a Strict
 //! cookie on the rest of a redirect chain that began on another site (the
 //! authorization server). So the callback does not redirect: it answers a small page
 //! of our own whose `<meta http-equiv="refresh">` starts a new, same-site navigation
-//! to `/`, which carries the cookie.
+//! to `/`, whose request carries the cookie. (The page's own `fetch` calls carry it in
+//! any case, being same-site; the navigation matters for anything served by `/`
+//! itself.)
 
 use std::sync::Arc;
 
