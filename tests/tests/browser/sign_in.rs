@@ -9,6 +9,11 @@ use tests::poll_until;
 
 use crate::support::{has_jwt, refreshes, save_screenshot, BrowserStack};
 
+/// Whether the fetched bodies mention `text`.
+fn bodies_mention(seen: &Value, text: &str) -> bool {
+    seen["bodies"].as_array().unwrap().iter().any(|body| body.as_str().unwrap().contains(text))
+}
+
 /// Access tokens live this long, so a test sees several expire.
 const ACCESS_TTL: u64 = 3;
 
@@ -47,12 +52,18 @@ async fn sign_in_work_across_token_expiry_and_sign_out() {
         .browser()
         .execute(
             "return (async () => {
+               const unmarked = await fetch('/api/documents', {
+                 method: 'POST',
+                 headers: { 'Content-Type': 'application/json' },
+                 body: JSON.stringify({ title: 'forged', content: 'no CSRF header' }),
+               });
                const bodies = [];
                for (const path of ['/api/me', '/api/documents']) {
                  const response = await fetch(path);
                  bodies.push(await response.text());
                }
                return {
+                 unmarked: unmarked.status,
                  cookie: document.cookie,
                  local: localStorage.length,
                  session: sessionStorage.length,
@@ -65,6 +76,8 @@ async fn sign_in_work_across_token_expiry_and_sign_out() {
         .await
         .unwrap();
     assert_eq!(seen["cookie"], "", "document.cookie: {seen}");
+    assert_eq!(seen["unmarked"], 403, "a POST without X-Requested-With is refused: {seen}");
+    assert!(!bodies_mention(&seen, "forged"), "the refused POST stored nothing: {seen}");
     assert_eq!((seen["local"].as_u64(), seen["session"].as_u64()), (Some(0), Some(0)), "web storage: {seen}");
     let bodies = seen["bodies"].as_array().unwrap();
     assert!(bodies[0].as_str().unwrap().contains("\"sub\":\"alice\""), "{seen}");
