@@ -8,7 +8,7 @@
 //! per test process, and separately, so the auth-server tests do not depend on the
 //! resource server compiling.
 //!
-//! `E2E_AUTH_SERVER_BIN` / `E2E_RESOURCE_SERVER_BIN`, when set, name a prebuilt binary
+//! `E2E_AUTH_SERVER_BIN` / `E2E_RESOURCE_SERVER_BIN` / `E2E_WEB_PORTAL_BIN`, when set, name a prebuilt binary
 //! to run instead (a release build, a binary from a container image), and nothing is
 //! built for it.
 
@@ -18,19 +18,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 /// The binaries the tests run, each with the package that builds it.
-const BINARIES: [(&str, &str); 2] = [("auth-server", "auth-server"), ("resource-server", "resource-server-demo")];
+const BINARIES: [(&str, &str); 3] =
+    [("auth-server", "auth-server"), ("resource-server", "resource-server-demo"), ("web-portal", "web-portal")];
 
-/// The path of a freshly built workspace binary (`"auth-server"` or `"resource-server"`).
+/// The path of a freshly built workspace binary (`"auth-server"`, `"resource-server"` or
+/// `"web-portal"`).
 /// Panics with the build output if the build fails.
 pub fn path(name: &str) -> PathBuf {
     if let Some(prebuilt) = prebuilt(name) {
         assert!(prebuilt.is_file(), "{} names no file: {}", override_variable(name), prebuilt.display());
         return prebuilt;
     }
-    static BUILDS: [OnceLock<Result<PathBuf, String>>; BINARIES.len()] = [OnceLock::new(), OnceLock::new()];
+    static BUILDS: [OnceLock<Result<PathBuf, String>>; BINARIES.len()] = [const { OnceLock::new() }; BINARIES.len()];
     let index =
         BINARIES.iter().position(|(binary, _)| *binary == name).unwrap_or_else(|| panic!("unknown binary {name}"));
-    static REPORTED: [AtomicBool; BINARIES.len()] = [AtomicBool::new(false), AtomicBool::new(false)];
+    static REPORTED: [AtomicBool; BINARIES.len()] = [const { AtomicBool::new(false) }; BINARIES.len()];
     let dir = BUILDS[index].get_or_init(|| build(BINARIES[index].1)).as_ref().unwrap_or_else(|error| {
         // The whole cargo output once; every other test that needs the binary says so briefly.
         if REPORTED[index].swap(true, Ordering::SeqCst) {

@@ -9,6 +9,8 @@
 //! ResourceServer::start(options)  the same for the resource server
 //! OAuthClient                     token requests (RFC 6749 §4.3, §4.4, §6)
 //! Jwks                            metadata -> jwks_uri -> verify an RS256 JWS by `kid`
+//! PortalServer::start(options)    the web-portal binary, the same way
+//! ChromeDriver::start()           chromedriver on a free port, for browser tests
 //! ApiClient, Fleet                the demo API of one or several resource servers
 //! AdminClient                     the admin API with an `ops` token
 //! attacks::attack_tokens          RFC 8725 forgeries built from a genuine token
@@ -30,6 +32,7 @@ pub mod auth;
 pub mod binaries;
 pub mod bootstrap;
 pub mod challenge;
+pub mod chromedriver;
 pub mod client;
 pub mod faults;
 pub mod fleet;
@@ -37,6 +40,7 @@ pub mod heavy;
 pub mod jwks;
 mod managed;
 pub mod poll;
+pub mod portal;
 pub mod ports;
 mod process;
 pub mod redis;
@@ -52,6 +56,7 @@ pub use client::{ClientAuth, OAuthClient, Reply};
 pub use fleet::Fleet;
 pub use jwks::{Jwks, VerifiedJws};
 pub use poll::poll_until;
+pub use portal::{PortalOptions, PortalServer};
 pub use redis::RedisServer;
 pub use relay::{Direction, Relay};
 pub use resource::{ResourceOptions, ResourceServer, Verify};

@@ -28,6 +28,20 @@ impl ServerProcess {
     /// Starts `binary` with exactly `env` (plus `PATH`) and stdout+stderr appended to
     /// `log_path`.
     pub(crate) fn spawn(name: &str, binary: &Path, env: &[(String, String)], log_path: &Path) -> Self {
+        Self::spawn_with_args(name, binary, &[], env, log_path, false)
+    }
+
+    /// Like [`Self::spawn`], with command-line arguments; with `own_group`, the process
+    /// leads a new process group, which [`Self::kill_group`] ends with everything it
+    /// started (a browser and its helpers).
+    pub(crate) fn spawn_with_args(
+        name: &str,
+        binary: &Path,
+        args: &[String],
+        env: &[(String, String)],
+        log_path: &Path,
+        own_group: bool,
+    ) -> Self {
         let log = File::options()
             .create(true)
             .append(true)
@@ -36,12 +50,17 @@ impl ServerProcess {
         let stderr = log.try_clone().expect("clone a log file handle");
         let mut command = Command::new(binary);
         command
+            .args(args)
             .env_clear()
             .envs(std::env::var_os("PATH").map(|path| ("PATH", path)))
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(stderr);
+        if own_group {
+            use std::os::unix::process::CommandExt;
+            command.process_group(0);
+        }
         die_with_parent(&mut command);
         let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
         ServerProcess { name: name.to_owned(), child, log_path: log_path.to_owned() }
@@ -86,6 +105,20 @@ impl ServerProcess {
     /// Sends `signal` (e.g. `SIGSTOP`, `SIGCONT`) unless the process has exited.
     pub(crate) fn signal(&mut self, signal: libc::c_int) {
         send_signal(&mut self.child, signal);
+    }
+
+    /// SIGKILLs the process group this process leads (spawned with `own_group`), then
+    /// reaps the process. Only while the leader is running or unreaped: its pid, the
+    /// group id, cannot have been reused then.
+    pub(crate) fn kill_group(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let pid = libc::pid_t::try_from(self.child.id()).expect("a pid fits pid_t");
+            // SAFETY: a plain system call on the group our own unreaped child leads.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+        self.stop();
     }
 
     /// Kills the process and waits for it, so its port and files are released.

@@ -1,0 +1,285 @@
+//! The authorization server as the portal's OAuth client sees it: its RFC 8414
+//! metadata, discovered once (retried until it answers), and an `oauth2` client built
+//! from it. Token requests authenticate with `client_secret_basic` (RFC 6749 §2.3.1).
+//!
+//! `oauth2` brings no HTTP client of its own here: [`send`] carries its requests over
+//! the portal's `reqwest` client, which follows no redirects (RFC 6749 §3.2 does not
+//! allow a token endpoint to redirect). Revocation (RFC 7009) is one form POST sent
+//! directly: `oauth2` refuses a revocation endpoint that is not https, and local
+//! development runs the authorization server over plain http.
+
+use std::time::Duration;
+
+use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicRequestTokenError, BasicTokenResponse};
+use oauth2::url::Url;
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, TokenUrl,
+};
+use serde::Deserialize;
+use shared_claims::Secret;
+use tokio::sync::OnceCell;
+
+use crate::settings::Settings;
+
+/// The client: authorization endpoint if announced, and the token endpoint.
+type PortalClient = BasicClient<EndpointMaybeSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+/// How long one call to the authorization server may take.
+const AUTH_SERVER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The RFC 8414 §2 members the portal uses.
+#[derive(Debug, Deserialize)]
+struct Metadata {
+    issuer: String,
+    authorization_endpoint: Option<String>,
+    token_endpoint: String,
+    revocation_endpoint: String,
+    end_session_endpoint: Option<String>,
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: bool,
+}
+
+/// Why the authorization server cannot be used (yet).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum DiscoveryError {
+    #[error("cannot fetch the authorization server metadata: {0}")]
+    Fetch(#[source] reqwest::Error),
+    #[error("the authorization server metadata answered {0}")]
+    Status(u16),
+    #[error("the authorization server metadata is unusable: {0}")]
+    Document(String),
+}
+
+/// The start of a sign-in: where to send the browser, and what to keep server-side.
+pub(crate) struct AuthorizationStart {
+    pub(crate) url: Url,
+    pub(crate) state: Secret,
+    pub(crate) verifier: Secret,
+}
+
+/// What a token endpoint answered, reduced to what the portal keeps.
+#[derive(Debug)]
+pub(crate) struct IssuedTokens {
+    pub(crate) access_token: Secret,
+    pub(crate) refresh_token: Option<Secret>,
+    pub(crate) expires_in: Option<Duration>,
+}
+
+impl From<BasicTokenResponse> for IssuedTokens {
+    fn from(response: BasicTokenResponse) -> Self {
+        use oauth2::TokenResponse as _;
+        Self {
+            access_token: Secret::new(response.access_token().secret().clone()),
+            refresh_token: response.refresh_token().map(|token| Secret::new(token.secret().clone())),
+            expires_in: response.expires_in(),
+        }
+    }
+}
+
+/// A failed token request.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TokenError {
+    /// RFC 6749 §5.2 `invalid_grant`: the code or refresh token is no good (expired,
+    /// used, revoked). The session it belonged to is over.
+    #[error("the grant was refused (invalid_grant)")]
+    InvalidGrant,
+    #[error("the token request failed: {0}")]
+    Other(String),
+}
+
+impl From<BasicRequestTokenError<reqwest::Error>> for TokenError {
+    fn from(error: BasicRequestTokenError<reqwest::Error>) -> Self {
+        match error {
+            oauth2::RequestTokenError::ServerResponse(response)
+                if *response.error() == BasicErrorResponseType::InvalidGrant =>
+            {
+                TokenError::InvalidGrant
+            }
+            oauth2::RequestTokenError::ServerResponse(response) => TokenError::Other(response.error().to_string()),
+            other => TokenError::Other(shared_claims::error_chain(&other)),
+        }
+    }
+}
+
+/// The authorization server, once discovered.
+pub(crate) struct Provider {
+    issuer: String,
+    client: PortalClient,
+    revocation_endpoint: Url,
+    client_secret: Secret,
+    end_session_endpoint: Option<String>,
+    iss_parameter_supported: bool,
+    scopes: Vec<String>,
+    client_id: String,
+    post_logout_redirect_uri: String,
+}
+
+impl Provider {
+    fn from_metadata(metadata: Metadata, settings: &Settings) -> Result<Self, DiscoveryError> {
+        let bad = |what: &str| DiscoveryError::Document(what.to_owned());
+        let secret = settings.client_secret.clone().unwrap_or_else(|| Secret::new(""));
+        let auth_url = match metadata.authorization_endpoint {
+            Some(url) => Some(AuthUrl::new(url).map_err(|_| bad("authorization_endpoint"))?),
+            None => None,
+        };
+        let client = BasicClient::new(ClientId::new(settings.client_id.clone()))
+            .set_client_secret(ClientSecret::new(secret.expose().to_owned()))
+            .set_auth_uri_option(auth_url)
+            .set_token_uri(TokenUrl::new(metadata.token_endpoint).map_err(|_| bad("token_endpoint"))?)
+            .set_redirect_uri(RedirectUrl::new(settings.redirect_uri()).map_err(|_| bad("redirect URI"))?);
+        Ok(Self {
+            issuer: metadata.issuer,
+            client,
+            revocation_endpoint: Url::parse(&metadata.revocation_endpoint).map_err(|_| bad("revocation_endpoint"))?,
+            client_secret: secret,
+            end_session_endpoint: metadata.end_session_endpoint,
+            iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
+            scopes: settings.scope_list(),
+            client_id: settings.client_id.clone(),
+            post_logout_redirect_uri: settings.post_logout_redirect_uri(),
+        })
+    }
+
+    /// RFC 6749 §4.1.1 with PKCE S256 (RFC 7636 §4.2) and a random `state`; `None` when
+    /// the server announces no authorization endpoint.
+    pub(crate) fn start_authorization(&self) -> Option<AuthorizationStart> {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state) = self
+            .client
+            .authorize_url(CsrfToken::new_random)
+            .ok()?
+            .add_scopes(self.scopes.iter().cloned().map(Scope::new))
+            .set_pkce_challenge(challenge)
+            .url();
+        Some(AuthorizationStart {
+            url,
+            state: Secret::new(state.secret().clone()),
+            verifier: Secret::new(verifier.secret().clone()),
+        })
+    }
+
+    /// RFC 9207 §2.4: the `iss` of an authorization response must name this server;
+    /// when the server announces that it sends `iss`, a response without one is refused.
+    pub(crate) fn accepts_iss(&self, iss: Option<&str>) -> bool {
+        match iss {
+            Some(iss) => iss == self.issuer,
+            None => !self.iss_parameter_supported,
+        }
+    }
+
+    /// RFC 6749 §4.1.3 with the PKCE verifier (RFC 7636 §4.5).
+    pub(crate) async fn exchange_code(
+        &self,
+        http: &reqwest::Client,
+        code: &str,
+        verifier: &Secret,
+    ) -> Result<IssuedTokens, TokenError> {
+        let response = self
+            .client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose().to_owned()))
+            .request_async(&|request| send(http, request))
+            .await?;
+        Ok(response.into())
+    }
+
+    /// RFC 6749 §6. The answer carries the rotated refresh token.
+    pub(crate) async fn refresh(
+        &self,
+        http: &reqwest::Client,
+        refresh_token: &Secret,
+    ) -> Result<IssuedTokens, TokenError> {
+        let token = RefreshToken::new(refresh_token.expose().to_owned());
+        let response = self.client.exchange_refresh_token(&token).request_async(&|request| send(http, request)).await?;
+        Ok(response.into())
+    }
+
+    /// RFC 7009 §2.1: revoking the refresh token ends its whole session at the server.
+    /// The client authenticates as for the token endpoint (`client_secret_basic`, id
+    /// and secret form-urlencoded first, RFC 6749 §2.3.1).
+    pub(crate) async fn revoke(&self, http: &reqwest::Client, refresh_token: &Secret) -> Result<(), String> {
+        let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+        let response = http
+            .post(self.revocation_endpoint.clone())
+            .basic_auth(encode(&self.client_id), Some(encode(self.client_secret.expose())))
+            .form(&[("token", refresh_token.expose()), ("token_type_hint", "refresh_token")])
+            .timeout(AUTH_SERVER_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| shared_claims::error_chain(&e))?;
+        match response.status().as_u16() {
+            200 => Ok(()),
+            status => Err(format!("the revocation endpoint answered {status}")),
+        }
+    }
+
+    /// Where the browser goes to end its login session at the authorization server,
+    /// coming back to the portal's front page; the front page itself when the server
+    /// announces no `end_session_endpoint`.
+    pub(crate) fn end_session_url(&self) -> String {
+        let Some(endpoint) = &self.end_session_endpoint else { return "/".to_owned() };
+        match Url::parse(endpoint) {
+            Ok(mut url) => {
+                url.query_pairs_mut()
+                    .append_pair("client_id", &self.client_id)
+                    .append_pair("post_logout_redirect_uri", &self.post_logout_redirect_uri);
+                url.into()
+            }
+            Err(_) => "/".to_owned(),
+        }
+    }
+}
+
+/// The provider, discovered on first use; a failed discovery is retried next time.
+pub(crate) struct Discovery {
+    settings: Settings,
+    http: reqwest::Client,
+    provider: OnceCell<Provider>,
+}
+
+impl Discovery {
+    pub(crate) fn new(settings: Settings, http: reqwest::Client) -> Self {
+        Self { settings, http, provider: OnceCell::new() }
+    }
+
+    pub(crate) async fn provider(&self) -> Result<&Provider, DiscoveryError> {
+        self.provider.get_or_try_init(|| self.discover()).await
+    }
+
+    /// RFC 8414 §3: the well-known URI of the configured server.
+    async fn discover(&self) -> Result<Provider, DiscoveryError> {
+        let url = format!("{}/.well-known/oauth-authorization-server", self.settings.auth_url.trim_end_matches('/'));
+        let response = self.http.get(&url).timeout(AUTH_SERVER_TIMEOUT).send().await.map_err(DiscoveryError::Fetch)?;
+        if !response.status().is_success() {
+            return Err(DiscoveryError::Status(response.status().as_u16()));
+        }
+        let metadata: Metadata = response.json().await.map_err(|e| DiscoveryError::Document(e.to_string()))?;
+        let provider = Provider::from_metadata(metadata, &self.settings)?;
+        tracing::info!(
+            issuer = %provider.issuer,
+            authorization_endpoint = provider.client.auth_uri().is_some(),
+            "authorization server discovered"
+        );
+        Ok(provider)
+    }
+}
+
+/// `oauth2`'s HTTP client: the request goes out through `http` as it is, and the
+/// response's status, headers and body come back.
+async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, reqwest::Error> {
+    let (parts, body) = request.into_parts();
+    let response = http
+        .request(parts.method, parts.uri.to_string())
+        .headers(parts.headers)
+        .body(body)
+        .timeout(AUTH_SERVER_TIMEOUT)
+        .send()
+        .await?;
+    let (status, version, headers) = (response.status(), response.version(), response.headers().clone());
+    let mut reply = HttpResponse::new(response.bytes().await?.to_vec());
+    *reply.status_mut() = status;
+    *reply.version_mut() = version;
+    *reply.headers_mut() = headers;
+    Ok(reply)
+}

@@ -1,0 +1,143 @@
+//! `/api/{tail}`: the documents API, called with the session's bearer token.
+//!
+//! ```text
+//! session cookie -> Session::access_token (refreshed shortly before expiry)
+//!   -> forward: same method, path, query, body, Content-Type and Accept
+//!   -> 401 `invalid_token`? Session::after_rejection (one refresh), forward once more
+//!   -> status, Content-Type and body back to the browser
+//! ```
+//!
+//! No token ever reaches the browser: the request's own `Authorization` and cookies
+//! are not forwarded, and of the API's answer only the status, `Content-Type` and
+//! body are passed on. A session whose refresh token is refused has ended: it is
+//! forgotten, the cookie cleared, and the answer is 401.
+
+use std::time::Duration;
+
+use actix_web::http::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, SET_COOKIE, WWW_AUTHENTICATE};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use shared_claims::Secret;
+
+use super::json_error;
+use crate::app::AppState;
+use crate::cookies::CookieKind;
+use crate::session::SessionError;
+
+/// Largest request body forwarded: a document of the API's largest size, JSON-escaped.
+pub(crate) const MAX_BODY_BYTES: usize = 512 * 1024;
+
+/// How long the API may take to answer.
+const API_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub(crate) async fn forward(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+    let Some(id) = state.cookies.read(&req, CookieKind::Session) else { return not_signed_in(&state) };
+    let Some(session) = state.sessions.get(&id) else { return not_signed_in(&state) };
+    let provider = match state.discovery.provider().await {
+        Ok(provider) => provider,
+        Err(err) => {
+            tracing::warn!(error = %err, "the authorization server is unavailable");
+            return json_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "try again later");
+        }
+    };
+    let ended = |state: &AppState, error: SessionError| match error {
+        SessionError::Ended => {
+            state.sessions.remove(&id);
+            not_signed_in(state)
+        }
+        SessionError::Unavailable(_) => {
+            json_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "try again later")
+        }
+    };
+    let token = match session.access_token(provider, &state.http).await {
+        Ok(token) => token,
+        Err(error) => return ended(&state, error),
+    };
+    let mut answer = match call_api(&state, &req, &body, &token).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
+    if answer.invalid_token() {
+        let token = match session.after_rejection(&token, provider, &state.http).await {
+            Ok(token) => token,
+            Err(error) => return ended(&state, error),
+        };
+        answer = match call_api(&state, &req, &body, &token).await {
+            Ok(answer) => answer,
+            Err(response) => return response,
+        };
+    }
+    answer.into_response()
+}
+
+/// What the API answered, reduced to what is passed on.
+struct ApiAnswer {
+    status: StatusCode,
+    content_type: Option<HeaderValue>,
+    www_authenticate: Option<HeaderValue>,
+    body: web::Bytes,
+}
+
+impl ApiAnswer {
+    /// RFC 6750 §3.1: the token was refused as invalid (expired, revoked).
+    fn invalid_token(&self) -> bool {
+        self.status == StatusCode::UNAUTHORIZED
+            && self
+                .www_authenticate
+                .as_ref()
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|value| value.contains("error=\"invalid_token\""))
+    }
+
+    fn into_response(self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(content_type) = self.content_type {
+            response.insert_header((CONTENT_TYPE, content_type));
+        }
+        response.body(self.body)
+    }
+}
+
+async fn call_api(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &web::Bytes,
+    token: &Secret,
+) -> Result<ApiAnswer, HttpResponse> {
+    let tail = req.match_info().query("tail");
+    let mut url = format!("{}/api/{tail}", state.api_url);
+    if !req.query_string().is_empty() {
+        url.push('?');
+        url.push_str(req.query_string());
+    }
+    let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
+        .map_err(|_| json_error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", "unsupported method"))?;
+    let mut request = state.http.request(method, &url).bearer_auth(token.expose()).timeout(API_TIMEOUT);
+    for name in [CONTENT_TYPE, ACCEPT] {
+        if let Some(value) = req.headers().get(&name) {
+            request = request.header(name.as_str(), value.as_bytes());
+        }
+    }
+    if !body.is_empty() {
+        request = request.body(body.clone());
+    }
+    let unavailable = |err: reqwest::Error| {
+        tracing::warn!(error = %shared_claims::error_chain(&err), "the documents API is unavailable");
+        json_error(StatusCode::BAD_GATEWAY, "bad_gateway", "the documents API is unavailable")
+    };
+    let response = request.send().await.map_err(unavailable)?;
+    let status = StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let header = |name: HeaderName| {
+        response.headers().get(name.as_str()).and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok())
+    };
+    let (content_type, www_authenticate) = (header(CONTENT_TYPE), header(WWW_AUTHENTICATE));
+    let body = response.bytes().await.map_err(unavailable)?;
+    Ok(ApiAnswer { status, content_type, www_authenticate, body })
+}
+
+/// 401 for a browser without a live session; any stale cookie is cleared.
+fn not_signed_in(state: &AppState) -> HttpResponse {
+    let mut response = json_error(StatusCode::UNAUTHORIZED, "login_required", "sign in first");
+    response.headers_mut().insert(SET_COOKIE, state.cookies.clear(CookieKind::Session));
+    response
+}
