@@ -70,7 +70,8 @@ pub(crate) struct AppState {
     pub(crate) sessions: SessionStore<Arc<Session>>,
     pub(crate) pending: SessionStore<PendingLogin>,
     pub(crate) cookies: Cookies,
-    pub(crate) api_url: String,
+    /// The documents API's base URL; requests go to its `/api/...`.
+    pub(crate) api_url: oauth2::url::Url,
 }
 
 impl AppState {
@@ -88,7 +89,8 @@ impl AppState {
             sessions: SessionStore::new(MAX_SESSIONS, SESSION_TTL),
             pending: SessionStore::new(MAX_PENDING_LOGINS, PENDING_LOGIN_TTL),
             cookies: Cookies::new(settings.secure_cookies()),
-            api_url: settings.api_url.trim_end_matches('/').to_owned(),
+            api_url: oauth2::url::Url::parse(&settings.api_url)
+                .map_err(|_| StartupError::Settings(SettingsError::BadUrl("PORTAL_API_URL")))?,
         })
     }
 }

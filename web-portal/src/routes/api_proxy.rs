@@ -19,7 +19,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use shared_claims::Secret;
 
-use super::json_error;
+use super::{api_url, json_error};
 use crate::app::AppState;
 use crate::cookies::CookieKind;
 use crate::session::SessionError;
@@ -31,6 +31,11 @@ pub(crate) const MAX_BODY_BYTES: usize = 512 * 1024;
 const API_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub(crate) async fn forward(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+    // The raw path: actix's decoded `{tail}` would turn `%2e%2e` or `%3F` into path
+    // structure.
+    let Ok(url) = api_url::upstream_url(&state.api_url, req.uri().path(), req.uri().query()) else {
+        return json_error(StatusCode::BAD_REQUEST, "invalid_request", "this path cannot be forwarded");
+    };
     let Some(id) = state.cookies.read(&req, CookieKind::Session) else { return not_signed_in(&state) };
     let Some(session) = state.sessions.get(&id) else { return not_signed_in(&state) };
     let provider = match state.discovery.provider().await {
@@ -53,7 +58,7 @@ pub(crate) async fn forward(req: HttpRequest, body: web::Bytes, state: web::Data
         Ok(token) => token,
         Err(error) => return ended(&state, error),
     };
-    let mut answer = match call_api(&state, &req, &body, &token).await {
+    let mut answer = match call_api(&state, &req, &url, &body, &token).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -62,7 +67,7 @@ pub(crate) async fn forward(req: HttpRequest, body: web::Bytes, state: web::Data
             Ok(token) => token,
             Err(error) => return ended(&state, error),
         };
-        answer = match call_api(&state, &req, &body, &token).await {
+        answer = match call_api(&state, &req, &url, &body, &token).await {
             Ok(answer) => answer,
             Err(response) => return response,
         };
@@ -101,18 +106,13 @@ impl ApiAnswer {
 async fn call_api(
     state: &AppState,
     req: &HttpRequest,
+    url: &oauth2::url::Url,
     body: &web::Bytes,
     token: &Secret,
 ) -> Result<ApiAnswer, HttpResponse> {
-    let tail = req.match_info().query("tail");
-    let mut url = format!("{}/api/{tail}", state.api_url);
-    if !req.query_string().is_empty() {
-        url.push('?');
-        url.push_str(req.query_string());
-    }
     let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
         .map_err(|_| json_error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", "unsupported method"))?;
-    let mut request = state.http.request(method, &url).bearer_auth(token.expose()).timeout(API_TIMEOUT);
+    let mut request = state.http.request(method, url.clone()).bearer_auth(token.expose()).timeout(API_TIMEOUT);
     for name in [CONTENT_TYPE, ACCEPT] {
         if let Some(value) = req.headers().get(&name) {
             request = request.header(name.as_str(), value.as_bytes());

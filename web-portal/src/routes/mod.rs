@@ -1,6 +1,7 @@
 //! The portal's routes, one file per concern, and what their answers share.
 
 mod api_proxy;
+mod api_url;
 mod callback;
 mod login;
 mod logout;

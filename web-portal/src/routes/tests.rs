@@ -35,6 +35,8 @@ struct Stub {
     api_calls: AtomicUsize,
     /// The token endpoint's last client authentication header.
     last_authorization: Mutex<String>,
+    /// Path and query of each call to the API other than `/api/me`.
+    api_paths: Mutex<Vec<String>>,
 }
 
 struct Stubs {
@@ -65,7 +67,9 @@ async fn start_stubs(expires_in: u64) -> Stubs {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let api_url = format!("http://{}", listener.local_addr().unwrap());
     let data = web::Data::from(stub.clone());
-    let api = HttpServer::new(move || App::new().app_data(data.clone()).route("/api/me", web::to(api_me)))
+    let api = HttpServer::new(move || {
+        App::new().app_data(data.clone()).route("/api/me", web::to(api_me)).default_service(web::to(api_other))
+    })
         .workers(1)
         .listen(listener)
         .unwrap()
@@ -134,6 +138,11 @@ async fn api_me(req: HttpRequest, stub: web::Data<Stub>) -> HttpResponse {
             .json(json!({"error": "invalid_token"}));
     }
     HttpResponse::Ok().json(json!({"sub": "alice", "client_id": "web-portal", "scope": "documents:read"}))
+}
+
+async fn api_other(req: HttpRequest, stub: web::Data<Stub>) -> HttpResponse {
+    stub.api_paths.lock().unwrap().push(req.uri().to_string());
+    HttpResponse::Ok().json(json!({"path": req.uri().path()}))
 }
 
 fn settings(stubs: &Stubs) -> Settings {
@@ -469,4 +478,32 @@ async fn bodies_up_to_the_api_s_largest_document_are_forwarded() {
     let res = call!(app, post(api_proxy::MAX_BODY_BYTES + 1));
     assert_eq!(res.status(), 413);
     assert_eq!(stubs.stub.api_calls.load(Ordering::SeqCst), calls, "not forwarded");
+}
+
+#[actix_web::test]
+async fn paths_that_would_leave_the_api_tree_are_refused() {
+    let stubs = start_stubs(3600).await;
+    let app = portal!(stubs);
+    let cookie = sign_in!(app, stubs);
+    for uri in [
+        "/api/../admin",
+        "/api/%2e%2e/admin",
+        "/api/..%5Cadmin",
+        "/api/docs%3Fa=b",
+        "/api/docs%23",
+        "/api/docs/%2E",
+        "/api/a%2Fb",
+        "/api/a%0Ab",
+    ] {
+        let res = call!(app, test::TestRequest::get().uri(uri).insert_header((COOKIE, cookie.clone())));
+        assert_eq!(res.status(), 400, "{uri}");
+    }
+    assert_eq!(*stubs.stub.api_paths.lock().unwrap(), Vec::<String>::new(), "nothing reached the API");
+
+    // Ordinary paths and queries arrive as they were sent.
+    for uri in ["/api/documents/a%20b?q=x%26y&n=1", "/api/documents/"] {
+        let res = call!(app, test::TestRequest::get().uri(uri).insert_header((COOKIE, cookie.clone())));
+        assert_eq!(res.status(), 200, "{uri}");
+    }
+    assert_eq!(*stubs.stub.api_paths.lock().unwrap(), ["/api/documents/a%20b?q=x%26y&n=1", "/api/documents/"]);
 }
