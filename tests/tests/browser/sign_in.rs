@@ -99,6 +99,13 @@ async fn sign_in_work_across_token_expiry_and_sign_out() {
 
     // Sign out: back at the portal's front page, signed out, also at the auth server.
     stack.browser().find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
+    // The auth server asks before it ends its login session (a bare GET signs nobody
+    // out); its form carries a CSRF token.
+    let confirm = stack.wait_for("form[action$='/oauth2/logout'] button[type='submit']").await;
+    let at = stack.browser().current_url().await.unwrap();
+    assert!(at.as_str().starts_with(&format!("{}/oauth2/logout", stack.auth.base_url())), "{at}");
+    assert!(stack.browser().find(Locator::Css("form input[name='csrf']")).await.is_ok());
+    confirm.click().await.unwrap();
     stack.wait_for("body[data-ready='true'] #signed-out:not([hidden])").await;
     assert_eq!(stack.browser().current_url().await.unwrap().as_str(), format!("{portal_url}/"));
     assert!(stack.portal.log().contains("signed out: refresh token revoked"), "{}", stack.portal.log());

@@ -14,8 +14,8 @@
 
 use std::time::Duration;
 
-use actix_web::http::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, SET_COOKIE, WWW_AUTHENTICATE};
-use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue, ACCEPT, ALLOW, CONTENT_TYPE, SET_COOKIE, WWW_AUTHENTICATE};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use shared_claims::Secret;
 
@@ -30,7 +30,17 @@ pub(crate) const MAX_BODY_BYTES: usize = 512 * 1024;
 /// How long the API may take to answer.
 const API_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// The methods the documents API is called with; anything else (`TRACE`, `CONNECT`,
+/// `OPTIONS`, extension methods) stops here.
+const FORWARDED_METHODS: [Method; 6] =
+    [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE];
+
 pub(crate) async fn forward(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+    if !FORWARDED_METHODS.contains(req.method()) {
+        let mut response = json_error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", "method not allowed");
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE"));
+        return response;
+    }
     // The raw path: actix's decoded `{tail}` would turn `%2e%2e` or `%3F` into path
     // structure.
     let Ok(url) = api_url::upstream_url(&state.api_url, req.uri().path(), req.uri().query()) else {

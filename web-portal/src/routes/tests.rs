@@ -507,3 +507,34 @@ async fn paths_that_would_leave_the_api_tree_are_refused() {
     }
     assert_eq!(*stubs.stub.api_paths.lock().unwrap(), ["/api/documents/a%20b?q=x%26y&n=1", "/api/documents/"]);
 }
+
+#[actix_web::test]
+async fn only_the_api_s_methods_are_forwarded() {
+    let stubs = start_stubs(3600).await;
+    let app = portal!(stubs);
+    let cookie = sign_in!(app, stubs);
+    for method in ["TRACE", "OPTIONS", "CONNECT", "PROPFIND"] {
+        let req = test::TestRequest::default()
+            .method(actix_web::http::Method::from_bytes(method.as_bytes()).unwrap())
+            .uri("/api/documents")
+            .insert_header((COOKIE, cookie.clone()))
+            .insert_header(("x-requested-with", "fetch"));
+        let res = call!(app, req);
+        assert_eq!(res.status(), 405, "{method}");
+    }
+    // TRACE is not let through without the CSRF header either.
+    let req = test::TestRequest::default()
+        .method(actix_web::http::Method::TRACE)
+        .uri("/api/documents")
+        .insert_header((COOKIE, cookie.clone()));
+    assert_eq!(call!(app, req).status(), 403);
+    assert_eq!(*stubs.stub.api_paths.lock().unwrap(), Vec::<String>::new(), "nothing reached the API");
+    for method in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] {
+        let req = test::TestRequest::default()
+            .method(actix_web::http::Method::from_bytes(method.as_bytes()).unwrap())
+            .uri("/api/documents")
+            .insert_header((COOKIE, cookie.clone()))
+            .insert_header(("x-requested-with", "fetch"));
+        assert_eq!(call!(app, req).status(), 200, "{method}");
+    }
+}
