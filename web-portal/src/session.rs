@@ -25,6 +25,9 @@ const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(30);
 /// Assumed lifetime of an access token whose response named none (RFC 6749 §5.1 makes
 /// `expires_in` only recommended).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(60);
+/// The longest lifetime believed: a larger `expires_in` (up to 2^64 s) would overflow
+/// `Instant`, and a day-old access token is refreshed in any case.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 struct Tokens {
     access_token: Secret,
@@ -35,14 +38,14 @@ struct Tokens {
 
 impl Tokens {
     fn new(issued: IssuedTokens, now: Instant) -> Self {
-        let lifetime = issued.expires_in.unwrap_or(DEFAULT_LIFETIME);
+        let lifetime = issued.expires_in.unwrap_or(DEFAULT_LIFETIME).min(MAX_LIFETIME);
         // A third of the lifetime, at most 30 s: short-lived tokens are not refreshed
         // on every request, long-lived ones shortly before they expire.
         let margin = (lifetime / 3).min(MAX_REFRESH_MARGIN);
         Self {
             access_token: issued.access_token,
             refresh_token: issued.refresh_token,
-            refresh_at: now + lifetime - margin,
+            refresh_at: now.checked_add(lifetime - margin).unwrap_or(now),
         }
     }
 }
@@ -142,5 +145,15 @@ mod tests {
         assert_eq!(Tokens::new(issued(Some(300)), now).refresh_at, now + Duration::from_secs(270));
         assert_eq!(Tokens::new(issued(None), now).refresh_at, now + Duration::from_secs(40));
         assert_eq!(Tokens::new(issued(Some(0)), now).refresh_at, now);
+    }
+
+    #[test]
+    fn a_huge_lifetime_is_capped_at_a_day() {
+        let now = Instant::now();
+        let day = Duration::from_secs(24 * 60 * 60);
+        for lifetime in [u64::MAX, u64::MAX / 2, 10 * 365 * 24 * 60 * 60] {
+            let refresh_at = Tokens::new(issued(Some(lifetime)), now).refresh_at;
+            assert_eq!(refresh_at, now + day - MAX_REFRESH_MARGIN, "{lifetime}");
+        }
     }
 }
