@@ -8,6 +8,8 @@
 //! directly: `oauth2` refuses a revocation endpoint that is not https, and local
 //! development runs the authorization server over plain http.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicRequestTokenError, BasicTokenResponse};
@@ -26,7 +28,7 @@ use crate::settings::Settings;
 type PortalClient = BasicClient<EndpointMaybeSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// How long one call to the authorization server may take.
-const AUTH_SERVER_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const AUTH_SERVER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The RFC 8414 §2 members the portal uses.
 #[derive(Debug, Deserialize)]
@@ -179,7 +181,7 @@ impl Provider {
             .client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose().to_owned()))
-            .request_async(&|request| send(http, request))
+            .request_async(&owned_sender(http))
             .await?;
         Ok(response.into())
     }
@@ -191,7 +193,7 @@ impl Provider {
         refresh_token: &Secret,
     ) -> Result<IssuedTokens, TokenError> {
         let token = RefreshToken::new(refresh_token.expose().to_owned());
-        let response = self.client.exchange_refresh_token(&token).request_async(&|request| send(http, request)).await?;
+        let response = self.client.exchange_refresh_token(&token).request_async(&owned_sender(http)).await?;
         Ok(response.into())
     }
 
@@ -235,7 +237,7 @@ impl Provider {
 pub(crate) struct Discovery {
     settings: Settings,
     http: reqwest::Client,
-    provider: OnceCell<Provider>,
+    provider: OnceCell<Arc<Provider>>,
 }
 
 impl Discovery {
@@ -243,8 +245,9 @@ impl Discovery {
         Self { settings, http, provider: OnceCell::new() }
     }
 
-    pub(crate) async fn provider(&self) -> Result<&Provider, DiscoveryError> {
-        self.provider.get_or_try_init(|| self.discover()).await
+    /// Shared, so that a refresh can outlive the request that started it.
+    pub(crate) async fn provider(&self) -> Result<Arc<Provider>, DiscoveryError> {
+        self.provider.get_or_try_init(|| async { self.discover().await.map(Arc::new) }).await.cloned()
     }
 
     /// RFC 8414 §3: the well-known URI of the configured server.
@@ -262,6 +265,18 @@ impl Discovery {
             "authorization server discovered"
         );
         Ok(provider)
+    }
+}
+
+/// `oauth2`'s HTTP client over a clone of `http`: the futures it returns borrow
+/// nothing, so a refresh can run in a spawned task.
+fn owned_sender(
+    http: &reqwest::Client,
+) -> impl Fn(HttpRequest) -> std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, reqwest::Error>> + Send>> {
+    let http = http.clone();
+    move |request| {
+        let http = http.clone();
+        Box::pin(async move { send(&http, request).await })
     }
 }
 

@@ -64,7 +64,7 @@ pub(crate) async fn forward(req: HttpRequest, body: web::Bytes, state: web::Data
             json_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "try again later")
         }
     };
-    let token = match session.access_token(provider, &state.http).await {
+    let token = match session.access_token(&provider, &state.http).await {
         Ok(token) => token,
         Err(error) => return ended(&state, error),
     };
@@ -73,7 +73,7 @@ pub(crate) async fn forward(req: HttpRequest, body: web::Bytes, state: web::Data
         Err(response) => return response,
     };
     if answer.invalid_token() {
-        let token = match session.after_rejection(&token, provider, &state.http).await {
+        let token = match session.after_rejection(&token, &provider, &state.http).await {
             Ok(token) => token,
             Err(error) => return ended(&state, error),
         };

@@ -30,6 +30,10 @@ struct Stub {
     expires_in: AtomicU64,
     /// Refresh requests are refused with `invalid_grant`.
     refuse_refresh: AtomicBool,
+    /// Refresh requests fail with 503.
+    refresh_unavailable: AtomicBool,
+    /// `refresh_token` grants received, answered or not.
+    refresh_attempts: AtomicUsize,
     revoked: Mutex<Vec<String>>,
     /// Calls that reached the API.
     api_calls: AtomicUsize,
@@ -114,6 +118,10 @@ async fn token(req: HttpRequest, form: web::Form<HashMap<String, String>>, stub:
             issue(&stub, 0)
         }
         Some("refresh_token") => {
+            stub.refresh_attempts.fetch_add(1, Ordering::SeqCst);
+            if stub.refresh_unavailable.load(Ordering::SeqCst) {
+                return HttpResponse::ServiceUnavailable().json(json!({"error": "temporarily_unavailable"}));
+            }
             if stub.refuse_refresh.load(Ordering::SeqCst) {
                 return invalid_grant();
             }
@@ -536,5 +544,32 @@ async fn only_the_api_s_methods_are_forwarded() {
             .insert_header((COOKIE, cookie.clone()))
             .insert_header(("x-requested-with", "fetch"));
         assert_eq!(call!(app, req).status(), 200, "{method}");
+    }
+}
+
+/// Eight requests at once on a session whose token must be refreshed first, while the
+/// authorization server cannot refresh: one attempt, and every request gets its answer.
+#[actix_web::test]
+async fn a_failing_refresh_is_tried_once_for_concurrent_requests() {
+    for (case, unavailable, status) in [("unavailable", true, 503), ("invalid_grant", false, 401)] {
+        let stubs = start_stubs(0).await;
+        let app = portal!(stubs);
+        let cookie = sign_in!(app, stubs);
+        if unavailable {
+            stubs.stub.refresh_unavailable.store(true, Ordering::SeqCst);
+        } else {
+            stubs.stub.refuse_refresh.store(true, Ordering::SeqCst);
+        }
+        let calls = (0..8).map(|_| {
+            test::call_service(
+                &app,
+                test::TestRequest::get().uri("/api/me").insert_header((COOKIE, cookie.clone())).to_request(),
+            )
+        });
+        for res in join_all(calls).await {
+            assert_eq!(res.status(), status, "{case}");
+        }
+        assert_eq!(stubs.stub.refresh_attempts.load(Ordering::SeqCst), 1, "{case}: one refresh attempt");
+        assert_eq!(stubs.stub.api_calls.load(Ordering::SeqCst), 0, "{case}");
     }
 }
