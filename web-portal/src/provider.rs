@@ -120,6 +120,11 @@ pub(crate) struct Provider {
 impl Provider {
     fn from_metadata(metadata: Metadata, settings: &Settings) -> Result<Self, DiscoveryError> {
         let bad = |what: &str| DiscoveryError::Document(what.to_owned());
+        // RFC 8414 §3.3: the metadata must name the issuer it was fetched for, or an
+        // attacker's document could redirect every endpoint.
+        if metadata.issuer.trim_end_matches('/') != settings.auth_url.trim_end_matches('/') {
+            return Err(DiscoveryError::Document("issuer differs from PORTAL_AUTH_URL".to_owned()));
+        }
         let secret = settings.client_secret.clone().unwrap_or_else(|| Secret::new(""));
         let auth_url = match metadata.authorization_endpoint {
             Some(url) => Some(AuthUrl::new(url).map_err(|_| bad("authorization_endpoint"))?),
@@ -252,8 +257,9 @@ impl Discovery {
 
     /// RFC 8414 §3: the well-known URI of the configured server.
     async fn discover(&self) -> Result<Provider, DiscoveryError> {
-        let url = format!("{}/.well-known/oauth-authorization-server", self.settings.auth_url.trim_end_matches('/'));
-        let response = self.http.get(&url).timeout(AUTH_SERVER_TIMEOUT).send().await.map_err(DiscoveryError::Fetch)?;
+        let url = well_known_url(&self.settings.auth_url)
+            .map_err(|()| DiscoveryError::Document("PORTAL_AUTH_URL is not a URL".to_owned()))?;
+        let response = self.http.get(url).timeout(AUTH_SERVER_TIMEOUT).send().await.map_err(DiscoveryError::Fetch)?;
         if !response.status().is_success() {
             return Err(DiscoveryError::Status(response.status().as_u16()));
         }
@@ -266,6 +272,17 @@ impl Discovery {
         );
         Ok(provider)
     }
+}
+
+/// RFC 8414 §3.1: the well-known segment goes between the issuer's host and its path,
+/// `https://h/tenant` -> `https://h/.well-known/oauth-authorization-server/tenant`.
+fn well_known_url(issuer: &str) -> Result<Url, ()> {
+    let mut url = Url::parse(issuer).map_err(|_| ())?;
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
 }
 
 /// `oauth2`'s HTTP client over a clone of `http`: the futures it returns borrow
@@ -297,4 +314,18 @@ async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpRespon
     *reply.version_mut() = version;
     *reply.headers_mut() = headers;
     Ok(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_well_known_segment_goes_before_the_issuer_path() {
+        let url = |issuer: &str| well_known_url(issuer).unwrap().to_string();
+        assert_eq!(url("http://127.0.0.1:8080"), "http://127.0.0.1:8080/.well-known/oauth-authorization-server");
+        assert_eq!(url("http://127.0.0.1:8080/"), "http://127.0.0.1:8080/.well-known/oauth-authorization-server");
+        assert_eq!(url("https://h/tenant/1"), "https://h/.well-known/oauth-authorization-server/tenant/1");
+        assert_eq!(url("https://h/tenant/"), "https://h/.well-known/oauth-authorization-server/tenant");
+    }
 }

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! pre-login cookie -> pending login (taken once) -> state matches (constant time)
-//!   -> error? show it -> iss names our server (RFC 9207 §2.4)
+//!   -> iss names our server (RFC 9207 §2.4) -> error? show it
 //!   -> Provider::exchange_code (client_secret_basic, code_verifier)
 //!   -> Session stored under a fresh random id -> session cookie
 //!   -> a same-site page that moves on to `/`
@@ -64,12 +64,6 @@ async fn complete(req: &HttpRequest, state: &AppState) -> HttpResponse {
         tracing::warn!("authorization response with a wrong state refused");
         return failed(StatusCode::BAD_REQUEST, "The sign-in response did not match this browser's sign-in.");
     }
-    if let Some(error) = query.error {
-        // Only the RFC 6749 §4.1.2.1 code is shown, and only if it looks like one.
-        let code = if error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') { error } else { "error".to_owned() };
-        tracing::info!(error = %code, "the authorization server refused the sign-in");
-        return failed(StatusCode::BAD_REQUEST, &format!("The sign-in was not completed ({code})."));
-    }
     let provider = match state.discovery.provider().await {
         Ok(provider) => provider,
         Err(err) => {
@@ -77,9 +71,17 @@ async fn complete(req: &HttpRequest, state: &AppState) -> HttpResponse {
             return failed(StatusCode::SERVICE_UNAVAILABLE, "Signing in is not possible right now.");
         }
     };
+    // RFC 9207 §2.4: error responses too, so a mix-up cannot show another server's
+    // error as ours.
     if !provider.accepts_iss(query.iss.as_deref()) {
         tracing::warn!("authorization response from an unexpected issuer refused (RFC 9207)");
         return failed(StatusCode::BAD_REQUEST, "The sign-in response came from an unexpected server.");
+    }
+    if let Some(error) = query.error {
+        // Only the RFC 6749 §4.1.2.1 code is shown, and only if it looks like one.
+        let code = if error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') { error } else { "error".to_owned() };
+        tracing::info!(error = %code, "the authorization server refused the sign-in");
+        return failed(StatusCode::BAD_REQUEST, &format!("The sign-in was not completed ({code})."));
     }
     let Some(code) = query.code else {
         return failed(StatusCode::BAD_REQUEST, "The sign-in response carried no code.");

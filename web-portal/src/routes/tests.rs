@@ -39,6 +39,8 @@ struct Stub {
     api_calls: AtomicUsize,
     /// The token endpoint's last client authentication header.
     last_authorization: Mutex<String>,
+    /// The issuer the metadata names, when not the stub's own URL.
+    issuer_override: Mutex<Option<String>>,
     /// Path and query of each call to the API other than `/api/me`.
     api_paths: Mutex<Vec<String>>,
 }
@@ -82,10 +84,11 @@ async fn start_stubs(expires_in: u64) -> Stubs {
     Stubs { stub, auth_url, api_url }
 }
 
-async fn metadata(issuer: web::Data<String>) -> HttpResponse {
+async fn metadata(issuer: web::Data<String>, stub: web::Data<Stub>) -> HttpResponse {
     let issuer = issuer.as_str();
+    let named = stub.issuer_override.lock().unwrap().clone().unwrap_or_else(|| issuer.to_owned());
     HttpResponse::Ok().json(json!({
-        "issuer": issuer,
+        "issuer": named,
         "authorization_endpoint": format!("{issuer}/authorize"),
         "token_endpoint": format!("{issuer}/token"),
         "revocation_endpoint": format!("{issuer}/revoke"),
@@ -571,5 +574,34 @@ async fn a_failing_refresh_is_tried_once_for_concurrent_requests() {
         }
         assert_eq!(stubs.stub.refresh_attempts.load(Ordering::SeqCst), 1, "{case}: one refresh attempt");
         assert_eq!(stubs.stub.api_calls.load(Ordering::SeqCst), 0, "{case}");
+    }
+}
+
+#[actix_web::test]
+async fn metadata_naming_another_issuer_is_refused() {
+    let stubs = start_stubs(3600).await;
+    *stubs.stub.issuer_override.lock().unwrap() = Some("http://evil.example".into());
+    let app = portal!(stubs);
+    let res = call!(app, test::TestRequest::get().uri("/login"));
+    assert_eq!(res.status(), 503, "no sign-in against a foreign issuer's metadata");
+    assert_eq!(res.headers().get(LOCATION), None);
+    *stubs.stub.issuer_override.lock().unwrap() = None;
+    let res = call!(app, test::TestRequest::get().uri("/login"));
+    assert_eq!(res.status(), 302, "discovery is retried");
+}
+
+#[actix_web::test]
+async fn an_error_response_from_another_issuer_is_refused_as_such() {
+    let stubs = start_stubs(3600).await;
+    let app = portal!(stubs);
+    for (iss, expected) in [("http://evil.example", "unexpected server"), ("", "(access_denied)")] {
+        let (location, login_cookie) = start_login!(app, stubs);
+        let state = location.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+        let iss = if iss.is_empty() { stubs.auth_url.as_str() } else { iss };
+        let uri = callback_uri(&[("error", "access_denied"), ("state", &state), ("iss", iss)]);
+        let res = call!(app, test::TestRequest::get().uri(&uri).insert_header((COOKIE, login_cookie)));
+        assert_eq!(res.status(), 400);
+        let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        assert!(body.contains(expected), "{iss}: {body}");
     }
 }
