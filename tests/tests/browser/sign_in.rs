@@ -124,9 +124,14 @@ async fn sign_in_work_across_token_expiry_and_sign_out() {
         assert_eq!(body["error"], "login_required");
     }
 
-    // The back button shows nothing private: the page is fetched again and finds no
+    // The back button shows nothing private: past the auth server's confirmation page,
+    // the portal's page is fetched again (not restored from a cache) and finds no
     // session.
     stack.browser().back().await.unwrap();
+    stack.wait_for("form[action$='/oauth2/logout']").await;
+    stack.browser().back().await.unwrap();
+    let at = stack.browser().current_url().await.unwrap();
+    assert_eq!(at.as_str(), format!("{portal_url}/"), "back at the page that showed the documents");
     stack.wait_for("body[data-ready='true'] #signed-out:not([hidden])").await;
     let source = stack.browser().source().await.unwrap();
     assert!(!source.contains("Meeting notes") && !source.contains("Shopping list"), "{source}");
