@@ -5,6 +5,7 @@
 //! pre-login cookie -> pending login (taken once) -> state matches (constant time)
 //!   -> iss names our server (RFC 9207 §2.4) -> error? show it
 //!   -> Provider::exchange_code (client_secret_basic, code_verifier)
+//!   -> any session this browser had: forgotten, its refresh token revoked
 //!   -> Session stored under a fresh random id -> session cookie
 //!   -> a same-site page that moves on to `/`
 //! ```
@@ -27,6 +28,7 @@ use serde::Deserialize;
 use super::message_page;
 use crate::app::AppState;
 use crate::cookies::CookieKind;
+use crate::provider::TokenError;
 use crate::session::Session;
 
 #[derive(Debug, Deserialize)]
@@ -88,11 +90,31 @@ async fn complete(req: &HttpRequest, state: &AppState) -> HttpResponse {
     };
     let issued = match provider.exchange_code(&state.http, &code, &pending.verifier).await {
         Ok(issued) => issued,
+        Err(TokenError::InvalidGrant) => {
+            // The code was used, expired or is not ours: the browser's request was bad.
+            tracing::info!("code exchange refused (invalid_grant)");
+            return failed(StatusCode::BAD_REQUEST, "The sign-in could not be completed. Please sign in again.");
+        }
         Err(err) => {
             tracing::warn!(error = %err, "code exchange failed");
             return failed(StatusCode::BAD_GATEWAY, "The sign-in could not be completed. Please sign in again.");
         }
     };
+    // Signing in over an existing session replaces it: the old one is forgotten and
+    // its refresh token revoked, so it cannot live on unseen.
+    let old = state.cookies.read(req, CookieKind::Session).and_then(|id| {
+        let old = state.sessions.get(&id);
+        state.sessions.remove(&id);
+        old
+    });
+    if let Some(refresh_token) = match old {
+        Some(old) => old.refresh_token().await,
+        None => None,
+    } {
+        if let Err(why) = provider.revoke(&state.http, &refresh_token).await {
+            tracing::warn!(error = %why, "revoking the replaced session's refresh token failed");
+        }
+    }
     let session = Arc::new(Session::new(issued));
     let Some(cookie) = state.sessions.insert(session).and_then(|id| state.cookies.set(CookieKind::Session, &id)) else {
         return failed(StatusCode::INTERNAL_SERVER_ERROR, "The sign-in could not be completed.");

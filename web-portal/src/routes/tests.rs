@@ -605,3 +605,35 @@ async fn an_error_response_from_another_issuer_is_refused_as_such() {
         assert!(body.contains(expected), "{iss}: {body}");
     }
 }
+
+#[actix_web::test]
+async fn signing_in_again_replaces_and_revokes_the_old_session() {
+    let stubs = start_stubs(3600).await;
+    let app = portal!(stubs);
+    let old_cookie = sign_in!(app, stubs);
+    let (location, login_cookie) = start_login!(app, stubs);
+    let state = location.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    let uri = callback_uri(&[("code", "good-code"), ("state", &state), ("iss", &stubs.auth_url)]);
+    let both = format!("{login_cookie}; {old_cookie}");
+    let res = call!(app, test::TestRequest::get().uri(&uri).insert_header((COOKIE, both)));
+    assert_eq!(res.status(), 200);
+    let new_cookie = cookie_pair(&res, "portal_session").unwrap();
+    assert_ne!(new_cookie, old_cookie);
+    assert_eq!(*stubs.stub.revoked.lock().unwrap(), ["refresh-0"], "the old session's refresh token");
+    let res = call!(app, test::TestRequest::get().uri("/api/me").insert_header((COOKIE, old_cookie)));
+    assert_eq!(res.status(), 401, "the old session is gone");
+    let res = call!(app, test::TestRequest::get().uri("/api/me").insert_header((COOKIE, new_cookie)));
+    assert_eq!(res.status(), 200);
+}
+
+#[actix_web::test]
+async fn a_refused_code_is_a_bad_request() {
+    let stubs = start_stubs(3600).await;
+    let app = portal!(stubs);
+    let (location, login_cookie) = start_login!(app, stubs);
+    let state = location.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    let uri = callback_uri(&[("code", "used-code"), ("state", &state), ("iss", &stubs.auth_url)]);
+    let res = call!(app, test::TestRequest::get().uri(&uri).insert_header((COOKIE, login_cookie)));
+    assert_eq!(res.status(), 400);
+    assert_eq!(cookie_pair(&res, "portal_session"), None);
+}
