@@ -12,6 +12,7 @@
 pub mod app;
 mod cookies;
 mod csrf;
+mod limited_body;
 mod provider;
 mod routes;
 mod session;

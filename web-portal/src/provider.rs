@@ -90,8 +90,8 @@ pub(crate) enum TokenError {
     Other(String),
 }
 
-impl From<BasicRequestTokenError<reqwest::Error>> for TokenError {
-    fn from(error: BasicRequestTokenError<reqwest::Error>) -> Self {
+impl From<BasicRequestTokenError<SendError>> for TokenError {
+    fn from(error: BasicRequestTokenError<SendError>) -> Self {
         match error {
             oauth2::RequestTokenError::ServerResponse(response)
                 if *response.error() == BasicErrorResponseType::InvalidGrant =>
@@ -263,7 +263,10 @@ impl Discovery {
         if !response.status().is_success() {
             return Err(DiscoveryError::Status(response.status().as_u16()));
         }
-        let metadata: Metadata = response.json().await.map_err(|e| DiscoveryError::Document(e.to_string()))?;
+        let body = crate::limited_body::read_limited(response, MAX_AUTH_RESPONSE_BYTES)
+            .await
+            .map_err(|e| DiscoveryError::Document(e.to_string()))?;
+        let metadata: Metadata = serde_json::from_slice(&body).map_err(|e| DiscoveryError::Document(e.to_string()))?;
         let provider = Provider::from_metadata(metadata, &self.settings)?;
         tracing::info!(
             issuer = %provider.issuer,
@@ -289,7 +292,7 @@ fn well_known_url(issuer: &str) -> Result<Url, ()> {
 /// nothing, so a refresh can run in a spawned task.
 fn owned_sender(
     http: &reqwest::Client,
-) -> impl Fn(HttpRequest) -> std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, reqwest::Error>> + Send>> {
+) -> impl Fn(HttpRequest) -> std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, SendError>> + Send>> {
     let http = http.clone();
     move |request| {
         let http = http.clone();
@@ -297,9 +300,21 @@ fn owned_sender(
     }
 }
 
+/// The largest answer read from the authorization server (metadata, tokens).
+const MAX_AUTH_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// Why a request to the authorization server failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct SendError(String);
+
+fn send_failed(err: crate::limited_body::BodyError) -> SendError {
+    SendError(err.to_string())
+}
+
 /// `oauth2`'s HTTP client: the request goes out through `http` as it is, and the
 /// response's status, headers and body come back.
-async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, reqwest::Error> {
+async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, SendError> {
     let (parts, body) = request.into_parts();
     let response = http
         .request(parts.method, parts.uri.to_string())
@@ -307,9 +322,11 @@ async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpRespon
         .body(body)
         .timeout(AUTH_SERVER_TIMEOUT)
         .send()
-        .await?;
+        .await
+        .map_err(|e| SendError(shared_claims::error_chain(&e)))?;
     let (status, version, headers) = (response.status(), response.version(), response.headers().clone());
-    let mut reply = HttpResponse::new(response.bytes().await?.to_vec());
+    let body = crate::limited_body::read_limited(response, MAX_AUTH_RESPONSE_BYTES).await.map_err(send_failed)?;
+    let mut reply = HttpResponse::new(body);
     *reply.status_mut() = status;
     *reply.version_mut() = version;
     *reply.headers_mut() = headers;

@@ -74,7 +74,12 @@ async fn start_stubs(expires_in: u64) -> Stubs {
     let api_url = format!("http://{}", listener.local_addr().unwrap());
     let data = web::Data::from(stub.clone());
     let api = HttpServer::new(move || {
-        App::new().app_data(data.clone()).route("/api/me", web::to(api_me)).default_service(web::to(api_other))
+        App::new()
+            .app_data(data.clone())
+            .route("/api/me", web::to(api_me))
+            .route("/api/html", web::get().to(api_html))
+            .route("/api/huge", web::get().to(api_huge))
+            .default_service(web::to(api_other))
     })
         .workers(1)
         .listen(listener)
@@ -149,6 +154,21 @@ async fn api_me(req: HttpRequest, stub: web::Data<Stub>) -> HttpResponse {
             .json(json!({"error": "invalid_token"}));
     }
     HttpResponse::Ok().json(json!({"sub": "alice", "client_id": "web-portal", "scope": "documents:read"}))
+}
+
+async fn api_html() -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header(("content-type", "text/html"))
+        .insert_header(("location", "/api/documents/7"))
+        .insert_header(("etag", "\"v7\""))
+        .insert_header(("retry-after", "3"))
+        .insert_header(("set-cookie", "api=1"))
+        .insert_header(("x-internal", "secret"))
+        .body("<script>alert(1)</script>")
+}
+
+async fn api_huge() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(vec![b' '; api_proxy::MAX_RESPONSE_BYTES + 1])
 }
 
 async fn api_other(req: HttpRequest, stub: web::Data<Stub>) -> HttpResponse {
@@ -636,4 +656,28 @@ async fn a_refused_code_is_a_bad_request() {
     let res = call!(app, test::TestRequest::get().uri(&uri).insert_header((COOKIE, login_cookie)));
     assert_eq!(res.status(), 400);
     assert_eq!(cookie_pair(&res, "portal_session"), None);
+}
+
+#[actix_web::test]
+async fn api_answers_are_passed_on_inert_and_bounded() {
+    let stubs = start_stubs(3600).await;
+    let app = portal!(stubs);
+    let cookie = sign_in!(app, stubs);
+    let res = call!(app, test::TestRequest::get().uri("/api/html").insert_header((COOKIE, cookie.clone())));
+    assert_eq!(res.status(), 201);
+    let header = |name: &str| res.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(header("content-type").as_deref(), Some("application/octet-stream"), "HTML is not served as HTML");
+    assert_eq!(header("content-security-policy").as_deref(), Some("sandbox"));
+    assert_eq!(header("cross-origin-resource-policy").as_deref(), Some("same-origin"));
+    assert_eq!(header("location").as_deref(), Some("/api/documents/7"));
+    assert_eq!(header("etag").as_deref(), Some("\"v7\""));
+    assert_eq!(header("retry-after").as_deref(), Some("3"));
+    assert_eq!(header("x-internal"), None);
+    assert_eq!(cookie_pair(&res, "api"), None, "the API's cookies stay behind");
+
+    let res = call!(app, test::TestRequest::get().uri("/api/me").insert_header((COOKIE, cookie.clone())));
+    assert_eq!(res.headers().get("content-type").unwrap(), "application/json");
+
+    let res = call!(app, test::TestRequest::get().uri("/api/huge").insert_header((COOKIE, cookie)));
+    assert_eq!(res.status(), 502, "an oversized answer is not passed on");
 }
