@@ -108,12 +108,13 @@ impl Application {
         settings.validate()?;
         let state = web::Data::new(AppState::new(settings)?);
         let bind_error = |source| StartupError::Bind { address: settings.bind.clone(), source };
+        let https = settings.secure_cookies();
         let listener = TcpListener::bind(&settings.bind).map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::from_fn(crate::csrf::require_header))
-                .wrap(routes::security_headers())
+                .wrap(routes::security_headers(https))
                 .wrap(middleware::from_fn(server_kit::body_deadline::limit_body_time))
                 .wrap(middleware::from_fn(server_kit::request_trace::trace))
                 .configure(routes::configure(state.clone()))

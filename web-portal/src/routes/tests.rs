@@ -194,9 +194,16 @@ fn settings(stubs: &Stubs) -> Settings {
 /// The portal as `main` builds it (without the request-trace and body-deadline layers).
 macro_rules! portal {
     ($stubs:expr) => {{
-        let state = web::Data::new(AppState::new(&settings(&$stubs)).unwrap());
+        portal!($stubs, settings(&$stubs))
+    }};
+    ($stubs:expr, $settings:expr) => {{
+        let settings = $settings;
+        let state = web::Data::new(AppState::new(&settings).unwrap());
         test::init_service(
-            App::new().wrap(from_fn(crate::csrf::require_header)).wrap(security_headers()).configure(configure(state)),
+            App::new()
+                .wrap(from_fn(crate::csrf::require_header))
+                .wrap(security_headers(settings.secure_cookies()))
+                .configure(configure(state)),
         )
         .await
     }};
@@ -680,4 +687,31 @@ async fn api_answers_are_passed_on_inert_and_bounded() {
 
     let res = call!(app, test::TestRequest::get().uri("/api/huge").insert_header((COOKIE, cookie)));
     assert_eq!(res.status(), 502, "an oversized answer is not passed on");
+}
+
+#[actix_web::test]
+async fn readiness_names_no_internal_address() {
+    let mut stubs = start_stubs(3600).await;
+    // Nothing listens here.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    stubs.auth_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let app = portal!(stubs);
+    let res = call!(app, test::TestRequest::get().uri("/readyz"));
+    assert_eq!(res.status(), 503);
+    let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+    assert_eq!(body, r#"{"status":"not ready"}"#);
+}
+
+#[actix_web::test]
+async fn https_adds_strict_transport_security() {
+    let stubs = start_stubs(3600).await;
+    let app = portal!(stubs);
+    let res = call!(app, test::TestRequest::get().uri("/"));
+    assert_eq!(res.headers().get("strict-transport-security"), None, "not over plain http");
+    let mut https = settings(&stubs);
+    https.public_url = "https://portal.example".into();
+    let app = portal!(stubs, https);
+    let res = call!(app, test::TestRequest::get().uri("/"));
+    assert_eq!(res.headers().get("strict-transport-security").unwrap(), "max-age=31536000");
 }
