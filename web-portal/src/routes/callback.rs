@@ -2,7 +2,7 @@
 //! into a session.
 //!
 //! ```text
-//! pre-login cookie -> pending login (taken once) -> state matches (constant time)
+//! pre-login cookie -> pending login (unsealed, not expired) -> state matches (constant time)
 //!   -> iss names our server (RFC 9207 §2.4) -> error? show it
 //!   -> Provider::exchange_code (client_secret_basic, code_verifier)
 //!   -> any session this browser had: forgotten, its refresh token revoked
@@ -56,7 +56,7 @@ async fn complete(req: &HttpRequest, state: &AppState) -> HttpResponse {
         Ok(query) => query.into_inner(),
         Err(_) => return failed(StatusCode::BAD_REQUEST, "The sign-in response was malformed."),
     };
-    let pending = state.cookies.read(req, CookieKind::Login).and_then(|id| state.pending.take(&id));
+    let pending = state.cookies.read(req, CookieKind::Login).and_then(|ticket| state.tickets.open(&ticket));
     let Some(pending) = pending else {
         return failed(StatusCode::BAD_REQUEST, "This sign-in has expired or was already used. Please sign in again.");
     };

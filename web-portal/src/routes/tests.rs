@@ -41,6 +41,8 @@ struct Stub {
     last_authorization: Mutex<String>,
     /// The issuer the metadata names, when not the stub's own URL.
     issuer_override: Mutex<Option<String>>,
+    /// Code verifiers of the codes exchanged: a code is single-use (RFC 6749 §4.1.2).
+    used_verifiers: Mutex<Vec<String>>,
     /// Path and query of each call to the API other than `/api/me`.
     api_paths: Mutex<Vec<String>>,
 }
@@ -123,6 +125,12 @@ async fn token(req: HttpRequest, form: web::Form<HashMap<String, String>>, stub:
             if form.get("code").map(String::as_str) != Some("good-code") || !pkce {
                 return invalid_grant();
             }
+            let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+            let mut used = stub.used_verifiers.lock().unwrap();
+            if used.contains(&verifier) {
+                return invalid_grant();
+            }
+            used.push(verifier);
             issue(&stub, 0)
         }
         Some("refresh_token") => {
@@ -324,9 +332,11 @@ async fn sign_in_keeps_the_tokens_on_the_server() {
     let basic = stubs.stub.last_authorization.lock().unwrap().clone();
     assert!(basic.starts_with("Basic "), "client_secret_basic: {basic}");
 
-    // The pending login was taken: the same response cannot be replayed.
+    // Replaying the response with the pre-login cookie presents a used code, which
+    // the authorization server refuses.
     let res = call!(app, test::TestRequest::get().uri(&uri).insert_header((COOKIE, login_cookie)));
     assert_eq!(res.status(), 400);
+    assert_eq!(cookie_pair(&res, "portal_session"), None);
 
     let cookie = session.split(';').next().unwrap().to_owned();
     let res = call!(app, test::TestRequest::get().uri("/api/me").insert_header((COOKIE, cookie)));
@@ -714,4 +724,33 @@ async fn https_adds_strict_transport_security() {
     let app = portal!(stubs, https);
     let res = call!(app, test::TestRequest::get().uri("/"));
     assert_eq!(res.headers().get("strict-transport-security").unwrap(), "max-age=31536000");
+}
+
+/// `/login` needs no session, so anyone may call it at will: that costs the server
+/// nothing and does not push out a sign-in under way.
+#[actix_web::test]
+async fn a_flood_of_logins_leaves_a_sign_in_under_way_intact() {
+    let stubs = start_stubs(3600).await;
+    let app = portal!(stubs);
+    let (location, login_cookie) = start_login!(app, stubs);
+    for _ in 0..10_001 {
+        let res = call!(app, test::TestRequest::get().uri("/login"));
+        assert_eq!(res.status(), 302);
+    }
+    let state = location.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    let uri = callback_uri(&[("code", "good-code"), ("state", &state), ("iss", &stubs.auth_url)]);
+    let res = call!(app, test::TestRequest::get().uri(&uri).insert_header((COOKIE, login_cookie.clone())));
+    assert_eq!(res.status(), 200);
+    assert!(cookie_pair(&res, "portal_session").is_some());
+
+    // A pre-login cookie altered by one character opens nothing.
+    let (location, login_cookie) = start_login!(app, stubs);
+    let state = location.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    let (name, value) = login_cookie.split_once('=').unwrap();
+    let last = if value.ends_with('A') { 'B' } else { 'A' };
+    let tampered = format!("{name}={}{last}", &value[..value.len() - 1]);
+    let uri = callback_uri(&[("code", "good-code"), ("state", &state), ("iss", &stubs.auth_url)]);
+    let res = call!(app, test::TestRequest::get().uri(&uri).insert_header((COOKIE, tampered)));
+    assert_eq!(res.status(), 400);
+    assert_eq!(cookie_pair(&res, "portal_session"), None);
 }
