@@ -7,7 +7,7 @@ use fantoccini::Locator;
 use serde_json::Value;
 use tests::poll_until;
 
-use crate::support::{has_jwt, refreshes, save_screenshot, BrowserStack};
+use crate::support::{has_jwt, refreshes, BrowserStack};
 
 /// Whether the fetched bodies mention `text`.
 fn bodies_mention(seen: &Value, text: &str) -> bool {
@@ -44,7 +44,7 @@ async fn sign_in_work_across_token_expiry_and_sign_out() {
     stack.wait_for("#documents[data-count='2']").await;
     let list = stack.text("#documents").await;
     assert!(list.contains("Shopping list") && list.contains("Meeting notes"), "{list}");
-    save_screenshot("portal.png", &stack.browser().screenshot().await.unwrap());
+    stack.screenshot("portal.png").await;
 
     // From inside the page, no token anywhere: no readable cookie, empty storage, and
     // no JWT in the page or in anything the page fetches.
