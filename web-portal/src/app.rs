@@ -29,11 +29,11 @@ use server_kit::limits::{CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP
 use server_kit::shutdown::DRAIN_TIMEOUT;
 
 use crate::cookies::Cookies;
+use crate::login_ticket::TicketSealer;
 use crate::provider::Discovery;
 use crate::routes;
 use crate::session::Session;
 use crate::session_store::SessionStore;
-use crate::login_ticket::TicketSealer;
 use crate::settings::{Settings, SettingsError};
 
 /// Signed-in sessions held at once; past it the oldest makes room.

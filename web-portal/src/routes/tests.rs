@@ -83,10 +83,10 @@ async fn start_stubs(expires_in: u64) -> Stubs {
             .route("/api/huge", web::get().to(api_huge))
             .default_service(web::to(api_other))
     })
-        .workers(1)
-        .listen(listener)
-        .unwrap()
-        .run();
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
     actix_web::rt::spawn(api);
     Stubs { stub, auth_url, api_url }
 }
