@@ -2,27 +2,30 @@
 //! metadata, discovered once (retried until it answers), and an `oauth2` client built
 //! from it. Token requests authenticate with `client_secret_basic` (RFC 6749 §2.3.1).
 //!
-//! `oauth2` brings no HTTP client of its own here: [`send`] carries its requests over
+//! `oauth2` brings no HTTP client of its own here: `http_adapter` carries its requests over
 //! the portal's `reqwest` client, which follows no redirects (RFC 6749 §3.2 does not
 //! allow a token endpoint to redirect). Revocation (RFC 7009) is one form POST sent
 //! directly: `oauth2` refuses a revocation endpoint that is not https, and local
 //! development runs the authorization server over plain http.
 
-use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicRequestTokenError, BasicTokenResponse};
 use oauth2::url::Url;
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, TokenUrl,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, TokenUrl,
 };
 use serde::Deserialize;
 use shared_claims::Secret;
-use tokio::sync::OnceCell;
 
 use crate::settings::Settings;
+
+mod discovery;
+mod http_adapter;
+
+pub(crate) use discovery::Discovery;
+use http_adapter::{owned_sender, SendError};
 
 /// The client: authorization endpoint if announced, and the token endpoint.
 type PortalClient = BasicClient<EndpointMaybeSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
@@ -32,7 +35,7 @@ pub(crate) const AUTH_SERVER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The RFC 8414 §2 members the portal uses.
 #[derive(Debug, Deserialize)]
-struct Metadata {
+pub(super) struct Metadata {
     issuer: String,
     authorization_endpoint: Option<String>,
     token_endpoint: String,
@@ -118,7 +121,7 @@ pub(crate) struct Provider {
 }
 
 impl Provider {
-    fn from_metadata(metadata: Metadata, settings: &Settings) -> Result<Self, DiscoveryError> {
+    pub(super) fn from_metadata(metadata: Metadata, settings: &Settings) -> Result<Self, DiscoveryError> {
         let bad = |what: &str| DiscoveryError::Document(what.to_owned());
         // RFC 8414 §3.3: the metadata must name the issuer it was fetched for, or an
         // attacker's document could redirect every endpoint.
@@ -235,114 +238,5 @@ impl Provider {
             }
             Err(_) => "/".to_owned(),
         }
-    }
-}
-
-/// The provider, discovered on first use; a failed discovery is retried next time.
-pub(crate) struct Discovery {
-    settings: Settings,
-    http: reqwest::Client,
-    provider: OnceCell<Arc<Provider>>,
-}
-
-impl Discovery {
-    pub(crate) fn new(settings: Settings, http: reqwest::Client) -> Self {
-        Self { settings, http, provider: OnceCell::new() }
-    }
-
-    /// Shared, so that a refresh can outlive the request that started it.
-    pub(crate) async fn provider(&self) -> Result<Arc<Provider>, DiscoveryError> {
-        self.provider.get_or_try_init(|| async { self.discover().await.map(Arc::new) }).await.cloned()
-    }
-
-    /// RFC 8414 §3: the well-known URI of the configured server.
-    async fn discover(&self) -> Result<Provider, DiscoveryError> {
-        let url = well_known_url(&self.settings.auth_url)
-            .map_err(|()| DiscoveryError::Document("PORTAL_AUTH_URL is not a URL".to_owned()))?;
-        let response = self.http.get(url).timeout(AUTH_SERVER_TIMEOUT).send().await.map_err(DiscoveryError::Fetch)?;
-        if !response.status().is_success() {
-            return Err(DiscoveryError::Status(response.status().as_u16()));
-        }
-        let body = crate::limited_body::read_limited(response, MAX_AUTH_RESPONSE_BYTES)
-            .await
-            .map_err(|e| DiscoveryError::Document(e.to_string()))?;
-        let metadata: Metadata = serde_json::from_slice(&body).map_err(|e| DiscoveryError::Document(e.to_string()))?;
-        let provider = Provider::from_metadata(metadata, &self.settings)?;
-        tracing::info!(
-            issuer = %provider.issuer,
-            authorization_endpoint = provider.client.auth_uri().is_some(),
-            "authorization server discovered"
-        );
-        Ok(provider)
-    }
-}
-
-/// RFC 8414 §3.1: the well-known segment goes between the issuer's host and its path,
-/// `https://h/tenant` -> `https://h/.well-known/oauth-authorization-server/tenant`.
-fn well_known_url(issuer: &str) -> Result<Url, ()> {
-    let mut url = Url::parse(issuer).map_err(|_| ())?;
-    let path = url.path().trim_end_matches('/').to_owned();
-    url.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
-    url.set_query(None);
-    url.set_fragment(None);
-    Ok(url)
-}
-
-/// `oauth2`'s HTTP client over a clone of `http`: the futures it returns borrow
-/// nothing, so a refresh can run in a spawned task.
-fn owned_sender(
-    http: &reqwest::Client,
-) -> impl Fn(HttpRequest) -> std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, SendError>> + Send>> {
-    let http = http.clone();
-    move |request| {
-        let http = http.clone();
-        Box::pin(async move { send(&http, request).await })
-    }
-}
-
-/// The largest answer read from the authorization server (metadata, tokens).
-const MAX_AUTH_RESPONSE_BYTES: usize = 64 * 1024;
-
-/// Why a request to the authorization server failed.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct SendError(String);
-
-fn send_failed(err: crate::limited_body::BodyError) -> SendError {
-    SendError(err.to_string())
-}
-
-/// `oauth2`'s HTTP client: the request goes out through `http` as it is, and the
-/// response's status, headers and body come back.
-async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, SendError> {
-    let (parts, body) = request.into_parts();
-    let response = http
-        .request(parts.method, parts.uri.to_string())
-        .headers(parts.headers)
-        .body(body)
-        .timeout(AUTH_SERVER_TIMEOUT)
-        .send()
-        .await
-        .map_err(|e| SendError(shared_claims::error_chain(&e)))?;
-    let (status, version, headers) = (response.status(), response.version(), response.headers().clone());
-    let body = crate::limited_body::read_limited(response, MAX_AUTH_RESPONSE_BYTES).await.map_err(send_failed)?;
-    let mut reply = HttpResponse::new(body);
-    *reply.status_mut() = status;
-    *reply.version_mut() = version;
-    *reply.headers_mut() = headers;
-    Ok(reply)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_well_known_segment_goes_before_the_issuer_path() {
-        let url = |issuer: &str| well_known_url(issuer).unwrap().to_string();
-        assert_eq!(url("http://127.0.0.1:8080"), "http://127.0.0.1:8080/.well-known/oauth-authorization-server");
-        assert_eq!(url("http://127.0.0.1:8080/"), "http://127.0.0.1:8080/.well-known/oauth-authorization-server");
-        assert_eq!(url("https://h/tenant/1"), "https://h/.well-known/oauth-authorization-server/tenant/1");
-        assert_eq!(url("https://h/tenant/"), "https://h/.well-known/oauth-authorization-server/tenant");
     }
 }
