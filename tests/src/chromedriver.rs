@@ -103,6 +103,9 @@ pub fn capabilities() -> serde_json::Map<String, Value> {
             "--no-first-run",
             "--disable-extensions",
             "--disable-background-networking",
+            // Screenshots the same on every run and machine.
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
         ]
     });
     if let Some(chromium) = find("chromium") {

@@ -56,7 +56,7 @@ pub use client::{ClientAuth, OAuthClient, Reply};
 pub use fleet::Fleet;
 pub use jwks::{Jwks, VerifiedJws};
 pub use poll::poll_until;
-pub use portal::{PortalOptions, PortalServer};
+pub use portal::{port_was_taken, PortalOptions, PortalServer};
 pub use redis::RedisServer;
 pub use relay::{Direction, Relay};
 pub use resource::{ResourceOptions, ResourceServer, Verify};

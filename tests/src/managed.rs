@@ -24,7 +24,7 @@ use crate::poll::try_poll_until;
 use crate::process::{ServerProcess, START_TIMEOUT};
 
 /// What the servers log when their address is held by another socket (`EADDRINUSE`).
-const ADDRESS_IN_USE: &str = "Address already in use";
+pub(crate) const ADDRESS_IN_USE: &str = "Address already in use";
 /// The bind address of a start on a free port.
 const ANY_PORT: &str = "127.0.0.1:0";
 

@@ -51,11 +51,16 @@ impl PortalServer {
     /// Starts the portal and waits until `/readyz` answers 200 (the auth server's
     /// metadata was read). Panics with its log if it does not come up.
     pub async fn start(options: PortalOptions) -> Self {
+        Self::try_start(options).await.unwrap_or_else(|why| panic!("{why}"))
+    }
+
+    /// As [`Self::start`], but says why the portal did not come up; see
+    /// [`port_was_taken`].
+    pub async fn try_start(options: PortalOptions) -> Result<Self, String> {
         let dir = tempfile::Builder::new().prefix("e2e-portal-").tempdir().expect("create a temp dir");
-        match ManagedServer::start(NAME, binaries::path(NAME), options.env, "PORTAL_BIND", dir).await {
-            Ok(server) => PortalServer { server },
-            Err(why) => panic!("{why}"),
-        }
+        ManagedServer::start(NAME, binaries::path(NAME), options.env, "PORTAL_BIND", dir)
+            .await
+            .map(|server| PortalServer { server })
     }
 
     /// `http://127.0.0.1:PORT`: the bound address (browsers may use another host name).
@@ -71,4 +76,10 @@ impl PortalServer {
     pub fn log(&self) -> String {
         self.server.log()
     }
+}
+
+/// Whether a failed start (from [`PortalServer::try_start`]) failed because another
+/// process took the port between choosing it and binding it: worth another port.
+pub fn port_was_taken(why: &str) -> bool {
+    why.contains(crate::managed::ADDRESS_IN_USE)
 }

@@ -29,21 +29,17 @@ use server_kit::limits::{CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP
 use server_kit::shutdown::DRAIN_TIMEOUT;
 
 use crate::cookies::Cookies;
+use crate::login_ticket::TicketSealer;
 use crate::provider::Discovery;
 use crate::routes;
 use crate::session::Session;
 use crate::session_store::SessionStore;
 use crate::settings::{Settings, SettingsError};
-use shared_claims::Secret;
 
 /// Signed-in sessions held at once; past it the oldest makes room.
 const MAX_SESSIONS: usize = 100_000;
 /// A session lives at most this long on the portal (its refresh token may end it sooner).
 const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
-/// Sign-ins under way at once; past it the oldest is dropped.
-const MAX_PENDING_LOGINS: usize = 10_000;
-/// How long a sign-in may take, from `/login` to `/callback`.
-const PENDING_LOGIN_TTL: Duration = Duration::from_secs(crate::cookies::LOGIN_MAX_AGE_SECS);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -52,15 +48,10 @@ pub enum StartupError {
     Settings(#[from] SettingsError),
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(#[source] reqwest::Error),
+    #[error("the system's random generator failed")]
+    Random,
     #[error("cannot listen on {address}: {source}")]
     Bind { address: String, source: std::io::Error },
-}
-
-/// A sign-in under way: what `/callback` checks and needs.
-#[derive(Clone)]
-pub(crate) struct PendingLogin {
-    pub(crate) state: Secret,
-    pub(crate) verifier: Secret,
 }
 
 /// Everything the routes share.
@@ -68,9 +59,10 @@ pub(crate) struct AppState {
     pub(crate) discovery: Discovery,
     pub(crate) http: reqwest::Client,
     pub(crate) sessions: SessionStore<Arc<Session>>,
-    pub(crate) pending: SessionStore<PendingLogin>,
+    pub(crate) tickets: TicketSealer,
     pub(crate) cookies: Cookies,
-    pub(crate) api_url: String,
+    /// The documents API's base URL; requests go to its `/api/...`.
+    pub(crate) api_url: oauth2::url::Url,
 }
 
 impl AppState {
@@ -86,9 +78,11 @@ impl AppState {
             discovery: Discovery::new(settings.clone(), http.clone()),
             http,
             sessions: SessionStore::new(MAX_SESSIONS, SESSION_TTL),
-            pending: SessionStore::new(MAX_PENDING_LOGINS, PENDING_LOGIN_TTL),
+            tickets: TicketSealer::new(Duration::from_secs(crate::cookies::LOGIN_MAX_AGE_SECS))
+                .ok_or(StartupError::Random)?,
             cookies: Cookies::new(settings.secure_cookies()),
-            api_url: settings.api_url.trim_end_matches('/').to_owned(),
+            api_url: oauth2::url::Url::parse(&settings.api_url)
+                .map_err(|_| StartupError::Settings(SettingsError::BadUrl("PORTAL_API_URL")))?,
         })
     }
 }
@@ -106,12 +100,13 @@ impl Application {
         settings.validate()?;
         let state = web::Data::new(AppState::new(settings)?);
         let bind_error = |source| StartupError::Bind { address: settings.bind.clone(), source };
+        let https = settings.secure_cookies();
         let listener = TcpListener::bind(&settings.bind).map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::from_fn(crate::csrf::require_header))
-                .wrap(routes::security_headers())
+                .wrap(routes::security_headers(https))
                 .wrap(middleware::from_fn(server_kit::body_deadline::limit_body_time))
                 .wrap(middleware::from_fn(server_kit::request_trace::trace))
                 .configure(routes::configure(state.clone()))

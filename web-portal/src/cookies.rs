@@ -1,9 +1,9 @@
-//! The portal's two cookies, each carrying only an opaque random id (RFC 6265bis):
+//! The portal's two cookies, each carrying an opaque value (RFC 6265bis):
 //!
 //! - the session cookie (`portal_session`): `HttpOnly; SameSite=Strict; Path=/`, so no
 //!   script reads it and no cross-site request carries it (CSRF);
 //! - the pre-login cookie (`portal_login`): `HttpOnly; SameSite=Lax; Path=/`, lives
-//!   only while a sign-in is under way. Lax because the callback is a cross-site
+//!   only while a sign-in is under way, and carries it sealed. Lax because the callback is a cross-site
 //!   top-level navigation from the authorization server, which a Strict cookie would
 //!   miss.
 //!
@@ -82,8 +82,12 @@ impl Cookies {
             .filter(|(key, _)| *key == name)
             .map(|(_, value)| value);
         let (Some(value), None) = (found.next(), found.next()) else { return None };
+        let max_len = match kind {
+            CookieKind::Session => 64,
+            CookieKind::Login => crate::login_ticket::MAX_TICKET_LEN,
+        };
         let plausible = !value.is_empty()
-            && value.len() <= 64
+            && value.len() <= max_len
             && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         plausible.then(|| value.to_owned())
     }

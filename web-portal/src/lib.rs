@@ -12,6 +12,8 @@
 pub mod app;
 mod cookies;
 mod csrf;
+mod limited_body;
+mod login_ticket;
 mod provider;
 mod routes;
 mod session;

@@ -1,12 +1,11 @@
-//! Server-side state keyed by an opaque random id: the signed-in sessions (their
-//! tokens) and the pending logins (state and PKCE verifier). The browser holds only
-//! the id, in an `HttpOnly` cookie.
+//! The signed-in sessions (their tokens), server-side, keyed by an opaque random id.
+//! The browser holds only the id, in an `HttpOnly` cookie.
 //!
-//! A bounded map with expiry: an entry lives until its deadline; inserting into a full
-//! map first drops what has expired, then the entry closest to its deadline, so a
-//! flood of new logins costs memory up to the bound and no more.
+//! A bounded map with expiry: an entry lives until its deadline; inserting drops what
+//! has expired, and into a full map also the entry closest to its deadline, each in
+//! O(log n), so a flood of sign-ins costs memory up to the bound and no more.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -26,21 +25,48 @@ struct Entry<V> {
     expires_at: Instant,
 }
 
+struct Entries<V> {
+    by_id: HashMap<String, Entry<V>>,
+    /// The same ids ordered by deadline: expired and oldest entries are found at the
+    /// front in O(log n), without scanning the map.
+    by_expiry: BTreeSet<(Instant, String)>,
+}
+
+impl<V> Entries<V> {
+    fn remove(&mut self, id: &str) -> Option<Entry<V>> {
+        let entry = self.by_id.remove(id)?;
+        self.by_expiry.remove(&(entry.expires_at, id.to_owned()));
+        Some(entry)
+    }
+
+    /// Drops the entry closest to its deadline.
+    fn pop_first(&mut self) {
+        if let Some((_, id)) = self.by_expiry.pop_first() {
+            self.by_id.remove(&id);
+        }
+    }
+
+    fn first_expiry(&self) -> Option<Instant> {
+        self.by_expiry.first().map(|(at, _)| *at)
+    }
+}
+
 /// Values of type `V` by random id, at most `capacity` of them, each for `ttl`.
 pub(crate) struct SessionStore<V> {
-    entries: Mutex<HashMap<String, Entry<V>>>,
+    entries: Mutex<Entries<V>>,
     capacity: usize,
     ttl: Duration,
 }
 
 impl<V: Clone> SessionStore<V> {
     pub(crate) fn new(capacity: usize, ttl: Duration) -> Self {
-        Self { entries: Mutex::new(HashMap::new()), capacity: capacity.max(1), ttl }
+        let entries = Entries { by_id: HashMap::new(), by_expiry: BTreeSet::new() };
+        Self { entries: Mutex::new(entries), capacity: capacity.max(1), ttl }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry<V>>> {
-        // The map stays consistent whatever panicked while holding it: each operation
-        // is a single insert or remove.
+    fn lock(&self) -> MutexGuard<'_, Entries<V>> {
+        // The maps stay consistent whatever panicked while holding them: nothing in
+        // these operations panics between the two updates.
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -51,17 +77,17 @@ impl<V: Clone> SessionStore<V> {
 
     fn insert_at(&self, value: V, now: Instant) -> Option<String> {
         let id = random_id()?;
+        let expires_at = now.checked_add(self.ttl)?;
         let mut entries = self.lock();
-        if entries.len() >= self.capacity {
-            entries.retain(|_, entry| entry.expires_at > now);
+        // What has expired goes first; a full store then drops the oldest live entry.
+        while entries.first_expiry().is_some_and(|at| at <= now) {
+            entries.pop_first();
         }
-        if entries.len() >= self.capacity {
-            let oldest = entries.iter().min_by_key(|(_, entry)| entry.expires_at).map(|(id, _)| id.clone());
-            if let Some(oldest) = oldest {
-                entries.remove(&oldest);
-            }
+        while entries.by_id.len() >= self.capacity {
+            entries.pop_first();
         }
-        entries.insert(id.clone(), Entry { value, expires_at: now + self.ttl });
+        entries.by_expiry.insert((expires_at, id.clone()));
+        entries.by_id.insert(id.clone(), Entry { value, expires_at });
         Some(id)
     }
 
@@ -72,7 +98,7 @@ impl<V: Clone> SessionStore<V> {
 
     fn get_at(&self, id: &str, now: Instant) -> Option<V> {
         let mut entries = self.lock();
-        match entries.get(id) {
+        match entries.by_id.get(id) {
             Some(entry) if entry.expires_at > now => Some(entry.value.clone()),
             Some(_) => {
                 entries.remove(id);
@@ -82,16 +108,6 @@ impl<V: Clone> SessionStore<V> {
         }
     }
 
-    /// Removes and returns the value under `id`, unless it has expired: a pending login
-    /// is taken exactly once.
-    pub(crate) fn take(&self, id: &str) -> Option<V> {
-        self.take_at(id, Instant::now())
-    }
-
-    fn take_at(&self, id: &str, now: Instant) -> Option<V> {
-        self.lock().remove(id).filter(|entry| entry.expires_at > now).map(|entry| entry.value)
-    }
-
     /// Forgets `id`.
     pub(crate) fn remove(&self, id: &str) {
         self.lock().remove(id);
@@ -99,7 +115,9 @@ impl<V: Clone> SessionStore<V> {
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.lock().len()
+        let entries = self.lock();
+        assert_eq!(entries.by_id.len(), entries.by_expiry.len(), "both indexes hold the same ids");
+        entries.by_id.len()
     }
 }
 
@@ -127,17 +145,6 @@ mod tests {
         assert_eq!(store.get_at(&id, now + Duration::from_secs(59)), Some(1));
         assert_eq!(store.get_at(&id, now + Duration::from_secs(60)), None);
         assert_eq!(store.len(), 0, "an expired entry is dropped when seen");
-        let id = store.insert_at(2, now).unwrap();
-        assert_eq!(store.take_at(&id, now + Duration::from_secs(61)), None);
-    }
-
-    #[test]
-    fn take_yields_once() {
-        let store = SessionStore::new(10, Duration::from_secs(60));
-        let id = store.insert(7).unwrap();
-        assert_eq!(store.take(&id), Some(7));
-        assert_eq!(store.take(&id), None);
-        assert_eq!(store.get(&id), None);
     }
 
     #[test]

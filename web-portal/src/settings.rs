@@ -49,6 +49,8 @@ pub enum SettingsError {
     MissingClientSecret,
     #[error("PORTAL_PUBLIC_URL must be an absolute http(s) URL without a trailing slash, query or fragment")]
     BadPublicUrl,
+    #[error("PORTAL_PUBLIC_URL must be https unless its host is loopback (localhost, 127.0.0.0/8, [::1])")]
+    PlainHttpPublicUrl,
     #[error("{0} must be an absolute http(s) URL")]
     BadUrl(&'static str),
 }
@@ -66,9 +68,19 @@ impl Settings {
             return Err(SettingsError::MissingClientSecret);
         }
         let public = oauth2::url::Url::parse(&self.public_url).map_err(|_| SettingsError::BadPublicUrl)?;
-        let plain = public.query().is_none() && public.fragment().is_none() && !self.public_url.ends_with('/');
+        // An origin only: the cookies are `Path=/` and the `__Host-` prefix needs it.
+        let plain = public.query().is_none()
+            && public.fragment().is_none()
+            && public.path() == "/"
+            && public.username().is_empty()
+            && public.password().is_none()
+            && !self.public_url.ends_with('/');
         if !is_http(&public) || !plain {
             return Err(SettingsError::BadPublicUrl);
+        }
+        // Session cookies over plain http are only acceptable on this machine.
+        if public.scheme() == "http" && !is_loopback(&public) {
+            return Err(SettingsError::PlainHttpPublicUrl);
         }
         for (name, value) in [("PORTAL_AUTH_URL", &self.auth_url), ("PORTAL_API_URL", &self.api_url)] {
             let url = oauth2::url::Url::parse(value).map_err(|_| SettingsError::BadUrl(name))?;
@@ -92,12 +104,22 @@ impl Settings {
     /// Whether browsers reach the portal over https: cookies are then `Secure` and
     /// `__Host-` prefixed.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.starts_with("https://")
+        oauth2::url::Url::parse(&self.public_url).is_ok_and(|url| url.scheme() == "https")
     }
 
     /// The requested scopes, one by one.
     pub fn scope_list(&self) -> Vec<String> {
         self.scopes.split_ascii_whitespace().map(str::to_owned).collect()
+    }
+}
+
+fn is_loopback(url: &oauth2::url::Url) -> bool {
+    use oauth2::url::Host;
+    match url.host() {
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -140,14 +162,31 @@ mod tests {
     fn urls_are_checked() {
         let ok = parse(&["--client-secret", "s"]);
         assert_eq!(ok.validate(), Ok(()));
-        for bad in ["http://localhost:8090/", "localhost:8090", "ftp://x", "https://portal.example?x=1"] {
+        for bad in [
+            "http://localhost:8090/",
+            "localhost:8090",
+            "ftp://x",
+            "https://portal.example?x=1",
+            "https://portal.example/portal",
+            "https://user@portal.example",
+        ] {
             let settings = parse(&["--client-secret", "s", "--public-url", bad]);
             assert_eq!(settings.validate(), Err(SettingsError::BadPublicUrl), "{bad}");
         }
         let settings = parse(&["--client-secret", "s", "--auth-url", "nowhere"]);
         assert_eq!(settings.validate(), Err(SettingsError::BadUrl("PORTAL_AUTH_URL")));
-        let https = parse(&["--client-secret", "s", "--public-url", "https://portal.example"]);
-        assert!(https.secure_cookies());
+        for plain in ["http://portal.example", "http://10.0.0.1:8090", "http://localhost.example"] {
+            let settings = parse(&["--client-secret", "s", "--public-url", plain]);
+            assert_eq!(settings.validate(), Err(SettingsError::PlainHttpPublicUrl), "{plain}");
+        }
+        for local in ["http://localhost:8090", "http://127.0.0.2:1", "http://[::1]:8090"] {
+            let settings = parse(&["--client-secret", "s", "--public-url", local]);
+            assert_eq!(settings.validate(), Ok(()), "{local}");
+            assert!(!settings.secure_cookies());
+        }
+        let https = parse(&["--client-secret", "s", "--public-url", "HTTPS://portal.example"]);
+        assert_eq!(https.validate(), Ok(()));
+        assert!(https.secure_cookies(), "the parsed scheme decides");
     }
 
     #[test]

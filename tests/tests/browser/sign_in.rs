@@ -7,7 +7,7 @@ use fantoccini::Locator;
 use serde_json::Value;
 use tests::poll_until;
 
-use crate::support::{has_jwt, refreshes, save_screenshot, BrowserStack};
+use crate::support::{has_jwt, refreshes, BrowserStack};
 
 /// Whether the fetched bodies mention `text`.
 fn bodies_mention(seen: &Value, text: &str) -> bool {
@@ -44,7 +44,7 @@ async fn sign_in_work_across_token_expiry_and_sign_out() {
     stack.wait_for("#documents[data-count='2']").await;
     let list = stack.text("#documents").await;
     assert!(list.contains("Shopping list") && list.contains("Meeting notes"), "{list}");
-    save_screenshot("portal.png", &stack.browser().screenshot().await.unwrap());
+    stack.screenshot("portal.png").await;
 
     // From inside the page, no token anywhere: no readable cookie, empty storage, and
     // no JWT in the page or in anything the page fetches.
@@ -99,6 +99,13 @@ async fn sign_in_work_across_token_expiry_and_sign_out() {
 
     // Sign out: back at the portal's front page, signed out, also at the auth server.
     stack.browser().find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
+    // The auth server asks before it ends its login session (a bare GET signs nobody
+    // out); its form carries a CSRF token.
+    let confirm = stack.wait_for("form[action$='/oauth2/logout'] button[type='submit']").await;
+    let at = stack.browser().current_url().await.unwrap();
+    assert!(at.as_str().starts_with(&format!("{}/oauth2/logout", stack.auth.base_url())), "{at}");
+    assert!(stack.browser().find(Locator::Css("form input[name='csrf']")).await.is_ok());
+    confirm.click().await.unwrap();
     stack.wait_for("body[data-ready='true'] #signed-out:not([hidden])").await;
     assert_eq!(stack.browser().current_url().await.unwrap().as_str(), format!("{portal_url}/"));
     assert!(stack.portal.log().contains("signed out: refresh token revoked"), "{}", stack.portal.log());
@@ -117,9 +124,14 @@ async fn sign_in_work_across_token_expiry_and_sign_out() {
         assert_eq!(body["error"], "login_required");
     }
 
-    // The back button shows nothing private: the page is fetched again and finds no
+    // The back button shows nothing private: past the auth server's confirmation page,
+    // the portal's page is fetched again (not restored from a cache) and finds no
     // session.
     stack.browser().back().await.unwrap();
+    stack.wait_for("form[action$='/oauth2/logout']").await;
+    stack.browser().back().await.unwrap();
+    let at = stack.browser().current_url().await.unwrap();
+    assert_eq!(at.as_str(), format!("{portal_url}/"), "back at the page that showed the documents");
     stack.wait_for("body[data-ready='true'] #signed-out:not([hidden])").await;
     let source = stack.browser().source().await.unwrap();
     assert!(!source.contains("Meeting notes") && !source.contains("Shopping list"), "{source}");

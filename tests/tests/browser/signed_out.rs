@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::support::{save_screenshot, BrowserStack};
+use crate::support::BrowserStack;
 
 #[tokio::test]
 async fn the_signed_out_page_runs_no_inline_script() {
@@ -12,7 +12,7 @@ async fn the_signed_out_page_runs_no_inline_script() {
     stack.wait_for("#signed-out:not([hidden])").await;
     assert!(stack.browser().find(fantoccini::Locator::Css("#signed-in[hidden]")).await.is_ok());
     assert_eq!(stack.text("#sign-in").await, "Sign in");
-    save_screenshot("portal-signed-out.png", &stack.browser().screenshot().await.unwrap());
+    stack.screenshot("portal-signed-out.png").await;
 
     // Every script is an external file of the portal's own; no element has an inline
     // event handler.

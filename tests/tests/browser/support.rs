@@ -45,7 +45,22 @@ impl BrowserStack {
     /// Starts everything with access tokens living `access_ttl` seconds.
     pub(crate) async fn start(access_ttl: u64) -> Self {
         // The redirect URIs are registered before the portals start, so their ports
-        // are chosen first.
+        // are chosen first; another process may take one meanwhile, and then the whole
+        // stack starts again on new ports, as chromedriver's start does.
+        const ATTEMPTS: usize = 3;
+        for attempt in 1..=ATTEMPTS {
+            match Self::try_start(access_ttl).await {
+                Ok(stack) => return stack,
+                Err(why) if attempt < ATTEMPTS && tests::port_was_taken(&why) => {
+                    eprintln!("a portal's port was taken, starting again on new ports: {why}");
+                }
+                Err(why) => panic!("{why}"),
+            }
+        }
+        unreachable!("the last attempt returns or panics")
+    }
+
+    async fn try_start(access_ttl: u64) -> Result<Self, String> {
         let (portal_port, reports_port) = (free_port(), free_port());
         let portal_url = format!("http://localhost:{portal_port}");
         let reports_url = format!("http://localhost:{reports_port}");
@@ -62,17 +77,17 @@ impl BrowserStack {
         let resource = ResourceServer::start(ResourceOptions::new(auth.base_url())).await;
         let start_portal = |port: u16, url: &str, id: &str, secret: &str| {
             let bind = format!("127.0.0.1:{port}");
-            PortalServer::start(PortalOptions::new(&bind, url, &auth.base_url(), &resource.base_url(), id, secret))
+            PortalServer::try_start(PortalOptions::new(&bind, url, &auth.base_url(), &resource.base_url(), id, secret))
         };
-        let portal = start_portal(portal_port, &portal_url, PORTAL, PORTAL_SECRET).await;
-        let reports = start_portal(reports_port, &reports_url, REPORTS, REPORTS_SECRET).await;
+        let portal = start_portal(portal_port, &portal_url, PORTAL, PORTAL_SECRET).await?;
+        let reports = start_portal(reports_port, &reports_url, REPORTS, REPORTS_SECRET).await?;
         let driver = ChromeDriver::start().await;
         let browser = ClientBuilder::native()
             .capabilities(chromedriver::capabilities())
             .connect(&driver.url())
             .await
             .unwrap_or_else(|e| panic!("cannot start a Chromium session: {e}\nchromedriver log:\n{}", driver.log()));
-        BrowserStack {
+        Ok(BrowserStack {
             browser: Some(browser),
             portal,
             reports,
@@ -81,7 +96,7 @@ impl BrowserStack {
             _driver: driver,
             portal_url,
             reports_url,
-        }
+        })
     }
 
     pub(crate) fn browser(&self) -> &Client {
@@ -131,7 +146,9 @@ impl BrowserStack {
             "the login page is the auth server's: {at}"
         );
         if let Some(name) = screenshot {
-            save_screenshot(name, &self.browser().screenshot().await.unwrap());
+            self.screenshot(name).await;
+            // Typing goes to the field again.
+            username.click().await.unwrap();
         }
         username.send_keys(ALICE).await.unwrap();
         let password = self.browser().find(Locator::Css("input[name='password']")).await.unwrap();
@@ -141,6 +158,25 @@ impl BrowserStack {
         self.wait_for("body[data-ready='true'] #signed-in:not([hidden])").await;
         let at = self.browser().current_url().await.unwrap();
         assert_eq!(at.as_str(), format!("{portal_url}/"), "back at the portal's page");
+    }
+
+    /// Saves a screenshot of the page as `name` (see [`save_screenshot`]), taken once
+    /// nothing in it changes between runs: no focus ring or blinking caret, the fonts
+    /// loaded.
+    pub(crate) async fn screenshot(&self, name: &str) {
+        self.browser()
+            .execute(
+                "return (async () => {
+                   if (document.activeElement) document.activeElement.blur();
+                   document.documentElement.style.caretColor = 'transparent';
+                   await document.fonts.ready;
+                   return true;
+                 })();",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("prepare the page for {name}: {e}"));
+        save_screenshot(name, &self.browser().screenshot().await.unwrap());
     }
 
     /// The text of the element `css`.

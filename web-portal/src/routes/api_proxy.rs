@@ -8,29 +8,51 @@
 //! ```
 //!
 //! No token ever reaches the browser: the request's own `Authorization` and cookies
-//! are not forwarded, and of the API's answer only the status, `Content-Type` and
-//! body are passed on. A session whose refresh token is refused has ended: it is
+//! are not forwarded, and of the API's answer only the status, the body (at most
+//! [`MAX_RESPONSE_BYTES`]), `Content-Type` (JSON, else `application/octet-stream`),
+//! `Location`, `ETag`, `Retry-After` and `WWW-Authenticate` are passed on. A session whose refresh token is refused has ended: it is
 //! forgotten, the cookie cleared, and the answer is 401.
 
 use std::time::Duration;
 
-use actix_web::http::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, SET_COOKIE, WWW_AUTHENTICATE};
-use actix_web::http::StatusCode;
+use actix_web::http::header::{
+    HeaderName, HeaderValue, ACCEPT, ALLOW, CONTENT_TYPE, ETAG, LOCATION, RETRY_AFTER, SET_COOKIE, WWW_AUTHENTICATE,
+};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use shared_claims::Secret;
 
-use super::json_error;
+use super::{api_url, json_error};
 use crate::app::AppState;
 use crate::cookies::CookieKind;
+use crate::limited_body::read_limited;
 use crate::session::SessionError;
 
 /// Largest request body forwarded: a document of the API's largest size, JSON-escaped.
 pub(crate) const MAX_BODY_BYTES: usize = 512 * 1024;
 
+/// Largest answer passed on from the API: a list of documents at their largest.
+pub(crate) const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
 /// How long the API may take to answer.
 const API_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// The methods the documents API is called with; anything else (`TRACE`, `CONNECT`,
+/// `OPTIONS`, extension methods) stops here.
+const FORWARDED_METHODS: [Method; 6] =
+    [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE];
+
 pub(crate) async fn forward(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+    if !FORWARDED_METHODS.contains(req.method()) {
+        let mut response = json_error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", "method not allowed");
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE"));
+        return response;
+    }
+    // The raw path: actix's decoded `{tail}` would turn `%2e%2e` or `%3F` into path
+    // structure.
+    let Ok(url) = api_url::upstream_url(&state.api_url, req.uri().path(), req.uri().query()) else {
+        return json_error(StatusCode::BAD_REQUEST, "invalid_request", "this path cannot be forwarded");
+    };
     let Some(id) = state.cookies.read(&req, CookieKind::Session) else { return not_signed_in(&state) };
     let Some(session) = state.sessions.get(&id) else { return not_signed_in(&state) };
     let provider = match state.discovery.provider().await {
@@ -49,20 +71,20 @@ pub(crate) async fn forward(req: HttpRequest, body: web::Bytes, state: web::Data
             json_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "try again later")
         }
     };
-    let token = match session.access_token(provider, &state.http).await {
+    let token = match session.access_token(&provider, &state.http).await {
         Ok(token) => token,
         Err(error) => return ended(&state, error),
     };
-    let mut answer = match call_api(&state, &req, &body, &token).await {
+    let mut answer = match call_api(&state, &req, &url, &body, &token).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
     if answer.invalid_token() {
-        let token = match session.after_rejection(&token, provider, &state.http).await {
+        let token = match session.after_rejection(&token, &provider, &state.http).await {
             Ok(token) => token,
             Err(error) => return ended(&state, error),
         };
-        answer = match call_api(&state, &req, &body, &token).await {
+        answer = match call_api(&state, &req, &url, &body, &token).await {
             Ok(answer) => answer,
             Err(response) => return response,
         };
@@ -75,7 +97,9 @@ struct ApiAnswer {
     status: StatusCode,
     content_type: Option<HeaderValue>,
     www_authenticate: Option<HeaderValue>,
-    body: web::Bytes,
+    /// `Location`, `ETag`, `Retry-After`: passed on as they came.
+    passed: Vec<(HeaderName, HeaderValue)>,
+    body: Vec<u8>,
 }
 
 impl ApiAnswer {
@@ -89,10 +113,28 @@ impl ApiAnswer {
                 .is_some_and(|value| value.contains("error=\"invalid_token\""))
     }
 
+    /// Only JSON keeps its media type; anything else goes out as opaque bytes in a
+    /// sandbox, so an API answer can never run as a page of the portal's origin.
     fn into_response(self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
-        if let Some(content_type) = self.content_type {
-            response.insert_header((CONTENT_TYPE, content_type));
+        let json = self
+            .content_type
+            .as_ref()
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+        match (json, self.content_type) {
+            (true, Some(content_type)) => response.insert_header((CONTENT_TYPE, content_type)),
+            _ => response.insert_header((CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"))),
+        };
+        response
+            .insert_header(("content-security-policy", "sandbox"))
+            .insert_header(("cross-origin-resource-policy", "same-origin"));
+        if let Some(value) = self.www_authenticate {
+            response.insert_header((WWW_AUTHENTICATE, value));
+        }
+        for (name, value) in self.passed {
+            response.insert_header((name, value));
         }
         response.body(self.body)
     }
@@ -101,18 +143,13 @@ impl ApiAnswer {
 async fn call_api(
     state: &AppState,
     req: &HttpRequest,
+    url: &oauth2::url::Url,
     body: &web::Bytes,
     token: &Secret,
 ) -> Result<ApiAnswer, HttpResponse> {
-    let tail = req.match_info().query("tail");
-    let mut url = format!("{}/api/{tail}", state.api_url);
-    if !req.query_string().is_empty() {
-        url.push('?');
-        url.push_str(req.query_string());
-    }
     let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
         .map_err(|_| json_error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", "unsupported method"))?;
-    let mut request = state.http.request(method, &url).bearer_auth(token.expose()).timeout(API_TIMEOUT);
+    let mut request = state.http.request(method, url.clone()).bearer_auth(token.expose()).timeout(API_TIMEOUT);
     for name in [CONTENT_TYPE, ACCEPT] {
         if let Some(value) = req.headers().get(&name) {
             request = request.header(name.as_str(), value.as_bytes());
@@ -131,8 +168,15 @@ async fn call_api(
         response.headers().get(name.as_str()).and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok())
     };
     let (content_type, www_authenticate) = (header(CONTENT_TYPE), header(WWW_AUTHENTICATE));
-    let body = response.bytes().await.map_err(unavailable)?;
-    Ok(ApiAnswer { status, content_type, www_authenticate, body })
+    let passed = [LOCATION, ETAG, RETRY_AFTER]
+        .into_iter()
+        .filter_map(|name| header(name.clone()).map(|value| (name, value)))
+        .collect();
+    let body = read_limited(response, MAX_RESPONSE_BYTES).await.map_err(|err| {
+        tracing::warn!(error = %err, "the documents API's answer was not read");
+        json_error(StatusCode::BAD_GATEWAY, "bad_gateway", "the documents API's answer was unusable")
+    })?;
+    Ok(ApiAnswer { status, content_type, www_authenticate, passed, body })
 }
 
 /// 401 for a browser without a live session; any stale cookie is cleared.

@@ -1,14 +1,15 @@
 //! `GET /login`: the start of the authorization code flow (RFC 6749 §4.1.1) with PKCE
-//! (RFC 7636). The `state` and the code verifier stay on the server, under a fresh
-//! random id that the browser keeps in the short-lived pre-login cookie.
+//! (RFC 7636). The `state` and the code verifier travel sealed in the short-lived
+//! pre-login cookie (see `login_ticket`); the server keeps nothing.
 
 use actix_web::http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
 use super::message_page;
-use crate::app::{AppState, PendingLogin};
+use crate::app::AppState;
 use crate::cookies::CookieKind;
+use crate::login_ticket::PendingLogin;
 
 pub(crate) async fn get_login(state: web::Data<AppState>) -> HttpResponse {
     let provider = match state.discovery.provider().await {
@@ -23,7 +24,7 @@ pub(crate) async fn get_login(state: web::Data<AppState>) -> HttpResponse {
         return unavailable();
     };
     let pending = PendingLogin { state: start.state, verifier: start.verifier };
-    let Some(cookie) = state.pending.insert(pending).and_then(|id| state.cookies.set(CookieKind::Login, &id)) else {
+    let Some(cookie) = state.tickets.seal(&pending).and_then(|id| state.cookies.set(CookieKind::Login, &id)) else {
         return unavailable();
     };
     HttpResponse::Found()

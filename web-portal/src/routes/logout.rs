@@ -24,7 +24,7 @@ pub(crate) async fn post_logout(req: HttpRequest, state: web::Data<AppState>) ->
         session
     });
     let provider = state.discovery.provider().await.ok();
-    if let (Some(session), Some(provider)) = (session, provider) {
+    if let (Some(session), Some(provider)) = (session, &provider) {
         if let Some(refresh_token) = session.refresh_token().await {
             match provider.revoke(&state.http, &refresh_token).await {
                 Ok(()) => tracing::info!("signed out: refresh token revoked"),

@@ -1,6 +1,7 @@
 //! The portal's routes, one file per concern, and what their answers share.
 
 mod api_proxy;
+mod api_url;
 mod callback;
 mod login;
 mod logout;
@@ -22,13 +23,19 @@ pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src
 
 /// Headers every answer carries unless its handler set them. `no-store` everywhere:
 /// after sign-out, the back button must find no private page or API answer in a cache.
-pub(crate) fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Under https, browsers are also told to use nothing else for a year (RFC 6797).
+pub(crate) fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
         .add(("content-security-policy", CONTENT_SECURITY_POLICY))
         .add((CACHE_CONTROL, "no-store"))
         .add(("x-frame-options", "DENY"))
         .add(("x-content-type-options", "nosniff"))
-        .add(("referrer-policy", "no-referrer"))
+        .add(("referrer-policy", "no-referrer"));
+    if https {
+        headers.add(("strict-transport-security", "max-age=31536000"))
+    } else {
+        headers
+    }
 }
 
 /// Registers the shared state and the routes: `App::new().configure(configure(state))`.

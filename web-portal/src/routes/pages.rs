@@ -36,6 +36,10 @@ pub(crate) async fn get_healthz() -> HttpResponse {
 pub(crate) async fn get_readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.discovery.provider().await {
         Ok(_) => HttpResponse::Ok().json(json!({"status": "ready"})),
-        Err(err) => HttpResponse::ServiceUnavailable().json(json!({"status": "not ready", "reason": err.to_string()})),
+        // The reason names internal addresses: it goes to the log, not to the public port.
+        Err(err) => {
+            tracing::warn!(error = %shared_claims::error_chain(&err), "not ready: the authorization server's metadata is unavailable");
+            HttpResponse::ServiceUnavailable().json(json!({"status": "not ready"}))
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! metadata, discovered once (retried until it answers), and an `oauth2` client built
 //! from it. Token requests authenticate with `client_secret_basic` (RFC 6749 §2.3.1).
 //!
-//! `oauth2` brings no HTTP client of its own here: [`send`] carries its requests over
+//! `oauth2` brings no HTTP client of its own here: `http_adapter` carries its requests over
 //! the portal's `reqwest` client, which follows no redirects (RFC 6749 §3.2 does not
 //! allow a token endpoint to redirect). Revocation (RFC 7009) is one form POST sent
 //! directly: `oauth2` refuses a revocation endpoint that is not https, and local
@@ -14,23 +14,28 @@ use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicRequestTokenError,
 use oauth2::url::Url;
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, TokenUrl,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, TokenUrl,
 };
 use serde::Deserialize;
 use shared_claims::Secret;
-use tokio::sync::OnceCell;
 
 use crate::settings::Settings;
+
+mod discovery;
+mod http_adapter;
+
+pub(crate) use discovery::Discovery;
+use http_adapter::{owned_sender, SendError};
 
 /// The client: authorization endpoint if announced, and the token endpoint.
 type PortalClient = BasicClient<EndpointMaybeSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// How long one call to the authorization server may take.
-const AUTH_SERVER_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const AUTH_SERVER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The RFC 8414 §2 members the portal uses.
 #[derive(Debug, Deserialize)]
-struct Metadata {
+pub(super) struct Metadata {
     issuer: String,
     authorization_endpoint: Option<String>,
     token_endpoint: String,
@@ -88,8 +93,8 @@ pub(crate) enum TokenError {
     Other(String),
 }
 
-impl From<BasicRequestTokenError<reqwest::Error>> for TokenError {
-    fn from(error: BasicRequestTokenError<reqwest::Error>) -> Self {
+impl From<BasicRequestTokenError<SendError>> for TokenError {
+    fn from(error: BasicRequestTokenError<SendError>) -> Self {
         match error {
             oauth2::RequestTokenError::ServerResponse(response)
                 if *response.error() == BasicErrorResponseType::InvalidGrant =>
@@ -116,8 +121,13 @@ pub(crate) struct Provider {
 }
 
 impl Provider {
-    fn from_metadata(metadata: Metadata, settings: &Settings) -> Result<Self, DiscoveryError> {
+    pub(super) fn from_metadata(metadata: Metadata, settings: &Settings) -> Result<Self, DiscoveryError> {
         let bad = |what: &str| DiscoveryError::Document(what.to_owned());
+        // RFC 8414 §3.3: the metadata must name the issuer it was fetched for, or an
+        // attacker's document could redirect every endpoint.
+        if metadata.issuer.trim_end_matches('/') != settings.auth_url.trim_end_matches('/') {
+            return Err(DiscoveryError::Document("issuer differs from PORTAL_AUTH_URL".to_owned()));
+        }
         let secret = settings.client_secret.clone().unwrap_or_else(|| Secret::new(""));
         let auth_url = match metadata.authorization_endpoint {
             Some(url) => Some(AuthUrl::new(url).map_err(|_| bad("authorization_endpoint"))?),
@@ -179,7 +189,7 @@ impl Provider {
             .client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose().to_owned()))
-            .request_async(&|request| send(http, request))
+            .request_async(&owned_sender(http))
             .await?;
         Ok(response.into())
     }
@@ -191,7 +201,7 @@ impl Provider {
         refresh_token: &Secret,
     ) -> Result<IssuedTokens, TokenError> {
         let token = RefreshToken::new(refresh_token.expose().to_owned());
-        let response = self.client.exchange_refresh_token(&token).request_async(&|request| send(http, request)).await?;
+        let response = self.client.exchange_refresh_token(&token).request_async(&owned_sender(http)).await?;
         Ok(response.into())
     }
 
@@ -229,57 +239,4 @@ impl Provider {
             Err(_) => "/".to_owned(),
         }
     }
-}
-
-/// The provider, discovered on first use; a failed discovery is retried next time.
-pub(crate) struct Discovery {
-    settings: Settings,
-    http: reqwest::Client,
-    provider: OnceCell<Provider>,
-}
-
-impl Discovery {
-    pub(crate) fn new(settings: Settings, http: reqwest::Client) -> Self {
-        Self { settings, http, provider: OnceCell::new() }
-    }
-
-    pub(crate) async fn provider(&self) -> Result<&Provider, DiscoveryError> {
-        self.provider.get_or_try_init(|| self.discover()).await
-    }
-
-    /// RFC 8414 §3: the well-known URI of the configured server.
-    async fn discover(&self) -> Result<Provider, DiscoveryError> {
-        let url = format!("{}/.well-known/oauth-authorization-server", self.settings.auth_url.trim_end_matches('/'));
-        let response = self.http.get(&url).timeout(AUTH_SERVER_TIMEOUT).send().await.map_err(DiscoveryError::Fetch)?;
-        if !response.status().is_success() {
-            return Err(DiscoveryError::Status(response.status().as_u16()));
-        }
-        let metadata: Metadata = response.json().await.map_err(|e| DiscoveryError::Document(e.to_string()))?;
-        let provider = Provider::from_metadata(metadata, &self.settings)?;
-        tracing::info!(
-            issuer = %provider.issuer,
-            authorization_endpoint = provider.client.auth_uri().is_some(),
-            "authorization server discovered"
-        );
-        Ok(provider)
-    }
-}
-
-/// `oauth2`'s HTTP client: the request goes out through `http` as it is, and the
-/// response's status, headers and body come back.
-async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, reqwest::Error> {
-    let (parts, body) = request.into_parts();
-    let response = http
-        .request(parts.method, parts.uri.to_string())
-        .headers(parts.headers)
-        .body(body)
-        .timeout(AUTH_SERVER_TIMEOUT)
-        .send()
-        .await?;
-    let (status, version, headers) = (response.status(), response.version(), response.headers().clone());
-    let mut reply = HttpResponse::new(response.bytes().await?.to_vec());
-    *reply.status_mut() = status;
-    *reply.version_mut() = version;
-    *reply.headers_mut() = headers;
-    Ok(reply)
 }
