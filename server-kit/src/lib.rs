@@ -9,6 +9,7 @@
 //! its own server set-up.
 
 pub mod body_deadline;
+pub mod html;
 pub mod limits;
 pub mod request_trace;
 pub mod settings;

@@ -1,11 +1,12 @@
 //! The HTML of the authorization endpoint: the login form, the sign-out
-//! confirmation, error and signed-out pages, and their stylesheet. No JavaScript and nothing inline, so the Content
-//! Security Policy allows only our own stylesheet. No `form-action` directive: some
+//! confirmation, error and signed-out pages, and their stylesheet. No JavaScript and
+//! nothing inline, so the Content Security Policy allows only our own stylesheet. No `form-action` directive: some
 //! browsers apply it to the redirect that follows the POST, which goes to the client.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder};
+use server_kit::html::escape;
 
 /// Where the stylesheet is served, below the issuer's path.
 pub(super) const STYLESHEET_PATH: &str = "/oauth2/assets/login.css";
@@ -171,22 +172,6 @@ fn page(base: &str, title: &str, body: &str) -> String {
         escape(title),
         escape(base),
     )
-}
-
-/// Escapes text for HTML content and double-quoted attributes.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

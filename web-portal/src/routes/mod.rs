@@ -12,6 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
+use server_kit::html::escape;
 
 use crate::app::AppState;
 
@@ -66,7 +67,7 @@ pub(crate) fn json_error(status: StatusCode, error: &str, description: &str) -> 
 /// A small HTML page with a heading, a message and a link back to the front page.
 /// Every argument is escaped.
 pub(crate) fn message_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    let (title, message) = (escape_html(title), escape_html(message));
+    let (title, message) = (escape(title), escape(message));
     let body = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -75,22 +76,6 @@ pub(crate) fn message_page(status: StatusCode, title: &str, message: &str) -> Ht
          <p><a href=\"/\">Back to the portal</a></p></main></body></html>\n"
     );
     HttpResponse::build(status).insert_header((CONTENT_TYPE, "text/html; charset=utf-8")).body(body)
-}
-
-/// Text safe inside HTML element content and quoted attribute values.
-pub(crate) fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

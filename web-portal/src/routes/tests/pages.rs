@@ -25,8 +25,12 @@ async fn the_page_has_security_headers_and_no_inline_script() {
 }
 
 #[actix_web::test]
-async fn html_is_escaped() {
-    assert_eq!(escape_html("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+async fn message_pages_escape_what_they_show() {
+    let res = message_page(StatusCode::BAD_REQUEST, "<b>title</b>", "\"><script>x</script>");
+    let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+    let body = std::str::from_utf8(&body).unwrap();
+    assert!(body.contains("&lt;b&gt;title&lt;/b&gt;") && body.contains("&quot;&gt;&lt;script&gt;"), "{body}");
+    assert!(!body.contains("<script>") && !body.contains("<b>"), "{body}");
 }
 
 #[actix_web::test]
