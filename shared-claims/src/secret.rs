@@ -7,7 +7,7 @@ use std::str::FromStr;
 /// Holds a credential (a user's password, a client secret, `RS_CLIENT_SECRET`). `Debug` and `Display` print
 /// `[redacted]`, so a settings struct or an error can be logged whole without leaking
 /// it; the value is reached only through [`Secret::expose`], which is easy to grep for.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Secret(String);
 
 impl Secret {
@@ -23,7 +23,24 @@ impl Secret {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Whether `candidate` is this secret, compared without an early exit so the time
+    /// taken does not tell where they differ (lengths are not secret).
+    pub fn matches(&self, candidate: &str) -> bool {
+        let (ours, theirs) = (self.0.as_bytes(), candidate.as_bytes());
+        let difference = ours.iter().zip(theirs).fold(0u8, |acc, (a, b)| std::hint::black_box(acc | (a ^ b)));
+        ours.len() == theirs.len() && difference == 0
+    }
 }
+
+/// Equality of secrets is constant-time too: see [`Secret::matches`].
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(&other.0)
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -55,6 +72,17 @@ impl FromStr for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matches_only_the_same_value() {
+        let secret = Secret::new("s3cret-value");
+        assert!(secret.matches("s3cret-value"));
+        assert!(!secret.matches("s3cret-valuE"));
+        assert!(!secret.matches("s3cret-value-longer"));
+        assert!(!secret.matches(""));
+        assert_eq!(secret, Secret::new("s3cret-value"));
+        assert_ne!(secret, Secret::new("other"));
+    }
 
     #[test]
     fn never_prints_the_value() {

@@ -60,8 +60,7 @@ async fn complete(req: &HttpRequest, state: &AppState) -> HttpResponse {
     let Some(pending) = pending else {
         return failed(StatusCode::BAD_REQUEST, "This sign-in has expired or was already used. Please sign in again.");
     };
-    let state_matches =
-        query.state.as_deref().is_some_and(|got| same_secret(got.as_bytes(), pending.state.expose().as_bytes()));
+    let state_matches = query.state.as_deref().is_some_and(|got| pending.state.matches(got));
     if !state_matches {
         tracing::warn!("authorization response with a wrong state refused");
         return failed(StatusCode::BAD_REQUEST, "The sign-in response did not match this browser's sign-in.");
@@ -124,11 +123,6 @@ async fn complete(req: &HttpRequest, state: &AppState) -> HttpResponse {
         .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((SET_COOKIE, cookie))
         .body(CONTINUE_PAGE)
-}
-
-/// Constant-time comparison (the lengths are not secret: every state has the same).
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && openssl::memcmp::eq(a, b)
 }
 
 fn failed(status: StatusCode, message: &str) -> HttpResponse {
