@@ -10,6 +10,10 @@ async fn main() -> ExitCode {
     if auth_server::admin_cli::is_invoked(&args) {
         return auth_server::admin_cli::run(args).await;
     }
+    if let Some(code) = server_kit::probe::run_if_invoked("AUTH_OPS_BIND", auth_server::setup::config::DEFAULT_OPS_BIND)
+    {
+        return code;
+    }
     return_large_allocations_to_the_os();
     let settings = Settings::load();
     server_kit::telemetry::init(settings.log_format);

@@ -7,6 +7,11 @@ use resource_server_demo::settings::Settings;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
+    if let Some(code) =
+        server_kit::probe::run_if_invoked("RS_OPS_BIND", resource_server_demo::settings::DEFAULT_OPS_BIND)
+    {
+        return code;
+    }
     let settings = Settings::load();
     server_kit::telemetry::init(settings.log_format);
     let app = match Application::build(&settings) {

@@ -8,6 +8,9 @@ use clap::{Parser, ValueEnum};
 use resource_server::verify::{ClientCredentials, VerifyMode};
 use resource_server::Secret;
 
+/// Where the operational endpoints listen unless `RS_OPS_BIND` says otherwise.
+pub const DEFAULT_OPS_BIND: &str = "127.0.0.1:9081";
+
 /// The longest `RS_REVOCATION_MAX_STALENESS` accepted, seconds (a day): a revocation
 /// view older than that is not a view.
 pub const MAX_STALENESS_SECS: u64 = 86_400;
@@ -21,7 +24,7 @@ pub struct Settings {
 
     /// Listen address of the operational endpoints (`/metrics`, `/healthz`,
     /// `/readyz`), kept off the public listener; loopback by default.
-    #[arg(long, env = "RS_OPS_BIND", default_value = "127.0.0.1:9081")]
+    #[arg(long, env = "RS_OPS_BIND", default_value = DEFAULT_OPS_BIND)]
     pub ops_bind: String,
 
     /// The authorization server; its RFC 8414 metadata is discovered from here.

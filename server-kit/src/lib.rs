@@ -1,7 +1,8 @@
 //! What the auth server and the demo API share around actix-web, so each concept
 //! lives once: logging set-up ([`telemetry`]), settings loading ([`settings`]),
 //! connection limits ([`limits`]),
-//! request ids and access logs ([`request_trace`]), the proxies whose forwarded
+//! request ids and access logs ([`request_trace`]), the container health probe
+//! ([`probe`]), the proxies whose forwarded
 //! headers are believed ([`trusted_proxies`]), the request-body deadline
 //! ([`body_deadline`]) and graceful shutdown ([`shutdown`]).
 //!
@@ -11,6 +12,7 @@
 pub mod body_deadline;
 pub mod html;
 pub mod limits;
+pub mod probe;
 pub mod request_trace;
 pub mod settings;
 pub mod shutdown;

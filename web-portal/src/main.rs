@@ -7,6 +7,10 @@ use web_portal::settings::Settings;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
+    // The portal serves /readyz on its one listener.
+    if let Some(code) = server_kit::probe::run_if_invoked("PORTAL_BIND", web_portal::settings::DEFAULT_BIND) {
+        return code;
+    }
     let settings = Settings::load();
     server_kit::telemetry::init(settings.log_format);
     let app = match Application::build(&settings) {

@@ -4,11 +4,14 @@
 use clap::Parser;
 use shared_claims::Secret;
 
+/// Where the portal listens unless `PORTAL_BIND` says otherwise.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8090";
+
 #[derive(Debug, Clone, Parser)]
 #[command(name = "web-portal", version, about = "Documents portal: a browser app's backend that keeps the tokens.")]
 pub struct Settings {
     /// Listen address; port 0 picks a free port (the bound address is logged).
-    #[arg(long, env = "PORTAL_BIND", default_value = "127.0.0.1:8090")]
+    #[arg(long, env = "PORTAL_BIND", default_value = DEFAULT_BIND)]
     pub bind: String,
 
     /// The URL browsers use to reach the portal, no trailing slash. The redirect URI is

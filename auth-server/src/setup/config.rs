@@ -14,6 +14,9 @@ pub const MAX_ACCESS_TTL: i64 = 86_400;
 /// year). Far below where `now + ttl` could overflow, so token times stay meaningful.
 pub const MAX_LONG_TTL: i64 = 31_536_000;
 
+/// Where the operational endpoints listen unless `AUTH_OPS_BIND` says otherwise.
+pub const DEFAULT_OPS_BIND: &str = "127.0.0.1:9080";
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "auth-server",
@@ -28,7 +31,7 @@ pub struct Settings {
 
     /// Listen address of the operational endpoints (`/metrics`, `/healthz`,
     /// `/readyz`), kept off the public listener; loopback by default.
-    #[arg(long, env = "AUTH_OPS_BIND", default_value = "127.0.0.1:9080")]
+    #[arg(long, env = "AUTH_OPS_BIND", default_value = DEFAULT_OPS_BIND)]
     pub ops_bind: SocketAddr,
 
     /// `iss` of every token and the metadata `issuer`, without trailing slash.
