@@ -21,7 +21,7 @@ use super::http::FetchError;
 
 /// `RS_ISSUER` was not an http(s) URL without query or fragment (RFC 8414 §2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the issuer {0:?} is not an absolute http(s) URL without query or fragment")]
+#[error("the configured issuer {0:?} is not an absolute http(s) URL without query or fragment")]
 pub struct InvalidIssuer(pub String);
 
 /// The issuer this service was configured to expect.
