@@ -206,7 +206,8 @@ impl VerifierBuilder {
     /// (see [`super::rebase_endpoint`]).
     ///
     /// Without it, the metadata's issuer is taken as it is and its endpoints are used
-    /// as announced.
+    /// as announced. The fixed-key and custom-source variants discover nothing and
+    /// ignore it.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
         self
