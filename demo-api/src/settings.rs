@@ -31,6 +31,14 @@ pub struct Settings {
     #[arg(long, env = "RS_AUTH_URL", default_value = "http://127.0.0.1:8080")]
     pub auth_url: String,
 
+    /// The auth server's issuer (its `AUTH_ISSUER`), when this server reaches it on
+    /// another URL (behind a gateway, in a container network). The metadata, still
+    /// fetched from `RS_AUTH_URL`, must name exactly this issuer, tokens must carry it,
+    /// and the endpoints announced under it are called on `RS_AUTH_URL` instead.
+    /// Unset: the metadata's issuer and endpoints are taken as they are.
+    #[arg(long, env = "RS_ISSUER")]
+    pub issuer: Option<String>,
+
     /// The `aud` value this server accepts (also the challenge realm).
     #[arg(long, env = "RS_AUDIENCE", default_value = "documents-api")]
     pub audience: String,
@@ -149,6 +157,7 @@ mod tests {
         let settings = <Settings as clap::FromArgMatches>::from_arg_matches(&matches).unwrap();
         assert_eq!(settings.bind, "127.0.0.1:8081");
         assert_eq!(settings.auth_url, "http://127.0.0.1:8080");
+        assert_eq!(settings.issuer, None);
         assert_eq!(settings.audience, "documents-api");
         assert_eq!(settings.mode(), VerifyMode::Local);
         assert_eq!(settings.revocation_max_staleness, 30);
@@ -166,6 +175,13 @@ mod tests {
             let settings = parse(&["--verify", mode, "--client-id", "id", "--client-secret", "s"]);
             assert_eq!(settings.validate(), Ok(()));
         }
+    }
+
+    #[test]
+    fn the_issuer_is_optional() {
+        let settings = parse(&["--auth-url", "http://gateway:8080", "--issuer", "http://localhost:8080"]);
+        assert_eq!(settings.auth_url, "http://gateway:8080");
+        assert_eq!(settings.issuer.as_deref(), Some("http://localhost:8080"));
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! ```text
 //! ManagedServer::start    ServerProcess::spawn -> wait_bound -> wait_ready
 //! wait_ready              GET /readyz until 200, or the process exits
+//! ManagedServer::start_unready
+//!                         the same without wait_ready, for a server expected to
+//!                         stay not ready
 //! ManagedServer::restart  stop, then start again on the same address (fails saying
 //!                         so if another process took the port meanwhile)
 //! ManagedServer::restart_on_new_port
@@ -38,6 +41,8 @@ pub(crate) struct ManagedServer {
     logs: Vec<PathBuf>,
     process: Option<ServerProcess>,
     addr: SocketAddr,
+    /// Whether a start waits for `/readyz` to answer 200.
+    wait_for_ready: bool,
 }
 
 impl ManagedServer {
@@ -50,6 +55,30 @@ impl ManagedServer {
         bind_var: &str,
         dir: TempDir,
     ) -> Result<Self, String> {
+        Self::launch(name, binary, env, bind_var, dir, true).await
+    }
+
+    /// Like [`Self::start`], but returns once the server has logged its address,
+    /// without waiting for `/readyz` (restarts do not wait either): for a server
+    /// expected to stay not ready.
+    pub(crate) async fn start_unready(
+        name: &str,
+        binary: PathBuf,
+        env: Vec<(String, String)>,
+        bind_var: &str,
+        dir: TempDir,
+    ) -> Result<Self, String> {
+        Self::launch(name, binary, env, bind_var, dir, false).await
+    }
+
+    async fn launch(
+        name: &str,
+        binary: PathBuf,
+        env: Vec<(String, String)>,
+        bind_var: &str,
+        dir: TempDir,
+        wait_for_ready: bool,
+    ) -> Result<Self, String> {
         let mut server = ManagedServer {
             name: name.to_owned(),
             binary,
@@ -59,6 +88,7 @@ impl ManagedServer {
             logs: Vec::new(),
             process: None,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            wait_for_ready,
         };
         match server.run().await {
             Ok(()) => Ok(server),
@@ -95,6 +125,9 @@ impl ManagedServer {
         let addr = process.wait_bound().await;
         self.process = Some(process);
         self.addr = addr?;
+        if !self.wait_for_ready {
+            return Ok(());
+        }
         self.wait_ready().await
     }
 

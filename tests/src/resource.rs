@@ -113,6 +113,17 @@ impl ResourceServer {
         }
     }
 
+    /// Starts the server without waiting for it to be ready: for one expected to stay
+    /// not ready (a misconfiguration it must refuse to work with). Returns once it
+    /// listens. Panics with its log if it does not get that far.
+    pub async fn start_unready(options: ResourceOptions) -> Self {
+        let dir = tempfile::Builder::new().prefix("e2e-rs-").tempdir().expect("create a temp dir");
+        match ManagedServer::start_unready(NAME, binaries::path(NAME), options.environment(), "RS_BIND", dir).await {
+            Ok(server) => ResourceServer { server },
+            Err(why) => panic!("{why}"),
+        }
+    }
+
     /// Starts the server expecting it to refuse to start (bad settings); returns its log.
     /// Panics if it starts, or exits successfully.
     pub async fn start_failure(options: ResourceOptions) -> String {

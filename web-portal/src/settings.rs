@@ -24,6 +24,14 @@ pub struct Settings {
     #[arg(long, env = "PORTAL_AUTH_URL", default_value = "http://127.0.0.1:8080")]
     pub auth_url: String,
 
+    /// The authorization server's issuer (its `AUTH_ISSUER`), when the portal reaches
+    /// it on another URL (behind a gateway, in a container network). The metadata,
+    /// still fetched from `PORTAL_AUTH_URL`, must name this issuer; the browser is sent
+    /// to the endpoints it announces, while the token and revocation endpoints are
+    /// called on `PORTAL_AUTH_URL`. Unset: `PORTAL_AUTH_URL` is the issuer.
+    #[arg(long, env = "PORTAL_ISSUER")]
+    pub issuer: Option<String>,
+
     /// The documents API that `/api/...` is forwarded to.
     #[arg(long, env = "PORTAL_API_URL", default_value = "http://127.0.0.1:8081")]
     pub api_url: String,
@@ -85,13 +93,22 @@ impl Settings {
         if public.scheme() == "http" && !is_loopback(&public) {
             return Err(SettingsError::PlainHttpPublicUrl);
         }
-        for (name, value) in [("PORTAL_AUTH_URL", &self.auth_url), ("PORTAL_API_URL", &self.api_url)] {
+        let issuer = self.issuer.as_ref().map(|issuer| ("PORTAL_ISSUER", issuer));
+        for (name, value) in
+            [("PORTAL_AUTH_URL", &self.auth_url), ("PORTAL_API_URL", &self.api_url)].into_iter().chain(issuer)
+        {
             let url = oauth2::url::Url::parse(value).map_err(|_| SettingsError::BadUrl(name))?;
             if !is_http(&url) {
                 return Err(SettingsError::BadUrl(name));
             }
         }
         Ok(())
+    }
+
+    /// The issuer the authorization server's metadata must name, and authorization
+    /// responses carry (RFC 9207): `PORTAL_ISSUER`, or else `PORTAL_AUTH_URL`.
+    pub fn expected_issuer(&self) -> &str {
+        self.issuer.as_deref().unwrap_or(&self.auth_url)
     }
 
     /// Where the authorization server sends the browser back with the code.
@@ -152,6 +169,8 @@ mod tests {
         assert_eq!(settings.bind, "127.0.0.1:8090");
         assert_eq!(settings.public_url, "http://localhost:8090");
         assert_eq!(settings.auth_url, "http://127.0.0.1:8080");
+        assert_eq!(settings.issuer, None);
+        assert_eq!(settings.expected_issuer(), "http://127.0.0.1:8080", "the auth server URL is the issuer");
         assert_eq!(settings.api_url, "http://127.0.0.1:8081");
         assert_eq!(settings.client_id, "web-portal");
         assert_eq!(settings.scope_list(), ["documents:read", "documents:write"]);
@@ -178,6 +197,12 @@ mod tests {
         }
         let settings = parse(&["--client-secret", "s", "--auth-url", "nowhere"]);
         assert_eq!(settings.validate(), Err(SettingsError::BadUrl("PORTAL_AUTH_URL")));
+        let settings = parse(&["--client-secret", "s", "--issuer", "localhost:8080"]);
+        assert_eq!(settings.validate(), Err(SettingsError::BadUrl("PORTAL_ISSUER")));
+        let settings =
+            parse(&["--client-secret", "s", "--auth-url", "http://auth:8080", "--issuer", "http://localhost:8080"]);
+        assert_eq!(settings.validate(), Ok(()));
+        assert_eq!(settings.expected_issuer(), "http://localhost:8080");
         for plain in ["http://portal.example", "http://10.0.0.1:8090", "http://localhost.example"] {
             let settings = parse(&["--client-secret", "s", "--public-url", plain]);
             assert_eq!(settings.validate(), Err(SettingsError::PlainHttpPublicUrl), "{plain}");

@@ -112,8 +112,11 @@ pub fn configure_ops(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 pub fn build_verifier(settings: &Settings) -> Result<Verifier, StartupError> {
     settings.validate()?;
     let credentials = settings.required_client_credentials()?;
-    let builder = Verifier::builder(settings.audience.clone())
+    let mut builder = Verifier::builder(settings.audience.clone())
         .revocation_feed(credentials.clone(), settings.revocation_max_staleness());
+    if let Some(issuer) = &settings.issuer {
+        builder = builder.issuer(issuer.clone());
+    }
     let verifier = match settings.mode() {
         VerifyMode::Local => builder.local(&settings.auth_url)?,
         VerifyMode::Introspect => builder.introspect(&settings.auth_url, credentials)?,
@@ -137,6 +140,7 @@ impl Application {
         tracing::info!(
             mode = ?verifier.mode(),
             auth_url = %settings.auth_url,
+            issuer = settings.issuer.as_deref().unwrap_or("(from the metadata)"),
             audience = %settings.audience,
             revocation_max_staleness = settings.revocation_max_staleness,
             "token verification configured"

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use shared_claims::ClaimValidator;
 
+use super::auth_server_urls::{AuthServerUrls, InvalidIssuer};
 use super::backoff::Backoff;
-use super::discovery::{metadata_url, InvalidAuthUrl};
+use super::discovery::InvalidAuthUrl;
 use super::feed::{spawn_follower, spawn_watchdog, BackgroundTasks, Feed, FeedRevocations, FollowerConfig, WhenStale};
 use super::introspection_verifier::{spawn_discovery, IntrospectionConfig, IntrospectionVerifier};
 use super::jwks::{spawn_refresher, JwksCache, RefreshPolicy};
@@ -31,6 +32,8 @@ pub enum BuildError {
     NoRuntime,
     #[error(transparent)]
     AuthUrl(#[from] InvalidAuthUrl),
+    #[error(transparent)]
+    Issuer(#[from] InvalidIssuer),
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),
     #[error("introspection and the revocation feed need the resource server's client id and secret")]
@@ -73,6 +76,7 @@ pub struct VerifierBuilder {
     introspection_concurrency: usize,
     http_timeout: Duration,
     feed: FeedChoice,
+    issuer: Option<String>,
 }
 
 impl VerifierBuilder {
@@ -112,6 +116,7 @@ impl VerifierBuilder {
             introspection_concurrency: Self::DEFAULT_INTROSPECTION_CONCURRENCY,
             http_timeout: Duration::from_secs(5),
             feed: FeedChoice::Unset,
+            issuer: None,
         }
     }
 
@@ -190,6 +195,24 @@ impl VerifierBuilder {
         self
     }
 
+    /// The auth server's issuer (`RS_ISSUER`), when this service reaches it on another
+    /// URL than the public one in its tokens: behind a gateway, or in a container
+    /// network where the public URL does not resolve. The metadata is still fetched
+    /// from the URL given to [`Self::local`] or [`Self::introspect`]; it must name
+    /// exactly this issuer (RFC 8414 §3.3), or discovery is refused, logged as an error
+    /// and retried while the verifier stays not ready. Tokens must carry this `iss`.
+    /// Every endpoint the metadata announces under the issuer URL (the key set,
+    /// introspection, the revocation feed) is reached on the auth server URL instead
+    /// (see [`super::rebase_endpoint`]).
+    ///
+    /// Without it, the metadata's issuer is taken as it is and its endpoints are used
+    /// as announced. The fixed-key and custom-source variants discover nothing and
+    /// ignore it.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
     /// Timeout of each call to the auth server.
     pub fn http_timeout(mut self, timeout: Duration) -> Self {
         self.http_timeout = timeout;
@@ -211,13 +234,11 @@ impl VerifierBuilder {
             return Err(BuildError::RevocationFeedNotConfigured);
         }
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
-        let metadata_url = metadata_url(auth_url)?;
-        let source = HttpKeySource::new(self.client()?, metadata_url.clone());
+        let urls = self.urls(auth_url)?;
+        let source = HttpKeySource::new(self.client()?, urls.clone());
         let metrics = Arc::new(VerifierMetrics::default());
         let feed = match choice {
-            FeedChoice::Follow(settings) => {
-                Some(self.follow(settings, WhenStale::Refuse, metadata_url, &metrics, &runtime)?)
-            }
+            FeedChoice::Follow(settings) => Some(self.follow(settings, WhenStale::Refuse, urls, &metrics, &runtime)?),
             FeedChoice::Unset | FeedChoice::Declined => {
                 tracing::warn!(
                     "local verification without the revocation feed (declined): revoked tokens pass until they expire"
@@ -279,17 +300,17 @@ impl VerifierBuilder {
             return Err(BuildError::MissingCredentials);
         }
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
-        let metadata_url = metadata_url(auth_url)?;
+        let urls = self.urls(auth_url)?;
         let metrics = Arc::new(VerifierMetrics::default());
         let feed = match std::mem::replace(&mut self.feed, FeedChoice::Unset) {
             FeedChoice::Follow(settings) => {
-                Some(self.follow(settings, WhenStale::Introspect, metadata_url.clone(), &metrics, &runtime)?)
+                Some(self.follow(settings, WhenStale::Introspect, urls.clone(), &metrics, &runtime)?)
             }
             FeedChoice::Unset | FeedChoice::Declined => None,
         };
         let remote = Arc::new(IntrospectionVerifier::new(IntrospectionConfig {
             client: self.client()?,
-            metadata_url,
+            urls,
             credentials,
             audience: self.audience.clone(),
             leeway_secs: self.leeway_secs,
@@ -303,6 +324,15 @@ impl VerifierBuilder {
         Ok(self.finish(Mode::Introspection(remote), metrics, feed))
     }
 
+    /// The auth server at `auth_url`, with the configured issuer if any.
+    fn urls(&self, auth_url: &str) -> Result<AuthServerUrls, BuildError> {
+        let urls = AuthServerUrls::new(auth_url)?;
+        Ok(match &self.issuer {
+            Some(issuer) => urls.with_issuer(issuer)?,
+            None => urls,
+        })
+    }
+
     fn client(&self) -> Result<reqwest::Client, BuildError> {
         http::client(self.http_timeout).map_err(|e| BuildError::HttpClient(e.to_string()))
     }
@@ -313,7 +343,7 @@ impl VerifierBuilder {
         &self,
         settings: FeedSettings,
         when_stale: WhenStale,
-        metadata_url: reqwest::Url,
+        urls: AuthServerUrls,
         metrics: &Arc<VerifierMetrics>,
         runtime: &tokio::runtime::Handle,
     ) -> Result<FollowedFeed, BuildError> {
@@ -334,7 +364,7 @@ impl VerifierBuilder {
         let feed = Arc::new(Feed::new(max_staleness, self.leeway_secs, when_stale, metrics.clone()));
         let config = FollowerConfig {
             client,
-            metadata_url,
+            urls,
             credentials,
             retry_initial: Self::FEED_RETRY_INITIAL,
             retry_max: Self::FEED_RETRY_MAX,

@@ -32,12 +32,12 @@ use shared_claims::{ClaimValidator, ACCESS_TOKEN_TYP};
 use tokio::sync::{OnceCell, Semaphore};
 
 use super::backoff::Backoff;
-use super::discovery::{discover, endpoint};
+use super::discovery::discover;
 use super::feed::Feed;
 use super::introspection::{introspect, Introspected};
 use super::jose_header::precheck_jws;
 use super::token_cache::{CachedToken, InactiveUntil, TokenCache};
-use super::{ClientCredentials, VerifierMetrics, VerifyError};
+use super::{AuthServerUrls, ClientCredentials, VerifierMetrics, VerifyError};
 
 /// How long an inactive answer is reused. Short: a token is not expected to turn
 /// active, but the answer may have been wrong (an auth server restarting).
@@ -57,7 +57,7 @@ struct Target {
 
 pub(crate) struct IntrospectionVerifier {
     client: Client,
-    metadata_url: Url,
+    urls: AuthServerUrls,
     credentials: ClientCredentials,
     audience: String,
     leeway_secs: i64,
@@ -75,7 +75,7 @@ pub(crate) struct IntrospectionVerifier {
 
 pub(crate) struct IntrospectionConfig {
     pub client: Client,
-    pub metadata_url: Url,
+    pub urls: AuthServerUrls,
     pub credentials: ClientCredentials,
     pub audience: String,
     pub leeway_secs: i64,
@@ -92,7 +92,7 @@ impl IntrospectionVerifier {
     pub(crate) fn new(config: IntrospectionConfig) -> Self {
         Self {
             client: config.client,
-            metadata_url: config.metadata_url,
+            urls: config.urls,
             credentials: config.credentials,
             audience: config.audience,
             leeway_secs: config.leeway_secs,
@@ -132,11 +132,10 @@ impl IntrospectionVerifier {
 
     /// Discovers the issuer and the introspection endpoint once.
     async fn discover(&self) -> Result<(), super::FetchError> {
-        let metadata = discover(&self.client, &self.metadata_url).await?;
-        let endpoint = endpoint(
+        let metadata = discover(&self.client, &self.urls).await?;
+        let endpoint = self.urls.endpoint(
             metadata.introspection_endpoint.as_deref(),
             "introspection_endpoint",
-            &self.metadata_url,
             &metadata.issuer,
         )?;
         let validator = ClaimValidator::new(metadata.issuer, self.audience.clone()).with_leeway(self.leeway_secs);

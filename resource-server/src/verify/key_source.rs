@@ -4,8 +4,10 @@
 //! ```text
 //! HttpKeySource::fetch
 //!   ├─ metadata known?  no → discover()  GET {auth}/.well-known/oauth-authorization-server
-//!   ├─ GET jwks_uri                     (RFC 7517 JWK Set; on the origin of the auth URL
-//!   │                                   or of the issuer, see discovery::endpoint)
+//!   │                                   (naming RS_ISSUER when it is set)
+//!   ├─ GET jwks_uri                     (RFC 7517 JWK Set; rebased onto the auth URL when
+//!   │                                   under RS_ISSUER, then on the origin of the auth URL
+//!   │                                   or of the issuer, see AuthServerUrls::endpoint)
 //!   ├─ KeySet::from_jwks_json           (parsed once, here, not per request)
 //!   └─ max_age(Cache-Control)           (when to refresh)
 //! ```
@@ -17,9 +19,9 @@ use futures_util::future::BoxFuture;
 use reqwest::header::{HeaderMap, CACHE_CONTROL};
 use reqwest::{Client, Url};
 
-use super::discovery::{discover, endpoint, ServerMetadata};
+use super::discovery::{discover, ServerMetadata};
 use super::http::{read_ok_body, FetchError};
-use super::KeySet;
+use super::{AuthServerUrls, KeySet};
 
 const MAX_JWKS_BYTES: usize = 256 * 1024;
 
@@ -62,15 +64,15 @@ impl KeySource for StaticKeySource {
 /// The auth server's JWKS, found through its RFC 8414 metadata.
 pub struct HttpKeySource {
     client: Client,
-    metadata_url: Url,
+    urls: AuthServerUrls,
     /// Discovered once and reused; forgotten after a failed key fetch so that a moved
     /// `jwks_uri` is picked up by the next attempt.
     metadata: Mutex<Option<Arc<(ServerMetadata, Url)>>>,
 }
 
 impl HttpKeySource {
-    pub fn new(client: Client, metadata_url: Url) -> Self {
-        Self { client, metadata_url, metadata: Mutex::new(None) }
+    pub fn new(client: Client, urls: AuthServerUrls) -> Self {
+        Self { client, urls, metadata: Mutex::new(None) }
     }
 
     async fn fetch_keys(&self) -> Result<FetchedKeys, FetchError> {
@@ -78,9 +80,8 @@ impl HttpKeySource {
         let metadata = match known {
             Some(metadata) => metadata,
             None => {
-                let metadata = discover(&self.client, &self.metadata_url).await?;
-                let jwks_uri =
-                    endpoint(metadata.jwks_uri.as_deref(), "jwks_uri", &self.metadata_url, &metadata.issuer)?;
+                let metadata = discover(&self.client, &self.urls).await?;
+                let jwks_uri = self.urls.endpoint(metadata.jwks_uri.as_deref(), "jwks_uri", &metadata.issuer)?;
                 let found = Arc::new((metadata, jwks_uri));
                 *self.lock() = Some(found.clone());
                 found

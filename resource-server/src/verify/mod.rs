@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+mod auth_server_urls;
 mod backoff;
 mod builder;
 mod client_auth;
@@ -40,6 +41,7 @@ mod revocation_list;
 mod token_cache;
 mod verifier;
 
+pub use auth_server_urls::{rebase_endpoint, AuthServerUrls, InvalidIssuer};
 pub use builder::{BuildError, VerifierBuilder};
 pub use client_auth::ClientCredentials;
 pub use discovery::{metadata_url, InvalidAuthUrl, ServerMetadata};

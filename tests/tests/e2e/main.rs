@@ -68,6 +68,7 @@ mod code_flow;
 mod demo_api;
 mod faults;
 mod harness;
+mod issuer_behind_gateway;
 mod key_persistence;
 mod key_phases;
 mod key_revocation;

@@ -21,9 +21,11 @@ use shared_claims::Secret;
 
 use crate::settings::Settings;
 
+mod back_channel;
 mod discovery;
 mod http_adapter;
 
+use back_channel::BackChannel;
 pub(crate) use discovery::Discovery;
 use http_adapter::{owned_sender, SendError};
 
@@ -125,9 +127,20 @@ impl Provider {
         let bad = |what: &str| DiscoveryError::Document(what.to_owned());
         // RFC 8414 §3.3: the metadata must name the issuer it was fetched for, or an
         // attacker's document could redirect every endpoint.
-        if metadata.issuer.trim_end_matches('/') != settings.auth_url.trim_end_matches('/') {
-            return Err(DiscoveryError::Document("issuer differs from PORTAL_AUTH_URL".to_owned()));
+        let expected = settings.expected_issuer();
+        if metadata.issuer.trim_end_matches('/') != expected.trim_end_matches('/') {
+            let setting = if settings.issuer.is_some() { "PORTAL_ISSUER" } else { "PORTAL_AUTH_URL" };
+            return Err(DiscoveryError::Document(format!(
+                "the metadata names the issuer {:?}, not {setting} ({expected:?})",
+                metadata.issuer
+            )));
         }
+        // The portal's own calls; the browser's endpoints stay as announced.
+        let back_channel = BackChannel::new(settings.issuer.as_deref(), &settings.auth_url);
+        let back_channel = |url: String| match &back_channel {
+            Some(back_channel) => back_channel.url(&url),
+            None => url,
+        };
         let secret = settings.client_secret.clone().unwrap_or_else(|| Secret::new(""));
         let auth_url = match metadata.authorization_endpoint {
             Some(url) => Some(AuthUrl::new(url).map_err(|_| bad("authorization_endpoint"))?),
@@ -136,12 +149,13 @@ impl Provider {
         let client = BasicClient::new(ClientId::new(settings.client_id.clone()))
             .set_client_secret(ClientSecret::new(secret.expose().to_owned()))
             .set_auth_uri_option(auth_url)
-            .set_token_uri(TokenUrl::new(metadata.token_endpoint).map_err(|_| bad("token_endpoint"))?)
+            .set_token_uri(TokenUrl::new(back_channel(metadata.token_endpoint)).map_err(|_| bad("token_endpoint"))?)
             .set_redirect_uri(RedirectUrl::new(settings.redirect_uri()).map_err(|_| bad("redirect URI"))?);
         Ok(Self {
             issuer: metadata.issuer,
             client,
-            revocation_endpoint: Url::parse(&metadata.revocation_endpoint).map_err(|_| bad("revocation_endpoint"))?,
+            revocation_endpoint: Url::parse(&back_channel(metadata.revocation_endpoint))
+                .map_err(|_| bad("revocation_endpoint"))?,
             client_secret: secret,
             end_session_endpoint: metadata.end_session_endpoint,
             iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
@@ -238,5 +252,76 @@ impl Provider {
             }
             Err(_) => "/".to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn settings(args: &[&str]) -> Settings {
+        let base = ["web-portal", "--client-secret", "s", "--auth-url", "http://auth-server:8080"];
+        Settings::try_parse_from(base.iter().chain(args)).unwrap()
+    }
+
+    /// What the authorization server announces: every endpoint under its issuer.
+    fn metadata(issuer: &str) -> Metadata {
+        Metadata {
+            issuer: issuer.to_owned(),
+            authorization_endpoint: Some(format!("{issuer}/oauth2/authorize")),
+            token_endpoint: format!("{issuer}/oauth2/token"),
+            revocation_endpoint: format!("{issuer}/oauth2/revoke"),
+            end_session_endpoint: Some(format!("{issuer}/oauth2/logout")),
+            authorization_response_iss_parameter_supported: true,
+        }
+    }
+
+    fn before_query(url: &str) -> &str {
+        url.split('?').next().unwrap()
+    }
+
+    #[test]
+    fn behind_a_gateway_the_browser_goes_to_the_issuer_and_the_portal_to_the_auth_url() {
+        let public = "http://localhost:8080";
+        let provider = Provider::from_metadata(metadata(public), &settings(&["--issuer", public])).unwrap();
+        let start = provider.start_authorization().unwrap();
+        assert_eq!(before_query(start.url.as_str()), "http://localhost:8080/oauth2/authorize");
+        assert_eq!(before_query(&provider.end_session_url()), "http://localhost:8080/oauth2/logout");
+        assert_eq!(provider.client.token_uri().as_str(), "http://auth-server:8080/oauth2/token");
+        assert_eq!(provider.revocation_endpoint.as_str(), "http://auth-server:8080/oauth2/revoke");
+        // RFC 9207: authorization responses name the public issuer.
+        assert!(provider.accepts_iss(Some(public)));
+        assert!(!provider.accepts_iss(Some("http://auth-server:8080")));
+    }
+
+    #[test]
+    fn without_an_issuer_setting_the_endpoints_are_used_as_announced() {
+        let provider = Provider::from_metadata(metadata("http://auth-server:8080"), &settings(&[])).unwrap();
+        assert_eq!(provider.client.token_uri().as_str(), "http://auth-server:8080/oauth2/token");
+        assert!(provider.accepts_iss(Some("http://auth-server:8080")));
+    }
+
+    #[test]
+    fn the_metadata_must_name_the_configured_issuer() {
+        // PORTAL_ISSUER set: the auth server URL is not the issuer.
+        let err = Provider::from_metadata(
+            metadata("http://auth-server:8080"),
+            &settings(&["--issuer", "http://localhost:8080"]),
+        )
+        .err()
+        .unwrap();
+        let message = err.to_string();
+        assert!(message.contains("not PORTAL_ISSUER (\"http://localhost:8080\")"), "{message}");
+        // Unset: PORTAL_AUTH_URL is, as before.
+        let err = Provider::from_metadata(metadata("http://localhost:8080"), &settings(&[])).err().unwrap();
+        assert!(err.to_string().contains("not PORTAL_AUTH_URL"), "{err}");
+        // A trailing slash on either side is tolerated, as before.
+        let provider = Provider::from_metadata(
+            metadata("http://localhost:8080"),
+            &settings(&["--issuer", "http://localhost:8080/"]),
+        );
+        assert!(provider.is_ok());
     }
 }

@@ -3,6 +3,7 @@
 
 mod demo_api;
 mod status_table;
+mod verifier_settings;
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};

@@ -40,8 +40,8 @@ use super::apply::{apply_event, Applied, SnapshotInProgress};
 use super::sse::{SseEvent, SseParser, SseTooLarge};
 use super::Feed;
 use crate::verify::backoff::Backoff;
-use crate::verify::discovery::{discover, endpoint};
-use crate::verify::{ClientCredentials, FetchError};
+use crate::verify::discovery::discover;
+use crate::verify::{AuthServerUrls, ClientCredentials, FetchError};
 
 /// Largest event accepted. The auth server pages its snapshot into events of about
 /// a thousand notices; this leaves room for an older one that sends it whole (about
@@ -54,7 +54,7 @@ pub(crate) struct FollowerConfig {
     /// A client without an overall timeout (the stream is meant to stay open);
     /// every step is bounded by `idle_timeout` instead.
     pub client: Client,
-    pub metadata_url: Url,
+    pub urls: AuthServerUrls,
     pub credentials: ClientCredentials,
     pub retry_initial: Duration,
     pub retry_max: Duration,
@@ -195,7 +195,7 @@ fn report(failures: u32, err: &dyn std::fmt::Display, what: &str) {
 /// auth server cannot push revocations, and local mode stays not ready.
 async fn discover_endpoint(feed: &Feed, config: &FollowerConfig) -> Result<Url, FeedError> {
     loop {
-        let metadata = tokio::time::timeout(config.idle_timeout, discover(&config.client, &config.metadata_url))
+        let metadata = tokio::time::timeout(config.idle_timeout, discover(&config.client, &config.urls))
             .await
             .map_err(|_| FeedError::Idle(config.idle_timeout))??;
         match metadata.revocation_feed_endpoint.as_deref() {
@@ -204,13 +204,13 @@ async fn discover_endpoint(feed: &Feed, config: &FollowerConfig) -> Result<Url, 
                     tracing::info!("the authorization server now announces a revocation feed");
                     feed.health.set_absent(false);
                 }
-                return Ok(endpoint(Some(value), wire::METADATA_KEY, &config.metadata_url, &metadata.issuer)?);
+                return Ok(config.urls.endpoint(Some(value), wire::METADATA_KEY, &metadata.issuer)?);
             }
             None => {
                 if !feed.health.is_absent() {
                     feed.health.set_absent(true);
                     tracing::error!(
-                        metadata_url = %config.metadata_url,
+                        metadata_url = %config.urls.metadata_url(),
                         "the authorization server announces no revocation_feed_endpoint: revocations \
                          cannot be followed; in local mode this server stays not ready and answers 503"
                     );

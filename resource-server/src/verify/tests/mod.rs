@@ -3,6 +3,7 @@
 
 mod attack_tokens;
 mod introspection_mode;
+mod issuer_behind_gateway;
 mod key_refresh;
 mod revocation_feed;
 mod revocation_hook;

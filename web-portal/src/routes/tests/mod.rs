@@ -4,6 +4,7 @@
 mod support;
 
 mod api_proxy;
+mod behind_gateway;
 mod logout;
 mod pages;
 mod sign_in;

@@ -44,6 +44,9 @@ pub(super) struct Stub {
     pub(super) last_authorization: Mutex<String>,
     /// The issuer the metadata names, when not the stub's own URL.
     pub(super) issuer_override: Mutex<Option<String>>,
+    /// A public URL the stub stands behind (a gateway's): the metadata's issuer and
+    /// the base of every endpoint it announces, instead of the stub's own URL.
+    pub(super) public_issuer: Mutex<Option<String>>,
     /// Code verifiers of the codes exchanged: a code is single-use (RFC 6749 §4.1.2).
     pub(super) used_verifiers: Mutex<Vec<String>>,
     /// Path and query of each call to the API other than `/api/me`.
@@ -94,8 +97,9 @@ pub(super) async fn start_stubs(expires_in: u64) -> Stubs {
     Stubs { stub, auth_url, api_url }
 }
 
-async fn metadata(issuer: web::Data<String>, stub: web::Data<Stub>) -> HttpResponse {
-    let issuer = issuer.as_str();
+async fn metadata(own_url: web::Data<String>, stub: web::Data<Stub>) -> HttpResponse {
+    let public = stub.public_issuer.lock().unwrap().clone();
+    let issuer = public.as_deref().unwrap_or(own_url.as_str());
     let named = stub.issuer_override.lock().unwrap().clone().unwrap_or_else(|| issuer.to_owned());
     HttpResponse::Ok().json(json!({
         "issuer": named,
