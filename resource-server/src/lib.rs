@@ -6,6 +6,7 @@
 //! |---|---|---|---|
 //! | [`verify`] | always | tokio, reqwest, josekit | [`verify::Verifier`]: local RS256 against the JWKS, or RFC 7662 introspection; caches; the auth server's revocation feed (Server-Sent Events) and its staleness bound |
 //! | `actix` | `actix` | actix-web | extractors `actix::BearerClaims` and `actix::Scoped`, RFC 6750 §3 error responses |
+//! | [`client`] | always | tokio, reqwest | [`client::ServiceClient`]: calls to other services with the client credentials grant's tokens, renewed before expiry (one renewal in flight) and once on `401 invalid_token` |
 //!
 //! The demo documents API built on both is the `resource-server-demo` package
 //! (`demo-api/`); `examples/protect_service.rs` is the smallest service using them.
@@ -17,6 +18,7 @@
 #[cfg(feature = "actix")]
 pub mod actix;
 
+pub mod client;
 pub mod verify;
 
 pub use shared_claims::Secret;

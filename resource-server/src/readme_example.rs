@@ -1,9 +1,12 @@
-//! README.md's "Protecting your own service" shows `examples/protect_service.rs`, which
-//! `cargo test` compiles: this keeps the two from drifting apart.
+//! README.md's "Protecting your own service" shows `examples/protect_service.rs`, and
+//! "Calling services from services" `examples/call_service.rs`, both of which `cargo
+//! test` compiles: this keeps them from drifting apart.
 
 const README: &str = include_str!("../../README.md");
 const EXAMPLE: &str = include_str!("../examples/protect_service.rs");
 const SECTION: &str = "## Protecting your own service";
+const CLIENT_EXAMPLE: &str = include_str!("../examples/call_service.rs");
+const CLIENT_SECTION: &str = "## Calling services from services";
 
 /// The first ```` ```rust ```` block after `heading`, without its fences.
 fn first_rust_block_after<'a>(markdown: &'a str, heading: &str) -> Option<&'a str> {
@@ -13,15 +16,24 @@ fn first_rust_block_after<'a>(markdown: &'a str, heading: &str) -> Option<&'a st
     Some(&section[start..start + length])
 }
 
-#[test]
-fn the_readme_shows_the_example_as_it_is() {
-    let block = first_rust_block_after(README, SECTION).expect("a rust code block in the README's section");
-    let first_difference = block.lines().zip(EXAMPLE.lines()).position(|(shown, built)| shown != built);
+fn assert_shown(section: &str, example: &str, file: &str) {
+    let block = first_rust_block_after(README, section).expect("a rust code block in the README's section");
+    let first_difference = block.lines().zip(example.lines()).position(|(shown, built)| shown != built);
     assert!(
-        block == EXAMPLE,
-        "README.md's code under {SECTION:?} differs from examples/protect_service.rs ({})",
+        block == example,
+        "README.md's code under {section:?} differs from {file} ({})",
         first_difference.map_or_else(|| "one is longer".to_owned(), |index| format!("first at line {}", index + 1))
     );
+}
+
+#[test]
+fn the_readme_shows_the_example_as_it_is() {
+    assert_shown(SECTION, EXAMPLE, "examples/protect_service.rs");
+}
+
+#[test]
+fn the_readme_shows_the_client_example_as_it_is() {
+    assert_shown(CLIENT_SECTION, CLIENT_EXAMPLE, "examples/call_service.rs");
 }
 
 #[test]

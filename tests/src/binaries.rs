@@ -8,9 +8,9 @@
 //! per test process, and separately, so the auth-server tests do not depend on the
 //! resource server compiling.
 //!
-//! `E2E_AUTH_SERVER_BIN` / `E2E_RESOURCE_SERVER_BIN` / `E2E_WEB_PORTAL_BIN`, when set, name a prebuilt binary
-//! to run instead (a release build, a binary from a container image), and nothing is
-//! built for it.
+//! `E2E_AUTH_SERVER_BIN` / `E2E_RESOURCE_SERVER_BIN` / `E2E_WEB_PORTAL_BIN` /
+//! `E2E_REPORTS_JOB_BIN`, when set, name a prebuilt binary to run instead (a release
+//! build, a binary from a container image), and nothing is built for it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,11 +18,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 /// The binaries the tests run, each with the package that builds it.
-const BINARIES: [(&str, &str); 3] =
-    [("auth-server", "auth-server"), ("resource-server", "resource-server-demo"), ("web-portal", "web-portal")];
+const BINARIES: [(&str, &str); 4] = [
+    ("auth-server", "auth-server"),
+    ("resource-server", "resource-server-demo"),
+    ("web-portal", "web-portal"),
+    ("reports-job", "reports-job"),
+];
 
-/// The path of a freshly built workspace binary (`"auth-server"`, `"resource-server"` or
-/// `"web-portal"`).
+/// The path of a freshly built workspace binary (`"auth-server"`, `"resource-server"`,
+/// `"web-portal"` or `"reports-job"`).
 /// Panics with the build output if the build fails.
 pub fn path(name: &str) -> PathBuf {
     if let Some(prebuilt) = prebuilt(name) {

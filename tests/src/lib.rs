@@ -10,6 +10,7 @@
 //! OAuthClient                     token requests (RFC 6749 §4.3, §4.4, §6)
 //! Jwks                            metadata -> jwks_uri -> verify an RS256 JWS by `kid`
 //! PortalServer::start(options)    the web-portal binary, the same way
+//! ReportsJob::start(options)      the reports-job binary: runs, exits, a summary line
 //! ChromeDriver::start()           chromedriver on a free port, for browser tests
 //! ApiClient, Fleet                the demo API of one or several resource servers
 //! AdminClient                     the admin API with an `ops` token
@@ -45,6 +46,7 @@ pub mod ports;
 mod process;
 pub mod redis;
 pub mod relay;
+pub mod reports_job;
 pub mod resource;
 pub mod stack;
 
@@ -59,5 +61,6 @@ pub use poll::poll_until;
 pub use portal::{port_was_taken, PortalOptions, PortalServer};
 pub use redis::RedisServer;
 pub use relay::{Direction, Relay};
+pub use reports_job::{ReportsJob, ReportsJobOptions};
 pub use resource::{ResourceOptions, ResourceServer, Verify};
 pub use stack::{ApiStack, AuthStack, Store};

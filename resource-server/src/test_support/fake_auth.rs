@@ -1,7 +1,8 @@
 //! A stand-in authorization server on a real socket (127.0.0.1, port 0): metadata, a
 //! JWKS with `Cache-Control`, RFC 7662 introspection answering from a table, with
-//! counters and a gate that holds introspection answers until the test opens it, and
-//! optionally a revocation feed ([`super::fake_feed`]).
+//! counters and a gate that holds introspection answers until the test opens it,
+//! optionally a revocation feed ([`super::fake_feed`]), and a token endpoint with a
+//! protected resource for the service client ([`super::fake_tokens`]).
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -13,6 +14,7 @@ use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
 use super::fake_feed::{FeedConnection, FeedMode, FeedState, SnapshotFault};
+use super::fake_tokens::{self, FakeTokens};
 use super::ISSUER;
 
 pub const CLIENT_ID: &str = "documents api";
@@ -37,6 +39,7 @@ struct State {
 
 pub struct FakeAuthServer {
     state: Arc<State>,
+    tokens: Arc<FakeTokens>,
     base_url: String,
     handle: actix_web::dev::ServerHandle,
 }
@@ -68,13 +71,20 @@ impl FakeAuthServer {
         let base_url = format!("http://{}", listener.local_addr().expect("local address"));
         *state.base.lock().unwrap() = base_url.clone();
         let shared = web::Data::from(state.clone());
+        let tokens = Arc::new(FakeTokens::new(EXPECTED_BASIC));
+        let shared_tokens = web::Data::from(tokens.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(shared.clone())
+                .app_data(shared_tokens.clone())
                 .route("/.well-known/oauth-authorization-server", web::get().to(metadata))
                 .route("/jwks", web::get().to(jwks_document))
                 .route("/introspect", web::post().to(introspection))
                 .route("/revocations", web::get().to(revocation_feed))
+                .route("/token", web::post().to(fake_tokens::token))
+                .route("/resource", web::get().to(fake_tokens::resource))
+                .route("/resource", web::post().to(fake_tokens::resource))
+                .route("/forbidden", web::get().to(fake_tokens::forbidden))
         })
         .workers(1)
         .disable_signals()
@@ -83,11 +93,17 @@ impl FakeAuthServer {
         .run();
         let handle = server.handle();
         actix_web::rt::spawn(server);
-        Self { state, base_url, handle }
+        Self { state, tokens, base_url, handle }
     }
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The token endpoint (`/token`, announced in the metadata) and the protected
+    /// resource (`/resource`, `/forbidden`).
+    pub fn tokens(&self) -> &FakeTokens {
+        &self.tokens
     }
 
     /// What introspection says about `token`; unknown tokens are inactive.
@@ -180,6 +196,7 @@ async fn metadata(state: web::Data<State>) -> HttpResponse {
         "issuer": ISSUER,
         "jwks_uri": format!("{base}/jwks"),
         "introspection_endpoint": format!("{base}/introspect"),
+        "token_endpoint": format!("{base}/token"),
     });
     if state.feed.is_some() {
         document["revocation_feed_endpoint"] = format!("{base}/revocations").into();

@@ -137,4 +137,5 @@ pub fn render_metrics(verifier: &Verifier) -> String {
 pub mod exposition;
 pub mod fake_auth;
 pub mod fake_feed;
+pub mod fake_tokens;
 pub use fake_auth::FakeAuthServer;

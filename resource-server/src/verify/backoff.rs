@@ -13,12 +13,12 @@ pub(crate) struct Backoff {
 }
 
 impl Backoff {
-    pub(super) fn new(initial: Duration, max: Duration) -> Self {
+    pub(crate) fn new(initial: Duration, max: Duration) -> Self {
         Self { initial, max, next: initial }
     }
 
     /// The wait before the next attempt; grows for the one after.
-    pub(super) fn next_delay(&mut self) -> Duration {
+    pub(crate) fn next_delay(&mut self) -> Duration {
         let delay = self.next;
         // Saturating: a huge `initial` or `max` must not overflow-panic.
         self.next = self.next.saturating_mul(2).min(self.max);
@@ -28,14 +28,14 @@ impl Backoff {
     /// [`Self::next_delay`] with "equal jitter": half the delay plus a random part of
     /// the other half, so that many resource servers cut off together (an auth-server
     /// restart) do not all reconnect in the same millisecond.
-    pub(super) fn next_delay_jittered(&mut self) -> Duration {
+    pub(crate) fn next_delay_jittered(&mut self) -> Duration {
         let delay = self.next_delay();
         let half = delay / 2;
         let spread = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
         half + Duration::from_nanos(random_u64() % spread.saturating_add(1))
     }
 
-    pub(super) fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.next = self.initial;
     }
 }

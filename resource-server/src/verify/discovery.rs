@@ -17,6 +17,10 @@ pub struct ServerMetadata {
     pub issuer: String,
     pub jwks_uri: Option<String>,
     pub introspection_endpoint: Option<String>,
+    /// Where a client asks for tokens (RFC 6749 §3.2): the service client's
+    /// `client_credentials` requests.
+    #[serde(default)]
+    pub token_endpoint: Option<String>,
     /// This project's extension (RFC 8414 §2 allows additional members): the
     /// Server-Sent Events stream of revocations. Absent on auth servers without one.
     #[serde(default)]
@@ -44,7 +48,7 @@ pub fn metadata_url(auth_url: &str) -> Result<Url, InvalidAuthUrl> {
 
 /// Fetches and checks the metadata document: from the auth server URL, naming the
 /// configured issuer if there is one ([`AuthServerUrls::check_issuer`]).
-pub(super) async fn discover(client: &Client, urls: &AuthServerUrls) -> Result<ServerMetadata, FetchError> {
+pub(crate) async fn discover(client: &Client, urls: &AuthServerUrls) -> Result<ServerMetadata, FetchError> {
     let response = client.get(urls.metadata_url().clone()).send().await?;
     let body = read_ok_body(response, MAX_METADATA_BYTES).await?;
     let metadata: ServerMetadata =

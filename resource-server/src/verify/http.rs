@@ -61,11 +61,17 @@ pub(crate) fn streaming_client(connect_timeout: Duration) -> Result<Client, reqw
 }
 
 /// Reads a 200 response's body, refusing anything larger than `limit` bytes.
-pub(crate) async fn read_ok_body(mut response: Response, limit: usize) -> Result<Vec<u8>, FetchError> {
+pub(crate) async fn read_ok_body(response: Response, limit: usize) -> Result<Vec<u8>, FetchError> {
     let status = response.status();
     if !status.is_success() {
         return Err(FetchError::Status(status.as_u16()));
     }
+    read_body(response, limit).await
+}
+
+/// Reads any response's body (an error's too), refusing anything larger than `limit`
+/// bytes.
+pub(crate) async fn read_body(mut response: Response, limit: usize) -> Result<Vec<u8>, FetchError> {
     if response.content_length().is_some_and(|len| len > limit as u64) {
         return Err(FetchError::TooLarge(limit));
     }

@@ -18,16 +18,16 @@
 //! ```
 
 mod auth_server_urls;
-mod backoff;
+pub(crate) mod backoff;
 mod builder;
 mod client_auth;
-mod discovery;
+pub(crate) mod discovery;
 mod error;
 mod feed;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-mod http;
+pub(crate) mod http;
 mod introspection;
 mod introspection_verifier;
 mod jose_header;

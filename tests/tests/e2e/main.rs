@@ -86,6 +86,7 @@ mod revocation_causes;
 mod revocation_reconnect;
 mod revocation_replicas;
 mod revocation_scale;
+mod service_client;
 mod session_expiry;
 mod shutdown;
 mod slow_clients;
