@@ -63,6 +63,12 @@ pub struct Settings {
     #[arg(long, env = "RS_REVOCATION_MAX_STALENESS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_STALENESS_SECS))]
     pub revocation_max_staleness: u64,
 
+    /// The resource server's own Redis for the documents
+    /// (`redis://[user:password@]host:port/db`, or `rediss://`), shared by every
+    /// replica. Not the auth server's database. Unset: in this process's memory only.
+    #[arg(long, env = "RS_DOCUMENTS_REDIS_URL", hide_env_values = true)]
+    pub documents_redis_url: Option<Secret>,
+
     /// Log line format; the level comes from `RUST_LOG` (default `info`).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: server_kit::LogFormat,
@@ -161,6 +167,7 @@ mod tests {
         assert_eq!(settings.audience, "documents-api");
         assert_eq!(settings.mode(), VerifyMode::Local);
         assert_eq!(settings.revocation_max_staleness, 30);
+        assert!(settings.documents_redis_url.is_none(), "documents in memory");
     }
 
     #[test]
@@ -214,7 +221,9 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_secret() {
-        let settings = parse(&["--client-secret", "hunter2"]);
-        assert!(!format!("{settings:?}").contains("hunter2"));
+        let settings =
+            parse(&["--client-secret", "hunter2", "--documents-redis-url", "redis://:hunter3@127.0.0.1:6379/1"]);
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("hunter3"), "{debug}");
     }
 }

@@ -13,7 +13,9 @@
 //! many bytes (1 MiB of titles and contents per owner), 507 `insufficient_storage`
 //! when the store holds documents for as many owners as it may (10 000): a state of
 //! this server, not of the request or the caller, and one that waiting will not
-//! clear (nothing expires from the demo store), hence not 503.
+//! clear (nothing expires from the demo store), hence not 503. A store that cannot be
+//! reached (Redis, `RS_DOCUMENTS_REDIS_URL`) is 503 `temporarily_unavailable` with
+//! `Retry-After`, on either route.
 
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::http::StatusCode;
@@ -44,11 +46,13 @@ struct NewDocument {
     content: String,
 }
 
-pub(crate) async fn get_documents(token: Scoped<DocumentsRead>, store: web::Data<DocumentStore>) -> HttpResponse {
-    // The lock is held only to copy pointers; serialising happens after.
-    let documents = store.list(&owner_key(&token));
+pub(crate) async fn get_documents(
+    token: Scoped<DocumentsRead>,
+    store: web::Data<DocumentStore>,
+) -> Result<HttpResponse, ApiError> {
+    let documents = store.list(&owner_key(&token)).await.map_err(store_error)?;
     let documents: Vec<&Document> = documents.iter().map(|document| &**document).collect();
-    HttpResponse::Ok().json(json!({ "documents": documents }))
+    Ok(HttpResponse::Ok().json(json!({ "documents": documents })))
 }
 
 pub(crate) async fn post_documents(
@@ -63,16 +67,29 @@ pub(crate) async fn post_documents(
         ApiError::invalid_request(format!("the body must be a JSON object {{\"title\", \"content\"}}: {e}"))
     })?;
     validate(&new)?;
-    let document = store.add(&owner_key(&token), &token.sub, new.title, new.content).map_err(|err| match err {
+    let document = store.add(&owner_key(&token), &token.sub, new.title, new.content).await.map_err(store_error)?;
+    Ok(HttpResponse::Created().json(&*document))
+}
+
+/// The answer to a refused or failed store operation. Only the bounds are told to
+/// the client; what broke in the store goes to the log.
+fn store_error(err: StoreError) -> ApiError {
+    match err {
         StoreError::Full(_) | StoreError::OverBudget(_) => {
             ApiError::new(StatusCode::CONFLICT, "limit_reached", err.to_string())
         }
         StoreError::TooManyOwners(_) => {
             ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage", err.to_string())
         }
-        StoreError::Id => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error"),
-    })?;
-    Ok(HttpResponse::Created().json(&*document))
+        StoreError::Unavailable(_) => {
+            tracing::warn!(error = %err, "document store unavailable");
+            ApiError::temporarily_unavailable("the document store is unavailable; retry later")
+        }
+        StoreError::Id | StoreError::Corrupt(_) => {
+            tracing::error!(error = %err, "document store failed");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
+        }
+    }
 }
 
 fn require_json(req: &HttpRequest) -> Result<(), ApiError> {

@@ -3,6 +3,8 @@
 //! ```text
 //! Application::build(settings)
 //!   ├─ Settings::validate          client credentials (both modes)
+//!   ├─ configured_documents        memory, or Redis (RS_DOCUMENTS_REDIS_URL): the URL
+//!   │                              is checked, the connection made by the first use
 //!   ├─ build_verifier              local (JWKS) or introspect, both following the
 //!   │                              revocation feed; background discovery
 //!   ├─ TcpListener::bind           RS_BIND and RS_OPS_BIND, port 0 allowed
@@ -22,7 +24,7 @@
 
 mod api_error;
 mod api_me;
-mod document_store;
+pub mod document_store;
 mod documents;
 mod ops;
 
@@ -37,7 +39,7 @@ use server_kit::limits::{CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP
 use server_kit::shutdown::DRAIN_TIMEOUT;
 
 pub use api_error::ApiError;
-pub use document_store::{owner_key, Document, DocumentStore, StoreError, StoreLimits};
+pub use document_store::{owner_key, Document, DocumentStore, InvalidRedisUrl, StoreError, StoreLimits};
 
 use crate::settings::{Settings, SettingsError};
 use resource_server::actix::BearerAuth;
@@ -50,6 +52,8 @@ pub enum StartupError {
     Settings(#[from] SettingsError),
     #[error("cannot build the token verifier: {0}")]
     Verifier(#[from] BuildError),
+    #[error("RS_DOCUMENTS_REDIS_URL: {0}")]
+    Documents(#[from] InvalidRedisUrl),
     #[error("cannot listen on {address}: {source}")]
     Bind { address: String, source: std::io::Error },
 }
@@ -65,13 +69,18 @@ pub struct AppState {
 
 impl AppState {
     /// The realm of the challenges is the audience: it names the protected API.
+    /// Documents in memory.
     pub fn new(verifier: Verifier) -> Self {
+        Self::with_documents(verifier, DocumentStore::default())
+    }
+
+    pub fn with_documents(verifier: Verifier, documents: DocumentStore) -> Self {
         let mut registry = Registry::default();
         verifier.register_metrics(&mut registry);
         let realm: Arc<str> = verifier.audience().into();
         Self {
             auth: BearerAuth::new(verifier, realm),
-            documents: web::Data::new(DocumentStore::default()),
+            documents: web::Data::new(documents),
             metrics: web::Data::new(registry),
         }
     }
@@ -145,15 +154,20 @@ impl Application {
             revocation_max_staleness = settings.revocation_max_staleness,
             "token verification configured"
         );
-        Self::with_verifier(&settings.bind, &settings.ops_bind, verifier)
+        let documents = configured_documents(settings)?;
+        Self::with_state(&settings.bind, &settings.ops_bind, AppState::with_documents(verifier, documents))
     }
 
-    /// The same server around any verifier (tests, embedding).
+    /// The same server around any verifier (tests, embedding), documents in memory.
     pub fn with_verifier(bind: &str, ops_bind: &str, verifier: Verifier) -> Result<Self, StartupError> {
+        Self::with_state(bind, ops_bind, AppState::new(verifier))
+    }
+
+    /// The same server around any state.
+    pub fn with_state(bind: &str, ops_bind: &str, state: AppState) -> Result<Self, StartupError> {
         let (listener, address) = listen(bind)?;
         let (ops_listener, ops_address) = listen(ops_bind)?;
         let bind_error = |source| StartupError::Bind { address: bind.to_owned(), source };
-        let state = AppState::new(verifier);
         let ops_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -213,6 +227,24 @@ impl Application {
         let _ = ops.await;
         tracing::info!("stopped");
         result
+    }
+}
+
+/// The store the settings ask for. Its URL is not logged: it may hold a password.
+fn configured_documents(settings: &Settings) -> Result<DocumentStore, StartupError> {
+    match settings.documents_redis_url.as_ref().filter(|url| !url.is_empty()) {
+        Some(url) => {
+            let store = DocumentStore::redis(url.expose(), StoreLimits::default())?;
+            tracing::info!("documents kept in Redis (RS_DOCUMENTS_REDIS_URL), shared by every replica");
+            Ok(store)
+        }
+        None => {
+            tracing::info!(
+                "RS_DOCUMENTS_REDIS_URL is unset: documents kept in this process's memory, \
+                 not shared with other replicas, lost on restart"
+            );
+            Ok(DocumentStore::default())
+        }
     }
 }
 

@@ -66,6 +66,8 @@ mod client_auth;
 mod client_deletion;
 mod code_flow;
 mod demo_api;
+mod demo_documents_replicas;
+mod demo_documents_store;
 mod faults;
 mod harness;
 mod issuer_behind_gateway;

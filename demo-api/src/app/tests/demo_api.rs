@@ -8,7 +8,10 @@ use serde_json::json;
 use shared_claims::unix_now;
 
 use super::{bearer, get, post_document, send, service};
-use crate::app::{configure, configure_ops, AppState, Application, DocumentStore, StoreLimits};
+use crate::app::{
+    configure, configure_ops, configured_documents, AppState, Application, DocumentStore, StartupError, StoreLimits,
+};
+use crate::settings::Settings;
 use resource_server::test_support::{claims, claims_for, exposition, key_set, TestKey, AUDIENCE, ISSUER};
 use resource_server::verify::Verifier;
 
@@ -176,4 +179,50 @@ async fn store_limits_answer_with_clear_errors() {
     assert!(full.body["error_description"].is_string());
     let listed = send(&app, get("/api/documents", Some(&bearer(&alice))).to_request()).await;
     assert_eq!(listed.body["documents"].as_array().map(Vec::len), Some(2));
+}
+
+/// A document store that does not answer (Redis unreachable): 503
+/// `temporarily_unavailable` with `Retry-After` and the API's JSON error, on both
+/// routes.
+#[actix_web::test]
+async fn an_unavailable_store_answers_503_with_retry_after() {
+    // Connections complete (the kernel's backlog) but nothing is ever answered.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("redis://{}", silent.local_addr().unwrap());
+    let mut state = AppState::new(resource_server::test_support::local_verifier());
+    state.documents = actix_web::web::Data::new(DocumentStore::redis(&url, StoreLimits::default()).unwrap());
+    let app = actix_web::test::init_service(actix_web::App::new().configure(configure(state))).await;
+    let alice = TestKey::shared().access_token(&claims_for("alice", "documents:read documents:write"));
+
+    let requests = [
+        ("GET", get("/api/documents", Some(&bearer(&alice)))),
+        ("POST", post_document(Some(&alice), r#"{"title":"t","content":"c"}"#)),
+    ];
+    for (method, request) in requests {
+        let reply = send(&app, request.to_request()).await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{method}: {}", reply.text);
+        assert_eq!(reply.retry_after.as_deref(), Some("1"), "{method}");
+        assert_eq!(reply.body["error"], "temporarily_unavailable", "{method}");
+        assert!(reply.body["error_description"].is_string(), "{method}");
+        assert!(!reply.text.contains(&url), "{method}: the store's address is not told");
+    }
+}
+
+#[test]
+fn rs_documents_redis_url_chooses_the_store() {
+    let settings = |args: &[&str]| {
+        let base = ["resource-server", "--client-id", "documents-api", "--client-secret", "s"];
+        <Settings as clap::Parser>::try_parse_from(base.iter().chain(args)).unwrap()
+    };
+    let store = |args: &[&str]| configured_documents(&settings(args));
+    assert!(matches!(store(&[]), Ok(DocumentStore::Memory(_))), "unset: in memory");
+    assert!(matches!(store(&["--documents-redis-url", ""]), Ok(DocumentStore::Memory(_))), "empty: unset");
+    let redis = store(&["--documents-redis-url", "redis://127.0.0.1:1/2"]);
+    assert!(matches!(redis, Ok(DocumentStore::Redis(_))), "{redis:?}");
+
+    let err = store(&["--documents-redis-url", "redis://:hunter2@127.0.0.1:notaport"]).unwrap_err();
+    assert!(matches!(err, StartupError::Documents(_)), "{err:?}");
+    let message = err.to_string();
+    assert!(message.starts_with("RS_DOCUMENTS_REDIS_URL: "), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
 }
