@@ -1,7 +1,8 @@
 //! The vocabulary every party of the system shares: the access-token claims of
 //! RFC 9068, scopes and audiences, the rules that decide whether a set of claims is
-//! acceptable, the strict reading of a compact JWS and its JOSE header ([`jose`]), and
-//! the error types of RFC 6749 §5.2 and RFC 6750 §3.
+//! acceptable, the strict reading of a compact JWS and its JOSE header ([`jose`]),
+//! endpoints moved from under the issuer onto the URL the auth server is reached on
+//! ([`rebase_endpoint`]), and the error types of RFC 6749 §5.2 and RFC 6750 §3.
 //!
 //! Pure data and rules: no HTTP server, no storage, no clock of its own (callers pass
 //! `now`), so third-party resource servers can depend on it cheaply.
@@ -10,6 +11,7 @@ mod audience;
 mod bearer;
 mod bearer_error;
 mod claims;
+mod endpoint_rebase;
 mod error_chain;
 pub mod feed_protocol;
 pub mod jose;
@@ -25,6 +27,7 @@ pub use audience::Audience;
 pub use bearer::{bearer_token, bearer_token_from_headers};
 pub use bearer_error::{BearerError, BearerErrorBody, BearerErrorKind};
 pub use claims::{AccessClaims, ACCESS_TOKEN_TYP, REFRESH_TOKEN_TYP};
+pub use endpoint_rebase::rebase_endpoint;
 pub use error_chain::error_chain;
 pub use oauth_error::{ErrorBody, ErrorCode, OAuthError};
 pub use revocation::{Revocation, RevocationNotice};

@@ -41,7 +41,7 @@ mod revocation_list;
 mod token_cache;
 mod verifier;
 
-pub use auth_server_urls::{rebase_endpoint, AuthServerUrls, InvalidIssuer};
+pub use auth_server_urls::{AuthServerUrls, InvalidIssuer};
 pub use builder::{BuildError, VerifierBuilder};
 pub use client_auth::ClientCredentials;
 pub use discovery::{metadata_url, InvalidAuthUrl, ServerMetadata};
@@ -54,6 +54,8 @@ pub use metrics::{VerifierMetrics, HTTP_REASONS};
 pub use revocation::{NeverRevoked, RevocationCheck, RevocationStatus};
 pub use revocation_list::RevocationList;
 pub use verifier::{Verifier, VerifyMode};
+// Kept here, where it was first published; it lives with the other shared rules.
+pub use shared_claims::rebase_endpoint;
 
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@
 //! session) are not: the browser reaches the public URL.
 
 use oauth2::url::Url;
+use shared_claims::rebase_endpoint;
 
 /// Moves back-channel endpoints from under the issuer onto the auth server URL.
 pub(super) struct BackChannel {
@@ -30,25 +31,6 @@ impl BackChannel {
         }
         rebase_endpoint(&url, &self.issuer, &self.auth_url).map_or_else(|| announced.to_owned(), String::from)
     }
-}
-
-/// `endpoint` moved from under `issuer` to under `auth_url`: the same path after the
-/// issuer's, and the same query. `None` when it is not under the issuer (another
-/// origin, or a path outside the issuer's, compared segment by segment). A trailing
-/// slash on either base is ignored.
-fn rebase_endpoint(endpoint: &Url, issuer: &Url, auth_url: &Url) -> Option<Url> {
-    if endpoint.origin() != issuer.origin() {
-        return None;
-    }
-    let rest = endpoint.path().strip_prefix(issuer.path().trim_end_matches('/'))?;
-    if !(rest.is_empty() || rest.starts_with('/')) {
-        return None;
-    }
-    let mut rebased = auth_url.clone();
-    rebased.set_path(&format!("{}{rest}", auth_url.path().trim_end_matches('/')));
-    rebased.set_query(endpoint.query());
-    rebased.set_fragment(None);
-    Some(rebased)
 }
 
 #[cfg(test)]
