@@ -2,7 +2,9 @@
 # The deployment test: brings the system up from docker-compose.yml as it is, then
 #   1. runs README.md's "Try it" shell blocks verbatim from the host, through the
 #      gateway (localhost:8080, localhost:8081), and checks what they printed;
-#   2. checks that the service-to-service job (reports-job) is served;
+#   2. signs in to the portal through the auth server's login page (the code flow,
+#      the portal reaching the auth server through the gateway), and checks that
+#      the service-to-service job (reports-job) is served;
 #   3. scales resource-server to 3 and sees every replica serve a request;
 #   4. revokes a session and sees every replica refuse its token;
 #   5. SIGKILLs one auth-server replica and keeps logging in;
@@ -82,6 +84,24 @@ log "introspection-mode example on :8082"
 access=$(token_for bob bob-dev-password | jq -r .access_token)
 code=$(curl -s -o /dev/null -w '%{http_code}' http://localhost:8082/api/me -H "Authorization: Bearer $access")
 [ "$code" = 200 ] || fail "the introspecting resource server answered $code"
+
+log "the portal: sign in on the auth server's login page, as a browser would"
+jar=$(mktemp)
+browse() { curl -s -c "$jar" -b "$jar" "$@"; }
+authorize=$(browse -o /dev/null -w '%{redirect_url}' http://localhost:8090/login)
+case $authorize in "$AUTH/oauth2/authorize?"*) ;; *) fail "the portal sent the browser to '$authorize'" ;; esac
+login_page=$(browse "$authorize")
+form=()
+while read -r name value; do form+=(--data-urlencode "$name=$value"); done < <(
+  grep -o '<input type="hidden" name="[^"]*" value="[^"]*"' <<<"$login_page" |
+    sed -E 's/.*name="([^"]*)" value="([^"]*)"/\1 \2/')
+[ "${#form[@]}" -gt 0 ] || fail "no login form at $authorize"
+callback=$(browse -o /dev/null -w '%{redirect_url}' "$AUTH/oauth2/authorize" "${form[@]}" \
+  --data-urlencode username=alice --data-urlencode password=alice-dev-password)
+case $callback in "http://localhost:8090/callback?"*) ;; *) fail "the login form answered '$callback'" ;; esac
+browse -o /dev/null "$callback"
+browse http://localhost:8090/api/me | grep -q '"sub":"alice"' || fail "the portal did not sign alice in"
+rm -f "$jar"
 
 log "service to service: the reports job"
 reports_ok() { compose logs reports-job 2>/dev/null | grep -q '"ok":[1-9]'; }
