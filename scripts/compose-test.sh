@@ -77,7 +77,9 @@ grep -q '"title":"notes"' <<<"$output" || fail "the document was not created"
 grep -q '{"documents":\[{[^]]*"title":"notes"' <<<"$output" || fail "the list (maybe from another replica) lacks the document"
 grep -q 'www-authenticate: Bearer realm="documents-api"' <<<"$output" || fail "no RFC 6750 challenge"
 grep -qE '(^|})200$' <<<"$output" || fail "the revocation did not answer 200"
-grep -q '"error":"invalid_token"' <<<"$output" || fail "the revoked session's token was not refused"
+# The walk-through's call after the revocation is not checked here: it pauses a second,
+# which says nothing on a loaded machine; the revocation reaching every replica is
+# checked below, polled with a deadline.
 grep -q '"token_type":"Bearer"' <<<"$output" || fail "no client_credentials token"
 
 log "introspection-mode example on :8082"
@@ -104,9 +106,13 @@ browse http://localhost:8090/api/me | grep -q '"sub":"alice"' || fail "the porta
 rm -f "$jar"
 
 log "service to service: the reports job"
-reports_ok() { compose logs reports-job 2>/dev/null | grep -q '"ok":[1-9]'; }
+# Logs are read into a variable before grep: `producer | grep -q` under pipefail fails
+# when grep quits early and the producer gets SIGPIPE.
+reports_log() { compose logs reports-job 2>/dev/null; }
+reports_ok() { local logs; logs=$(reports_log) && grep -q '"ok":[1-9]' <<<"$logs"; }
 poll 60 "the reports job has a successful run" reports_ok
-! compose logs reports-job | grep -q '"unauthorized":[1-9]' || fail "a 401 reached the reports job's callers"
+logs=$(reports_log)
+! grep -q '"unauthorized":[1-9]' <<<"$logs" || fail "a 401 reached the reports job's callers"
 
 # served_by_all N TOKEN EXPECTED_STATUS: sends requests through the gateway until each
 # of the N resource-server replicas has answered one of them with EXPECTED_STATUS,
@@ -124,7 +130,8 @@ served_by_all() {
   [ "$(wc -w <<<"$containers")" -eq "$replicas" ] || { rm -f "$ids"; return 1; }
   seen=0
   for container in $containers; do
-    docker logs "$container" 2>&1 | grep -q -F -f "$ids" && seen=$((seen + 1))
+    logs=$(docker logs "$container" 2>&1)
+    grep -q -F -f "$ids" <<<"$logs" && seen=$((seen + 1))
   done
   rm -f "$ids"
   [ "$seen" -eq "$replicas" ]
@@ -159,27 +166,40 @@ old_refresh=$(jq -r .refresh_token <<<"$before")
 stop_load=$(mktemp)
 load_log=$(mktemp)
 (
-  # Retried like a client would: on a lost connection, 502 or 503, at most 3 times.
-  attempt() { curl -s -o /dev/null -w '%{http_code}' --retry 3 --retry-connrefused --retry-delay 1 "$@"; }
+  # Retried like a client would: on a lost connection, 502 or 503, at most 5 times.
+  attempt() { curl -s -o /dev/null -w '%{http_code}' --retry 5 --retry-connrefused --retry-delay 1 "$@"; }
   refresh_token=$(token_for bob bob-dev-password | jq -r .refresh_token)
   while [ -e "$stop_load" ]; do
     # New tokens for a service (a login per round would soon end the oldest of bob's
     # sessions, AUTH_MAX_SESSIONS_PER_USER), and the same session refreshed each round.
     echo "token $(attempt -u ops:ops-dev-secret "$AUTH/oauth2/token" -d grant_type=client_credentials)"
-    answer=$(curl -s --retry 3 --retry-connrefused --retry-delay 1 "$AUTH/oauth2/token" \
-      -d grant_type=refresh_token -d client_id=web-app -d refresh_token="$refresh_token")
-    next=$(jq -r '.refresh_token // empty' <<<"$answer")
-    if [ -n "$next" ]; then refresh_token=$next; echo "refresh 200"; else echo "refresh failed: $(jq -c 'del(.access_token)' <<<"$answer")"; fi
+    answer=$(curl -s --retry 5 --retry-connrefused --retry-delay 1 "$AUTH/oauth2/token" \
+      -d grant_type=refresh_token -d client_id=web-app -d refresh_token="$refresh_token") || answer=''
+    next=$(jq -r '.refresh_token // empty' <<<"$answer" 2>/dev/null) || next=''
+    # A failed answer is an error document (or the gateway's page): no token in it.
+    if [ -n "$next" ]; then refresh_token=$next; echo "refresh 200"; else echo "refresh failed: ${answer:0:300}"; fi
   done
 ) >"$load_log" 2>&1 &
 load_pid=$!
+# routed_to CONTAINER: the gateway sends requests to it again (one of a few requests
+# through :8080 shows up in its log by the request id it echoed).
+routed_to() {
+  local ids logs
+  ids=$(for _ in 1 2 3 4; do
+    curl -s -o /dev/null -D - "$AUTH/.well-known/oauth-authorization-server" |
+      awk 'tolower($1) == "x-request-id:" {print $2}' | tr -d '\r'
+  done)
+  [ -n "$ids" ] || return 1
+  logs=$(docker logs "$1" 2>&1)
+  grep -q -F "$ids" <<<"$logs"
+}
 for replica in $(compose ps -q auth-server); do
   docker restart -t 5 "$replica" >/dev/null
-  poll 60 "the restarted replica is healthy" \
-    bash -c "[ \"\$(docker inspect -f '{{.State.Health.Status}}' $replica)\" = healthy ]"
+  # Only once the gateway routes to it again does the next replica go down.
+  poll 60 "the gateway routes to the restarted replica" routed_to "$replica"
 done
 rm -f "$stop_load"
-wait "$load_pid"
+wait "$load_pid" || fail "the load loop stopped: $(tail -3 "$load_log")"
 requests=$(wc -l <"$load_log")
 echo "$requests requests during the rolling restart"
 [ "$requests" -gt 0 ] || fail "the load loop sent nothing"
@@ -191,8 +211,9 @@ again=$(curl -sS "$AUTH/oauth2/token" -d grant_type=refresh_token -d client_id=w
 jq -e .access_token >/dev/null <<<"$again" || fail "a session from before the restart was lost: $again"
 
 log "the reports job saw no 401 in all of this"
-! compose logs reports-job | grep -q '"unauthorized":[1-9]' || fail "a 401 reached the reports job's callers"
-compose logs reports-job | grep -q '"ok":[1-9]' || fail "the reports job made no successful call"
+logs=$(reports_log)
+! grep -q '"unauthorized":[1-9]' <<<"$logs" || fail "a 401 reached the reports job's callers"
+grep -q '"ok":[1-9]' <<<"$logs" || fail "the reports job made no successful call"
 
 log "stop: every container exits by itself"
 started=$SECONDS
