@@ -2,13 +2,15 @@
 //! RFC 9068, scopes and audiences, the rules that decide whether a set of claims is
 //! acceptable, the strict reading of a compact JWS and its JOSE header ([`jose`]),
 //! endpoints moved from under the issuer onto the URL the auth server is reached on
-//! ([`rebase_endpoint`]), and the error types of RFC 6749 §5.2 and RFC 6750 §3.
+//! ([`rebase_endpoint`]), the error types of RFC 6749 §5.2 and RFC 6750 §3, and the
+//! reading of a refusal's `Bearer` challenge ([`is_invalid_token_challenge`]).
 //!
 //! Pure data and rules: no HTTP server, no storage, no clock of its own (callers pass
 //! `now`), so third-party resource servers can depend on it cheaply.
 
 mod audience;
 mod bearer;
+mod bearer_challenge;
 mod bearer_error;
 mod claims;
 mod endpoint_rebase;
@@ -25,6 +27,7 @@ mod validation;
 
 pub use audience::Audience;
 pub use bearer::{bearer_token, bearer_token_from_headers};
+pub use bearer_challenge::is_invalid_token_challenge;
 pub use bearer_error::{BearerError, BearerErrorBody, BearerErrorKind};
 pub use claims::{AccessClaims, ACCESS_TOKEN_TYP, REFRESH_TOKEN_TYP};
 pub use endpoint_rebase::rebase_endpoint;

@@ -110,7 +110,7 @@ impl ApiAnswer {
                 .www_authenticate
                 .as_ref()
                 .and_then(|value| value.to_str().ok())
-                .is_some_and(|value| value.contains("error=\"invalid_token\""))
+                .is_some_and(shared_claims::is_invalid_token_challenge)
     }
 
     /// Only JSON keeps its media type; anything else goes out as opaque bytes in a
