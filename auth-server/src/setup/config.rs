@@ -39,9 +39,21 @@ pub struct Settings {
     #[arg(long, env = "AUTH_ISSUER")]
     pub issuer: Option<String>,
 
-    /// Redis URL; unset means the embedded in-memory store (nothing survives a restart).
-    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    /// Redis URL (`redis://` or, with TLS, `rediss://`); unset (and no
+    /// `REDIS_CLUSTER_URLS`) means the embedded in-memory store (nothing survives a restart).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, conflicts_with = "redis_cluster_urls")]
     pub redis_url: Option<Secret>,
+
+    /// Instead of `REDIS_URL`: comma-separated URLs of some nodes of a Redis Cluster
+    /// (the others are discovered from them); the same data model, sharded by hash tag.
+    #[arg(long, env = "REDIS_CLUSTER_URLS", hide_env_values = true)]
+    pub redis_cluster_urls: Option<Secret>,
+
+    /// Replicas that must hold a revocation before it is acknowledged (Redis `WAIT`),
+    /// so a failover cannot lose it; fewer in time answer 503. Default: 1 with
+    /// `REDIS_CLUSTER_URLS`, 0 with `REDIS_URL`.
+    #[arg(long, env = "REDIS_WAIT_REPLICAS", value_parser = clap::value_parser!(u32).range(0..=16))]
+    pub redis_wait_replicas: Option<u32>,
 
     /// 32 random bytes, base64url: encrypts the private signing keys kept in Redis.
     #[arg(long, env = "AUTH_KEY_ENCRYPTION_KEY", hide_env_values = true)]

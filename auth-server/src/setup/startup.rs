@@ -34,7 +34,7 @@ use crate::oauth::revocation_budget::RevocationBudget;
 use crate::oauth::tokens::{TokenSettings, Tokens};
 use crate::setup::bootstrap::Bootstrap;
 use crate::setup::config::Settings;
-use crate::store::{KeyEncryptionKey, MemoryStore, RedisStore, SharedStore};
+use crate::store::{KeyEncryptionKey, MemoryStore, RedisStore, RedisTarget, SharedStore};
 
 /// How long background tasks get to notice the stop.
 const TASKS_TIMEOUT: Duration = Duration::from_millis(500);
@@ -47,7 +47,9 @@ const FEED_POLL_INTERVAL: Duration = Duration::from_millis(20);
 pub enum StartupError {
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
-    #[error("AUTH_KEY_ENCRYPTION_KEY is required when REDIS_URL is set (32 random bytes, base64url)")]
+    #[error(
+        "AUTH_KEY_ENCRYPTION_KEY is required when REDIS_URL or REDIS_CLUSTER_URLS is set (32 random bytes, base64url)"
+    )]
     MissingKeyEncryptionKey,
     #[error(
         "AUTH_KEY_ENCRYPTION_KEY must be 32 bytes, base64url-encoded (e.g. `openssl rand 32 | basenc --base64url`)"
@@ -250,7 +252,7 @@ fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartupError> {
 }
 
 async fn open_store(settings: &Settings) -> Result<SharedStore, StartupError> {
-    let Some(url) = &settings.redis_url else {
+    let Some(target) = redis_target(settings) else {
         tracing::warn!("REDIS_URL is unset: using the embedded in-memory store; nothing survives a restart");
         return Ok(Arc::new(MemoryStore::new()));
     };
@@ -269,9 +271,24 @@ async fn open_store(settings: &Settings) -> Result<SharedStore, StartupError> {
             None => tracing::warn!("AUTH_KEY_ENCRYPTION_KEY_PREVIOUS equals AUTH_KEY_ENCRYPTION_KEY: ignored"),
         }
     }
-    let store = RedisStore::connect(url.expose(), kek).await?;
-    tracing::info!("using the Redis store");
+    let wait_replicas = settings.redis_wait_replicas.unwrap_or_else(|| target.default_wait_replicas());
+    let store = RedisStore::connect_waiting_for(&target, wait_replicas, kek).await?;
+    match target {
+        RedisTarget::Node(_) => tracing::info!(wait_replicas, "using the Redis store"),
+        RedisTarget::Cluster(urls) => {
+            tracing::info!(seeds = urls.len(), wait_replicas, "using the Redis store on a Redis Cluster")
+        }
+    }
     Ok(Arc::new(store))
+}
+
+/// `REDIS_URL` or `REDIS_CLUSTER_URLS` (clap refuses both); `None` for neither.
+fn redis_target(settings: &Settings) -> Option<RedisTarget> {
+    if let Some(urls) = &settings.redis_cluster_urls {
+        let urls = urls.expose().split(',').map(str::trim).filter(|url| !url.is_empty()).map(str::to_owned).collect();
+        return Some(RedisTarget::Cluster(urls));
+    }
+    settings.redis_url.as_ref().map(|url| RedisTarget::Node(url.expose().to_owned()))
 }
 
 /// 32 bytes, base64url (padding tolerated). The value is never echoed.

@@ -24,7 +24,7 @@ pub use self::records::{
     ClientRecord, FeedPage, KeyState, Revocation, RevocationEvent, RotateOutcome, Rotation, Session, SigningKeyRecord,
     SnapshotPage, UserPage, UserRecord,
 };
-pub use self::redis::{KeyEncryptionKey, RedisStore};
+pub use self::redis::{KeyEncryptionKey, RedisStore, RedisTarget};
 
 /// What went wrong in the store, with its cause kept as the error's source (log it
 /// with [`shared_claims::error_chain`]). A cause may be a text:

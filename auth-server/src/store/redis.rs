@@ -1,8 +1,9 @@
 //! The Redis store: all server-side state in Redis, so it survives restarts and is
 //! shared by every replica of the auth server.
 //!
-//! - One [`ConnectionManager`] (a multiplexed connection that reconnects by itself)
-//!   is shared by all requests; cloning the store clones a handle, not a connection.
+//! - One multiplexed connection that reconnects by itself, to one node or to a Redis
+//!   Cluster ([`connection`]), is shared by all requests; cloning the store clones a
+//!   handle, not a connection.
 //! - Key layout and hash tags: [`keys`]. No `KEYS` command is ever used; users are
 //!   listed with `SCAN` ([`user_listing`]).
 //! - Multi-step changes are Lua scripts ([`scripts`]): the refresh rotation, the
@@ -17,10 +18,12 @@
 //! that does not parse is [`StoreError::Corrupt`] (reported without its content).
 
 mod codes;
+mod connection;
 mod failures;
 mod key_encryption;
 mod keys;
 mod login_sessions;
+mod replica_acks;
 mod revocations;
 mod scripts;
 mod session_hash;
@@ -31,29 +34,19 @@ mod user_listing;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Cmd, FromRedisValue};
 use serde::de::DeserializeOwned;
 
+use self::connection::Connection;
+use self::replica_acks::ReplicaAcks;
 use self::scripts::Scripts;
 use self::session_hash::corrupt;
 use super::{ClientRecord, ClientStore, Health, StoreError, StoreResult, UserPage, UserRecord, UserStore};
 
+pub use self::connection::RedisTarget;
 pub use self::key_encryption::KeyEncryptionKey;
-
-/// How long one command may take before the store counts as unavailable, and how long
-/// one connection attempt may take. Short, so that while Redis is unreachable every
-/// store call fails within about a second (callers answer 503 with `Retry-After`)
-/// instead of requests piling up behind it; Redis answers in well under a
-/// millisecond when it is there.
-const RESPONSE_TIMEOUT: Duration = Duration::from_millis(700);
-const CONNECTION_TIMEOUT: Duration = Duration::from_millis(300);
-/// One connection attempt per reconnection, no retries: the connection manager's
-/// retries (with exponential backoff) happen while callers wait on them, for seconds.
-/// The next call after a failed attempt tries again.
-const CONNECTION_RETRIES: usize = 0;
 
 /// The Redis implementation of every store trait. Cheap to clone.
 #[derive(Clone)]
@@ -62,7 +55,9 @@ pub struct RedisStore {
 }
 
 struct Inner {
-    connection: ConnectionManager,
+    connection: Connection,
+    /// Set when revocations wait for replicas.
+    replica_acks: Option<ReplicaAcks>,
     key_encryption_key: KeyEncryptionKey,
     scripts: Scripts,
 }
@@ -73,18 +68,40 @@ impl RedisStore {
     /// `key_encryption_key` encrypts the private signing keys (`AUTH_KEY_ENCRYPTION_KEY`);
     /// a `[u8; 32]` or a parsed [`KeyEncryptionKey`].
     pub async fn connect(url: &str, key_encryption_key: impl Into<KeyEncryptionKey>) -> StoreResult<Self> {
-        // The URL may hold a password: the error never echoes it.
-        let client = redis::Client::open(url).map_err(|e| {
-            StoreError::Unavailable(format!("REDIS_URL is not a valid Redis URL ({:?})", e.kind()).into())
-        })?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(RESPONSE_TIMEOUT))
-            .set_connection_timeout(Some(CONNECTION_TIMEOUT))
-            .set_number_of_retries(CONNECTION_RETRIES);
-        let connection = ConnectionManager::new_with_config(client, config).await.map_err(unavailable)?;
+        Self::connect_to(&RedisTarget::Node(url.to_owned()), key_encryption_key).await
+    }
+
+    /// Connects to a Redis Cluster through some of its nodes (`redis://` or `rediss://`
+    /// URLs); the same data model, sharded by hash tag.
+    pub async fn connect_cluster(
+        urls: &[String],
+        key_encryption_key: impl Into<KeyEncryptionKey>,
+    ) -> StoreResult<Self> {
+        Self::connect_to(&RedisTarget::Cluster(urls.to_vec()), key_encryption_key).await
+    }
+
+    /// Connects to a single node or a cluster; revocations wait for the target's
+    /// default number of replicas ([`RedisTarget::default_wait_replicas`]).
+    pub async fn connect_to(
+        target: &RedisTarget,
+        key_encryption_key: impl Into<KeyEncryptionKey>,
+    ) -> StoreResult<Self> {
+        Self::connect_waiting_for(target, target.default_wait_replicas(), key_encryption_key).await
+    }
+
+    /// Like [`Self::connect_to`]; a revocation is acknowledged only once `replicas`
+    /// replicas hold it ([`replica_acks`]), 0 for at once.
+    pub async fn connect_waiting_for(
+        target: &RedisTarget,
+        replicas: u32,
+        key_encryption_key: impl Into<KeyEncryptionKey>,
+    ) -> StoreResult<Self> {
+        let connection = Connection::open(target).await?;
+        let replica_acks = ReplicaAcks::open(target, replicas).await?;
         Ok(Self {
             inner: Arc::new(Inner {
                 connection,
+                replica_acks,
                 key_encryption_key: key_encryption_key.into(),
                 scripts: Scripts::new(),
             }),
@@ -92,8 +109,28 @@ impl RedisStore {
     }
 
     /// A handle on the shared connection; `query_async` needs it mutably.
-    fn connection(&self) -> ConnectionManager {
+    fn connection(&self) -> Connection {
         self.inner.connection.clone()
+    }
+
+    /// The replies to `commands`, in order, each command naming one key. On a single
+    /// node they go as one pipeline. In a cluster their keys may lie in different
+    /// slots, which one pipeline may not span: they go as concurrent commands, which
+    /// the multiplexed connection still writes together, one round trip per node.
+    async fn query_each<T: FromRedisValue>(&self, commands: Vec<Cmd>) -> StoreResult<Vec<T>> {
+        let mut connection = self.connection();
+        if !connection.is_cluster() {
+            let mut pipe = redis::pipe();
+            for command in commands {
+                pipe.add_command(command);
+            }
+            return pipe.query_async(&mut connection).await.map_err(unavailable);
+        }
+        let replies = commands.iter().map(|command| {
+            let mut connection = connection.clone();
+            async move { command.query_async::<T>(&mut connection).await }
+        });
+        futures_util::future::try_join_all(replies).await.map_err(unavailable)
     }
 }
 

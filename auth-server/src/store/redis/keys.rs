@@ -17,6 +17,15 @@
 //!
 //! The revocations share one slot on purpose: appending to the feed and recording
 //! what is in force is one atomic step, and every replica reads one stream.
+//!
+//! In a Redis Cluster users, sessions, codes, login sessions and failure counters
+//! spread over every shard by their tags. Three tags are global and each lives on one
+//! shard, chosen for what touches them: `{clients}` (read once per client per replica
+//! every few seconds, the records being cached), `{keys}` (read by each replica every
+//! `AUTH_KEY_REFRESH_INTERVAL`) and `{rev}` (every revocation, every feed poll, every
+//! introspection's revocation check). Their load does not grow with the number of
+//! users or sessions; `{rev}`'s grows with revocations and introspections, which is why
+//! resource servers in local mode never touch it per request.
 //! Identifiers are chosen by users and operators and may contain `{` or `}`, which
 //! would end the hash tag early, or `:`. Inside a tag they are therefore
 //! percent-encoded ([`escape`]): `%`, `{`, `}`, space and control characters become

@@ -224,6 +224,9 @@ impl RevocationStore for RedisStore {
             Revocation::User { before, .. } | Revocation::Client { before, .. } => before.to_string(),
             _ => String::new(),
         };
+        // With replicas to wait for, on the connection `WAIT` is sent on afterwards.
+        let acks = self.inner.replica_acks.as_ref();
+        let mut connection = acks.map_or_else(|| self.connection(), |acks| acks.connection());
         let cursor: String = REVOKE
             .key(LOG)
             .key(LIVE)
@@ -234,9 +237,14 @@ impl RevocationStore for RedisStore {
             .arg(shared_claims::unix_now())
             .arg(before)
             .arg(FEED_LENGTH)
-            .invoke_async(&mut self.connection())
+            .invoke_async(&mut connection)
             .await
             .map_err(unavailable)?;
+        // Also when nothing was appended: a retry confirms what an earlier attempt on
+        // this connection wrote.
+        if let Some(acks) = acks {
+            acks.confirm(&mut connection, LOG).await?;
+        }
         if cursor.is_empty() {
             return Ok(None);
         }

@@ -162,12 +162,9 @@ impl SessionStore for RedisStore {
         if sids.is_empty() {
             return Ok(Vec::new());
         }
-        // Round trip 2: every session in one pipeline.
-        let mut reads = redis::pipe();
-        for sid in &sids {
-            reads.cmd("HGETALL").arg(keys::session(sid));
-        }
-        let hashes: Vec<HashMap<String, String>> = reads.query_async(&mut connection).await.map_err(unavailable)?;
+        // Round trip 2: every session (each in its own slot).
+        let reads = sids.iter().map(|sid| redis::cmd("HGETALL").arg(keys::session(sid)).to_owned()).collect();
+        let hashes: Vec<HashMap<String, String>> = self.query_each(reads).await?;
 
         let mut live = Vec::with_capacity(sids.len());
         let mut stale = Vec::new();
@@ -199,11 +196,8 @@ impl RedisStore {
             return Ok(over);
         }
         let mut connection = self.connection();
-        let mut exists = redis::pipe();
-        for sid in &over {
-            exists.cmd("EXISTS").arg(keys::session(sid));
-        }
-        let present: Vec<bool> = exists.query_async(&mut connection).await.map_err(unavailable)?;
+        let exists = over.iter().map(|sid| redis::cmd("EXISTS").arg(keys::session(sid)).to_owned()).collect();
+        let present: Vec<bool> = self.query_each(exists).await?;
         let (live, ended): (Vec<_>, Vec<_>) = over.into_iter().zip(present).partition(|(_, present)| *present);
         let ended: Vec<String> = ended.into_iter().map(|(sid, _)| sid).collect();
         if !ended.is_empty() {
