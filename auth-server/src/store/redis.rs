@@ -17,6 +17,7 @@
 //! Errors: a failed connection or command is [`StoreError::Unavailable`]; a record
 //! that does not parse is [`StoreError::Corrupt`] (reported without its content).
 
+mod cluster_connection;
 mod codes;
 mod connection;
 mod failures;

@@ -11,14 +11,15 @@
 //! trust store (OpenSSL's: `SSL_CERT_FILE` / `SSL_CERT_DIR` point it at another bundle),
 //! hostname included.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClientBuilder;
-use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 
+use super::cluster_connection::ClusterHandle;
 use crate::store::{StoreError, StoreResult};
 
 /// How long one command may take before the store counts as unavailable, and how long
@@ -73,7 +74,7 @@ impl RedisTarget {
 #[derive(Clone)]
 pub(super) enum Connection {
     Node(ConnectionManager),
-    Cluster(ClusterConnection),
+    Cluster(Arc<ClusterHandle>),
 }
 
 impl Connection {
@@ -104,8 +105,8 @@ impl Connection {
                     .max_retry_wait(CLUSTER_RETRY_WAIT_MS.1)
                     .build()
                     .map_err(invalid)?;
-                let connection = client.get_async_connection().await.map_err(super::unavailable)?;
-                Ok(Connection::Cluster(connection))
+                let handle = ClusterHandle::connect(client).await.map_err(super::unavailable)?;
+                Ok(Connection::Cluster(handle))
             }
         }
     }
@@ -119,12 +120,25 @@ impl Connection {
     pub(super) async fn wait_for_replicas(&mut self, key: &str, replicas: u32, timeout: Duration) -> RedisResult<u32> {
         let mut command = redis::cmd("WAIT");
         command.arg(replicas).arg(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
+        self.query_primary_of(key, command).await
+    }
+
+    /// How many replicas the primary that holds `key` has connected now (`ROLE`:
+    /// `["master", offset, [[host, port, offset], ...]]`).
+    pub(super) async fn connected_replicas(&mut self, key: &str) -> RedisResult<u32> {
+        let (_role, _offset, replicas): (String, i64, Vec<Value>) =
+            self.query_primary_of(key, redis::cmd("ROLE")).await?;
+        Ok(u32::try_from(replicas.len()).unwrap_or(u32::MAX))
+    }
+
+    /// `command`, which names no key, sent to the primary holding `key`.
+    async fn query_primary_of<T: redis::FromRedisValue>(&mut self, key: &str, command: Cmd) -> RedisResult<T> {
         match self {
             Connection::Node(manager) => command.query_async(manager).await,
             Connection::Cluster(cluster) => {
                 let primary = Route::with_key(key, SlotAddr::Master);
                 let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(primary));
-                let reply = cluster.route_command(command, routing).await?;
+                let reply = cluster.route(command, routing).await?;
                 Ok(redis::from_redis_value(reply)?)
             }
         }
@@ -135,7 +149,10 @@ impl ConnectionLike for Connection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
             Connection::Node(c) => c.req_packed_command(cmd),
-            Connection::Cluster(c) => c.req_packed_command(cmd),
+            Connection::Cluster(c) => {
+                let c = Arc::clone(c);
+                Box::pin(async move { c.send(cmd).await })
+            }
         }
     }
 
@@ -147,14 +164,18 @@ impl ConnectionLike for Connection {
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
             Connection::Node(c) => c.req_packed_commands(pipeline, offset, count),
-            Connection::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+            Connection::Cluster(c) => {
+                let c = Arc::clone(c);
+                Box::pin(async move { c.send_pipeline(pipeline, offset, count).await })
+            }
         }
     }
 
     fn get_db(&self) -> i64 {
         match self {
             Connection::Node(c) => c.get_db(),
-            Connection::Cluster(c) => c.get_db(),
+            // A cluster has database 0 only.
+            Connection::Cluster(_) => 0,
         }
     }
 }

@@ -9,6 +9,14 @@
 //! 503 and the client retries (a revocation is idempotent), instead of a 200 for a
 //! revocation a failover could lose. `WAIT` blocks the connection it is sent on, hence
 //! the separate connection: other requests never queue behind it.
+//!
+//! A primary with fewer replicas connected than asked (one has died, or has just been
+//! promoted in place of a dead primary, and none has come back yet) is waited on for
+//! those it has, and a warning is logged: refusing every revocation until a replica
+//! returns would turn one lost node into an outage of revocation. A disconnected
+//! replica misses the writes meanwhile, and once it has been away longer than
+//! `cluster-replica-validity-factor` allows, the cluster no longer promotes it; before
+//! that, losing the primary too (a second failure) can lose those revocations.
 
 use std::time::Duration;
 
@@ -43,13 +51,23 @@ impl ReplicaAcks {
     /// Waits until the replicas of the primary holding `key` have every write made on
     /// `connection`; an error if fewer than asked confirm in time.
     pub(super) async fn confirm(&self, connection: &mut Connection, key: &str) -> StoreResult<()> {
-        let confirmed = connection.wait_for_replicas(key, self.replicas, WAIT_TIMEOUT).await.map_err(unavailable)?;
-        if confirmed < self.replicas {
+        let connected = connection.connected_replicas(key).await.map_err(unavailable)?;
+        let asked = self.replicas.min(connected);
+        if asked < self.replicas {
+            tracing::warn!(
+                connected,
+                wanted = self.replicas,
+                "the revocations' primary has fewer replicas than REDIS_WAIT_REPLICAS: revocations are confirmed by those it has"
+            );
+        }
+        if asked == 0 {
+            return Ok(());
+        }
+        let confirmed = connection.wait_for_replicas(key, asked, WAIT_TIMEOUT).await.map_err(unavailable)?;
+        if confirmed < asked {
             return Err(StoreError::Unavailable(
                 format!(
-                    "the revocation was confirmed by {confirmed} of {} replicas within {} ms \
-                     (REDIS_WAIT_REPLICAS; 0 for a Redis without replicas)",
-                    self.replicas,
+                    "the revocation was confirmed by {confirmed} of {asked} replicas within {} ms",
                     WAIT_TIMEOUT.as_millis()
                 )
                 .into(),

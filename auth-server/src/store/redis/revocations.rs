@@ -227,14 +227,16 @@ impl RevocationStore for RedisStore {
         // With replicas to wait for, on the connection `WAIT` is sent on afterwards.
         let acks = self.inner.replica_acks.as_ref();
         let mut connection = acks.map_or_else(|| self.connection(), |acks| acks.connection());
+        let key = revocation.key();
+        let now = shared_claims::unix_now();
         let cursor: String = REVOKE
             .key(LOG)
             .key(LIVE)
             .key(DATA)
-            .arg(revocation.key())
+            .arg(&key)
             .arg(json)
             .arg(expires_at)
-            .arg(shared_claims::unix_now())
+            .arg(now)
             .arg(before)
             .arg(FEED_LENGTH)
             .invoke_async(&mut connection)
@@ -244,6 +246,15 @@ impl RevocationStore for RedisStore {
         // this connection wrote.
         if let Some(acks) = acks {
             acks.confirm(&mut connection, LOG).await?;
+            // A failover between the write and `WAIT` sends `WAIT` to a new primary,
+            // which may never have had the write: it must be there.
+            let in_force: bool =
+                redis::cmd("HEXISTS").arg(DATA).arg(&key).query_async(&mut connection).await.map_err(unavailable)?;
+            if !in_force && expires_at > now {
+                return Err(StoreError::Unavailable(
+                    "the revocation is not on the current primary (a failover?)".into(),
+                ));
+            }
         }
         if cursor.is_empty() {
             return Ok(None);

@@ -122,7 +122,7 @@ impl RedisStore {
                         slot,
                         SlotAddr::Master,
                     )));
-                    let reply = cluster.route_command(command, routing).await.map_err(unavailable)?;
+                    let reply = cluster.route(command, routing).await.map_err(unavailable)?;
                     redis::from_redis_value(reply).map_err(|e| unavailable(e.into()))?
                 }
                 _ => command.query_async(&mut connection).await.map_err(unavailable)?,
