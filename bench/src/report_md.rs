@@ -24,7 +24,7 @@ pub fn render(results: &Results) -> String {
         );
     }
     if let Some(growth) = &results.growth {
-        growth_table(&mut out, growth);
+        growth_table(&mut out, growth, results.settings.quick);
     }
     let _ = writeln!(out, "\n## Figures\n");
     let _ = writeln!(
@@ -106,13 +106,14 @@ pub fn render(results: &Results) -> String {
     out
 }
 
-fn growth_table(out: &mut String, g: &Growth) {
+fn growth_table(out: &mut String, g: &Growth, quick: bool) {
     let _ = writeln!(out, "\n## Growth: small and large state\n");
     if g.scale < 1.0 {
         let _ = writeln!(
             out,
-            "**QUICK: the large state is scaled down to {} of the full one (1 000 000 users and sessions, 300 000 revocations).**\n",
-            g.scale
+            "**{}The large state is scaled down to 1/{:.0} of the full one (1 000 000 users and sessions, 300 000 revocations).**\n",
+            if quick { "QUICK run. " } else { "" },
+            1.0 / g.scale
         );
     }
     let _ = writeln!(

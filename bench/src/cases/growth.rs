@@ -81,8 +81,12 @@ pub async fn run(bench: &mut Bench) {
     let size = StateSize::scaled(scale);
     if scale < 1.0 {
         println!(
-            "  QUICK: the large state is scaled down to {scale} of the full one: {} users, {} sessions, {} revocations",
-            size.users, size.sessions, size.revocations
+            "  {}the large state is scaled down to 1/{:.0} of the full one: {} users, {} sessions, {} revocations",
+            if bench.settings.quick { "QUICK run: " } else { "" },
+            1.0 / scale,
+            size.users,
+            size.sessions,
+            size.revocations
         );
     }
     let tokens = token::mint(bench, bench.settings.token_pool()).await;
@@ -95,7 +99,7 @@ pub async fn run(bench: &mut Bench) {
         "  seeding {} users, {} sessions, {} revocations into redis {redis}",
         size.users, size.sessions, size.revocations
     );
-    let now = shared_now();
+    let now = unix_now();
     let seeded = match tokio::task::spawn_blocking(move || seed::seed(redis, size, now)).await {
         Ok(Ok(seeded)) => seeded,
         Ok(Err(why)) => return bench.note(format!("growth: seeding failed: {why}")),
@@ -237,14 +241,14 @@ async fn call(service: &Service, request: &[u8]) -> Result<(u16, Vec<u8>), Strin
 /// Revocations the store holds in force now (`as:{rev}:live` scored after now).
 fn revocations_in_force(redis: std::net::SocketAddr) -> Result<u64, String> {
     let mut connection = Redis::connect(redis).map_err(|e| e.to_string())?;
-    let from = format!("({}", shared_now());
+    let from = format!("({}", unix_now());
     match connection.command(&["ZCOUNT", records::REVOCATIONS_LIVE, &from, "+inf"]).map_err(|e| e.to_string())? {
         Reply::Int(n) => Ok(u64::try_from(n).unwrap_or(0)),
         other => Err(format!("ZCOUNT answered {other:?}")),
     }
 }
 
-fn shared_now() -> i64 {
+fn unix_now() -> i64 {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     i64::try_from(now.as_secs()).unwrap_or(i64::MAX)
 }
