@@ -18,7 +18,7 @@ pub struct Results {
     #[serde(default)]
     pub redis: Vec<RedisCost>,
     /// Redis commands per second with no load (the auth server's background work),
-    /// subtracted from each case's count.
+    /// as last measured; each case subtracts the rate measured before it.
     #[serde(default)]
     pub redis_background_per_sec: Option<f64>,
     #[serde(default)]
@@ -85,6 +85,9 @@ pub struct RedisCost {
     pub operations: u64,
     /// Calls counted, the background subtracted.
     pub commands: f64,
+    /// The calls subtracted: the background rate of the time over the case's span.
+    #[serde(default)]
+    pub background: f64,
     pub per_op: f64,
     /// The most called commands, calls per operation (background not subtracted).
     pub top: Vec<(String, f64)>,
