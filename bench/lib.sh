@@ -22,6 +22,14 @@ PIDS=()
 cleanup() {
   local status=$?
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Processes a tool started itself and listed in $TMP/spawned.pids: it stops them
+  # itself, so these are what is left if it died first. Only a pid still running
+  # SPAWNED_EXE is stopped (a pid may have been reused since).
+  if [[ -f "$TMP/spawned.pids" && -n "${SPAWNED_EXE:-}" ]]; then
+    while read -r pid; do
+      if [[ "$(readlink -f "/proc/$pid/exe" 2>/dev/null)" == "$SPAWNED_EXE" ]]; then kill "$pid" 2>/dev/null || true; fi
+    done <"$TMP/spawned.pids"
+  fi
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [[ $status -ne 0 || "${KEEP_LOGS:-0}" == 1 ]]; then
     mkdir -p "$BENCH/results/logs" && cp "$TMP"/*.log "$BENCH/results/logs/" 2>/dev/null || true

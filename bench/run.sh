@@ -2,18 +2,22 @@
 # The benchmark suite in one command: builds in release mode, starts every
 # process it measures on 127.0.0.1 (a private redis-server, the auth server, three
 # local-mode resource servers and one in introspection mode, the two ceiling routes,
-# and node oidc-provider as the peer), runs each case for a fixed time, stops all it
-# started, and writes bench/results/latest.{md,json,svg}.
+# and node oidc-provider as the peer), runs each case for a fixed time, then the
+# growth cases (a large state seeded into the private Redis, new resource servers
+# started on it), stops all it started, and writes bench/results/latest.{md,json,svg}.
 #
 #   bench/run.sh            full run: BENCH_DURATION seconds per case (default 10)
-#   bench/run.sh --quick    smoke run (~1.5 s per case), written to bench/results/quick/
+#   bench/run.sh --quick    smoke run (~1.5 s per case, large state scaled to 1/20),
+#                           written to bench/results/quick/
 #
 # Other knobs: BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (slices per case, the best
-# one counts; default 3), BENCH_THREADS (load-generator threads,
-# default 1), BENCH_KEEP_LOGS=1 (copy the servers' logs to bench/results/logs/).
+# one counts; default 3), BENCH_THREADS (load-generator threads, default 1),
+# BENCH_STATE_SCALE (the large state's share of 1 000 000 users and sessions and
+# 300 000 revocations; default 1, 0.05 with --quick), BENCH_KEEP_LOGS=1 (copy the
+# servers' logs to bench/results/logs/).
 set -euo pipefail
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 QUICK=0
 for arg in "$@"; do
   case "$arg" in
@@ -104,8 +108,13 @@ fi
 
 # --- measure -----------------------------------------------------------------------------
 log "running every case: ${DURATION} s each (plus warm-up)"
+# The resource servers bench-tool starts itself (growth cases) are listed here, so the
+# cleanup stops them even if bench-tool dies first.
+SPAWNED="$TMP/spawned.pids"
+SPAWNED_EXE="$(readlink -f "$BIN/resource-server")"
 "$TOOL" run --duration "$DURATION" "${QUICK_FLAG[@]}" \
   --auth "auth=$AUTH@$AUTH_PID" "${RS_ARGS[@]}" \
   --empty "empty-route=$EMPTY@$EMPTY_PID" --verify "bare-verify=$VERIFY@$VERIFY_PID" \
-  "${PEER_ARGS[@]}" --watch "redis=$REDIS_PID" --out "$OUT"
+  "${PEER_ARGS[@]}" --watch "redis=$REDIS_PID" --redis "127.0.0.1:$REDIS_PORT" \
+  --rs-binary "$BIN/resource-server" --log-dir "$TMP" --spawned-pids "$SPAWNED" --out "$OUT"
 log "written: ${OUT#"$ROOT/"}/latest.md, latest.json, latest.svg"

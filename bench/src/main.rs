@@ -7,6 +7,7 @@
 //! bench-tool serve-verify --bind ADDR --jwks F --issuer I   ceiling: bare verify route
 //! bench-tool free-port                                      a free loopback port (for Redis)
 //! bench-tool run --auth NAME=URL@PID --rs ... --out DIR     every case → latest.{json,md,svg}
+//! bench-tool seed --redis ADDR [--scale S]                  ad hoc: the growth cases' large state
 //! bench-tool report --out DIR                               re-render latest.md/svg from latest.json
 //! bench-tool soak --auth ... --rs-local ... --out DIR        the soak (run it through bench/soak.sh)
 //! bench-tool soak-report --out DIR                          re-render soak-latest.md/svg
@@ -21,13 +22,17 @@ mod load;
 mod machine;
 mod oauth;
 mod openssl_ceiling;
+mod redis_info;
 mod report_md;
 mod report_svg;
+mod resp;
 mod results;
 mod rss;
+mod seed;
 mod serve_empty;
 mod serve_verify;
 mod soak;
+mod spawn;
 mod stats;
 mod topology;
 mod workloads;
@@ -103,6 +108,16 @@ enum Command {
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
     },
+    /// Ad hoc: write the growth cases' large state into a Redis the auth server of
+    /// bench/bootstrap.toml has started on (its client `bench-web` must be there).
+    Seed {
+        /// 127.0.0.1:PORT
+        #[arg(long)]
+        redis: std::net::SocketAddr,
+        /// Share of the full state (1 000 000 users and sessions, 300 000 revocations).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+    },
     /// Render latest.md and latest.svg again from latest.json.
     Report {
         #[arg(long)]
@@ -147,6 +162,22 @@ struct RunArgs {
     /// Other processes whose memory is reported, as NAME=PID.
     #[arg(long = "watch")]
     watch: Vec<String>,
+    /// The auth server's private Redis, 127.0.0.1:PORT: Redis commands per operation,
+    /// and the growth cases' seeding.
+    #[arg(long)]
+    redis: Option<std::net::SocketAddr>,
+    /// The resource server binary, to start new ones (growth cases).
+    #[arg(long)]
+    rs_binary: Option<PathBuf>,
+    /// Where the resource servers it starts write their logs.
+    #[arg(long, default_value = ".")]
+    log_dir: PathBuf,
+    /// A file to append the pid of each process it starts to (for the caller's cleanup).
+    #[arg(long)]
+    spawned_pids: Option<PathBuf>,
+    /// The growth cases' large state as a share of the full one; 0.05 in --quick.
+    #[arg(long, env = "BENCH_STATE_SCALE")]
+    state_scale: Option<f64>,
     #[arg(long, env = "BENCH_DURATION", default_value_t = 10.0)]
     duration: f64,
     #[arg(long)]
@@ -173,6 +204,7 @@ fn main() -> ExitCode {
             .block_on(serve_verify::serve(&bind, &jwks, &issuer, &audience))
             .map_err(|e| e.to_string()),
         Command::FreePort => free_port(),
+        Command::Seed { redis, scale } => seed_adhoc(redis, scale),
         Command::Run(args) => run(args),
         Command::Report { out } => report(&out),
         Command::Soak(args) => soak::run(args),
@@ -232,6 +264,20 @@ fn run(args: RunArgs) -> Result<(), String> {
         peer_missing: args.peer_missing,
         others: watch,
     };
+    if let Some(redis) = args.redis {
+        if !redis.ip().is_loopback() {
+            return Err(format!("{redis}: the benchmark only talks to 127.0.0.1"));
+        }
+    }
+    let extras = cases::Extras {
+        redis: args.redis,
+        launcher: args.rs_binary.map(|binary| spawn::Launcher {
+            binary,
+            auth_url: topo.auth.url(),
+            log_dir: args.log_dir,
+            pid_file: args.spawned_pids,
+        }),
+    };
     let duration = Duration::from_secs_f64(args.duration.max(0.5));
     let settings = cases::Settings {
         duration,
@@ -240,6 +286,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         generator_threads: args.threads.max(1),
         quick: args.quick,
         rounds: if args.quick { 1 } else { args.rounds.max(1) },
+        state_scale: args.state_scale.unwrap_or(if args.quick { 0.05 } else { 1.0 }).clamp(0.0001, 1.0),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(settings.generator_threads)
@@ -247,7 +294,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let missing = topo.peer_missing.clone();
-    let mut results = runtime.block_on(cases::run_all(topo, settings));
+    let mut results = runtime.block_on(cases::run_all(topo, settings, extras));
     if let Some(why) = missing {
         results.notes.push(format!("peer not measured: {why}"));
     }
@@ -269,6 +316,25 @@ fn report(out: &Path) -> Result<(), String> {
     let json = std::fs::read_to_string(out.join("latest.json")).map_err(|e| e.to_string())?;
     let results: Results = serde_json::from_str(&json).map_err(|e| e.to_string())?;
     write(out, &results)
+}
+
+fn seed_adhoc(redis: std::net::SocketAddr, scale: f64) -> Result<(), String> {
+    if !redis.ip().is_loopback() {
+        return Err(format!("{redis}: the benchmark only talks to 127.0.0.1"));
+    }
+    let size = seed::StateSize::scaled(scale.clamp(0.0001, 1.0));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?;
+    let seeded = seed::seed(redis, size, i64::try_from(now.as_secs()).unwrap_or(i64::MAX))?;
+    println!(
+        "{} users, {} sessions, {} token and {} session revocations in {:.1} s ({} commands)",
+        size.users,
+        size.sessions,
+        seeded.token_revocations,
+        seeded.session_revocations,
+        seeded.seconds,
+        seeded.commands
+    );
+    Ok(())
 }
 
 fn adhoc_load(

@@ -1,8 +1,9 @@
-//! `latest.md`: the targets, every figure, revocation propagation, memory, machine.
+//! `latest.md`: the targets, growth from small to large state, every figure, Redis
+//! commands per operation, revocation propagation, memory, machine.
 
 use std::fmt::Write;
 
-use crate::results::{Results, Target};
+use crate::results::{Growth, GrowthRow, Results, Target};
 
 pub fn render(results: &Results) -> String {
     let mut out = String::new();
@@ -21,6 +22,9 @@ pub fn render(results: &Results) -> String {
             number(t.required, &t.unit),
             verdict(t)
         );
+    }
+    if let Some(growth) = &results.growth {
+        growth_table(&mut out, growth, results.settings.quick);
     }
     let _ = writeln!(out, "\n## Figures\n");
     let _ = writeln!(
@@ -41,6 +45,7 @@ pub fn render(results: &Results) -> String {
             f.note.replace('|', "/")
         );
     }
+    redis_table(&mut out, results);
     let _ = writeln!(out, "\n## Revocation propagation\n");
     match &results.propagation {
         Some(p) if p.available => {
@@ -99,6 +104,103 @@ pub fn render(results: &Results) -> String {
         s.warmup_s, s.duration_s, s.rounds.max(1), s.connections, s.generator_threads, if s.quick { ", QUICK smoke run: not for comparison" } else { "" }
     );
     out
+}
+
+fn growth_table(out: &mut String, g: &Growth, quick: bool) {
+    let _ = writeln!(out, "\n## Growth: small and large state\n");
+    if g.scale < 1.0 {
+        let _ = writeln!(
+            out,
+            "**{}The large state is scaled down to 1/{:.0} of the full one (1 000 000 users and sessions, 300 000 revocations).**\n",
+            if quick { "QUICK run. " } else { "" },
+            1.0 / g.scale
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Small: what the cases before left in the store. Large: {} users, {} live sessions (with their users' indexes) and {} revocations in force ({} of access tokens, {} of sessions) added, seeded into Redis in {:.1} s ({} commands). Read back: {}.\n",
+        g.users,
+        g.sessions,
+        g.token_revocations + g.session_revocations,
+        g.token_revocations,
+        g.session_revocations,
+        g.seed_seconds,
+        g.seed_commands,
+        g.verified
+    );
+    let _ = writeln!(
+        out,
+        "| case | small state | large state | large ÷ small | target | met |\n|---|---:|---:|---:|---|---|"
+    );
+    for row in &g.rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {}{} | {} | {} | {} |",
+            row.case,
+            shown(row.small, row),
+            shown(row.large, row),
+            if row.note.is_empty() { String::new() } else { format!(" ({})", row.note) },
+            row.ratio.map_or(String::new(), |r| format!("{r:.2}×")),
+            if row.target.is_empty() { "reported" } else { &row.target },
+            match row.met {
+                Some(true) => "**met**",
+                Some(false) => "**not met**",
+                None if row.target.is_empty() => "",
+                None => "not measured",
+            }
+        );
+    }
+    let state = |name: &str, s: &crate::results::StateFigures| {
+        let n = |v: Option<u64>| v.map_or_else(|| "?".to_owned(), |v| v.to_string());
+        format!(
+            "- {name}: Redis {} keys, {:.0} MiB; {} revocations in force in the store{}\n",
+            n(s.redis_keys),
+            s.redis_used_mib.unwrap_or(0.0),
+            n(s.revocations_in_store),
+            if s.note.is_empty() { String::new() } else { format!("; {}", s.note) }
+        )
+    };
+    out.push('\n');
+    out.push_str(&state("small state", &g.small));
+    out.push_str(&state("large state", &g.large));
+}
+
+fn shown(value: Option<f64>, row: &GrowthRow) -> String {
+    match value {
+        None => String::new(),
+        Some(v) if row.unit == "/s" => format!("{v:.0}/s"),
+        Some(v) if row.unit == "ms" || row.unit == "B" => format!("{v:.0} {}", row.unit),
+        Some(v) => format!("{v:.1} {}", row.unit),
+    }
+}
+
+fn redis_table(out: &mut String, results: &Results) {
+    if results.redis.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## Redis commands per operation\n");
+    let _ = writeln!(
+        out,
+        "Calls in `INFO commandstats` of the private Redis across each case (warm-up included), commands run by scripts included, over the requests answered. The auth server's background calls (the revocation feed's polling, measured with no load before the cases and again before the growth cases: {:.1}/s the last time) are subtracted; the most called commands are counted with them.\n",
+        results.redis_background_per_sec.unwrap_or(0.0)
+    );
+    let _ = writeln!(
+        out,
+        "| case | operations | commands | background subtracted | per operation | most called, per operation |\n|---|---:|---:|---:|---:|---|"
+    );
+    for r in &results.redis {
+        let top: Vec<String> = r.top.iter().map(|(name, per)| format!("{name} {per:.2}")).collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.0} | {:.0} | {:.2} | {} |",
+            r.label,
+            r.operations,
+            r.commands,
+            r.background,
+            r.per_op,
+            top.join(", ")
+        );
+    }
 }
 
 fn number(v: f64, unit: &str) -> String {

@@ -14,6 +14,15 @@ pub struct Results {
     pub memory: Vec<Memory>,
     pub targets: Vec<Target>,
     pub notes: Vec<String>,
+    /// Redis commands per operation of the auth server's cases.
+    #[serde(default)]
+    pub redis: Vec<RedisCost>,
+    /// Redis commands per second with no load (the auth server's background work),
+    /// as last measured; each case subtracts the rate measured before it.
+    #[serde(default)]
+    pub redis_background_per_sec: Option<f64>,
+    #[serde(default)]
+    pub growth: Option<Growth>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,6 +74,74 @@ pub struct Memory {
     #[serde(default)]
     pub after_load_mib: Option<f64>,
     pub peak_during: String,
+}
+
+/// The Redis commands one case cost.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RedisCost {
+    pub figure: String,
+    pub label: String,
+    /// Requests answered, warm-up included (Redis saw those too).
+    pub operations: u64,
+    /// Calls counted, the background subtracted.
+    pub commands: f64,
+    /// The calls subtracted: the background rate of the time over the case's span.
+    #[serde(default)]
+    pub background: f64,
+    pub per_op: f64,
+    /// The most called commands, calls per operation (background not subtracted).
+    pub top: Vec<(String, f64)>,
+}
+
+/// The same cases at small and at large state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Growth {
+    /// 1.0 for the full state; 0.05 in a quick run.
+    pub scale: f64,
+    pub users: usize,
+    pub sessions: usize,
+    pub token_revocations: usize,
+    pub session_revocations: usize,
+    pub seed_seconds: f64,
+    pub seed_commands: u64,
+    /// What the auth server read back of the seeded state.
+    pub verified: String,
+    pub verified_ok: bool,
+    pub small: StateFigures,
+    pub large: StateFigures,
+    pub rows: Vec<GrowthRow>,
+}
+
+/// What one state measured beside its cases.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StateFigures {
+    /// From a new resource server's start until its `/readyz` answered 200.
+    pub snapshot_ms: Option<f64>,
+    /// `rs_revocations_in_force` of that server once ready.
+    pub revocations_loaded: Option<u64>,
+    /// Revocations in force in the store (`as:{rev}:live` from now on).
+    pub revocations_in_store: Option<u64>,
+    pub rs_rss_mib: Option<f64>,
+    /// The auth server idle after this state's cases.
+    pub auth_rss_mib: Option<f64>,
+    pub redis_keys: Option<u64>,
+    pub redis_used_mib: Option<f64>,
+    pub note: String,
+}
+
+/// One line of the growth table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GrowthRow {
+    pub case: String,
+    pub unit: String,
+    pub small: Option<f64>,
+    pub large: Option<f64>,
+    /// large ÷ small.
+    pub ratio: Option<f64>,
+    /// The rule, as text (`≥ 0.90×`); empty when only reported.
+    pub target: String,
+    pub met: Option<bool>,
+    pub note: String,
 }
 
 /// A target of the issues: `value` against `required`, met or not (`None`: not measured).

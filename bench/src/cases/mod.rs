@@ -3,16 +3,23 @@
 //! ```text
 //! run_all
 //!   ├─ memory at rest                       rss::vm_rss_kib for every process
+//!   ├─ Redis background                     commands per second with no load
 //!   ├─ ceilings::run                        openssl speed, Argon2, empty route (+ wrk cross-check)
 //!   ├─ token::client_credentials            ours and the peer's; fills the token pool
 //!   ├─ introspection::run                   ours and the peer's
-//!   ├─ resource::run                        bare verify, /api/me local, /api/me introspect
+//!   ├─ resource::run                        bare verify, /api/me local (+ open loop at half
+//!   │                                       its rate), /api/me introspect
 //!   ├─ token::refresh, token::password      password with /healthz and JWKS probes
-//!   ├─ revocation::propagation, ::cost      last: they revoke tokens of the pool
+//!   ├─ revocation::propagation, ::cost      they revoke tokens of the pool
+//!   ├─ growth::run                          the same cases at small, then at seeded large state
 //!   └─ targets::evaluate                    ratios against the issues' targets
 //! ```
+//!
+//! Every load on the auth server also counts the Redis commands it caused
+//! ([`Bench::measure_rounds`]).
 
 mod ceilings;
+mod growth;
 mod introspection;
 mod resource;
 mod revocation;
@@ -20,15 +27,20 @@ mod targets;
 mod token;
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::load::{self, LoadOutcome, LoadPlan, Workload};
 use crate::machine::{self, Machine};
-use crate::results::{Figure, Memory, Results, RunSettings};
+use crate::redis_info::CommandStats;
+use crate::results::{Figure, Memory, RedisCost, Results, RunSettings};
 use crate::rss::{self, PeakSampler};
+use crate::spawn::Launcher;
 use crate::stats::Latency;
 use crate::topology::{Service, Topology};
+
+pub use token::RS_CLIENT;
 
 /// A client_credentials request of the bench client, for `bench-tool mint`.
 pub fn cc_request(auth: &Service) -> Vec<u8> {
@@ -45,6 +57,9 @@ pub struct Settings {
     pub quick: bool,
     /// Slices each case is measured in; its figure is the best slice.
     pub rounds: u32,
+    /// The large state of the growth cases as a share of the full one (1 000 000
+    /// users and sessions, 300 000 revocations): 1.0, or 0.05 in a quick run.
+    pub state_scale: f64,
 }
 
 impl Settings {
@@ -67,16 +82,26 @@ impl Settings {
     }
 }
 
+/// What the run may touch beyond the processes it measures.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// The private Redis of the auth server: commands per operation, seeding.
+    pub redis: Option<SocketAddr>,
+    /// Starts new resource servers (growth cases).
+    pub launcher: Option<Launcher>,
+}
+
 /// The state of a run: where things are, what was measured so far.
 pub struct Bench {
     pub topo: Topology,
     pub settings: Settings,
+    pub extras: Extras,
     pub results: Results,
     peaks: BTreeMap<String, (u64, String)>,
 }
 
 impl Bench {
-    pub fn new(topo: Topology, settings: Settings) -> Self {
+    pub fn new(topo: Topology, settings: Settings, extras: Extras) -> Self {
         let results = Results {
             machine: Machine::read(),
             settings: RunSettings {
@@ -92,8 +117,11 @@ impl Bench {
             memory: Vec::new(),
             targets: Vec::new(),
             notes: Vec::new(),
+            redis: Vec::new(),
+            redis_background_per_sec: None,
+            growth: None,
         };
-        Self { topo, settings, results, peaks: BTreeMap::new() }
+        Self { topo, settings, extras, results, peaks: BTreeMap::new() }
     }
 
     pub fn plan(&self, service: &Service, connections: usize) -> LoadPlan {
@@ -109,7 +137,8 @@ impl Bench {
     }
 
     /// [`Bench::measure`] with a given number of slices (1 for workloads whose state
-    /// cannot survive a restart, such as refresh-token chains).
+    /// cannot survive a restart, such as refresh-token chains). A load on the auth
+    /// server also counts the Redis commands it caused.
     pub async fn measure_rounds<W: Workload>(
         &mut self,
         figure: FigureId,
@@ -117,6 +146,9 @@ impl Bench {
         workload: Arc<W>,
         rounds: u32,
     ) -> LoadOutcome {
+        let counting = self.extras.redis.filter(|_| plan.addr == self.topo.auth.addr);
+        let before = counting.and_then(|redis| CommandStats::read(redis).ok());
+        let started = Instant::now();
         let sampler = self.start_sampler();
         let rounds = rounds.max(1);
         let slice = LoadPlan { duration: plan.duration / rounds, ..plan };
@@ -128,6 +160,8 @@ impl Bench {
             best = best.max(outcome.per_sec());
             total.merge(outcome);
         }
+        let after = counting.map(CommandStats::read);
+        let elapsed = started.elapsed();
         self.finish_sampler(sampler, figure.id).await;
         let latency = Latency::of_micros(&mut total.latencies_us);
         let mut note = String::new();
@@ -141,7 +175,82 @@ impl Bench {
         }
         let rate = if total.ok == 0 { 0.0 } else { best };
         self.record(figure, Some(rate), latency, total.failed + total.io_errors, note);
+        match (before, after) {
+            (Some(before), Some(Ok(after))) => {
+                self.record_redis(figure, total.answered, &after.since(&before), elapsed)
+            }
+            (None, Some(_)) | (_, Some(Err(_))) => self.note(format!("{}: Redis commands not counted", figure.label)),
+            _ => {}
+        }
         total
+    }
+
+    /// Runs a load at a fixed rate (open loop, one slice after the warm-up) and
+    /// records it: the rate achieved and the latency of every request from when it
+    /// was due.
+    pub async fn measure_paced<W: Workload>(
+        &mut self,
+        figure: FigureId,
+        plan: LoadPlan,
+        rate: f64,
+        workload: Arc<W>,
+    ) -> LoadOutcome {
+        let sampler = self.start_sampler();
+        let mut outcome = load::run_paced(plan, rate, workload).await;
+        self.finish_sampler(sampler, figure.id).await;
+        let latency = Latency::of_micros(&mut outcome.latencies_us);
+        let mut note = format!("open loop, {rate:.0} requests/s due");
+        if outcome.failed + outcome.io_errors > 0 {
+            note = format!(
+                "{note}; {} refused answers, {} connection errors; first: {}",
+                outcome.failed,
+                outcome.io_errors,
+                outcome.first_failure.as_deref().unwrap_or("?")
+            );
+        }
+        let rate = outcome.per_sec();
+        self.record(figure, Some(rate), latency, outcome.failed + outcome.io_errors, note);
+        outcome
+    }
+
+    /// Redis commands per operation of one case, the background subtracted.
+    fn record_redis(&mut self, figure: FigureId, operations: u64, delta: &CommandStats, elapsed: Duration) {
+        if operations == 0 {
+            return;
+        }
+        let background = self.results.redis_background_per_sec.unwrap_or(0.0) * elapsed.as_secs_f64();
+        let commands = (delta.total() as f64 - background).max(0.0);
+        let ops = operations as f64;
+        let mut top: Vec<(String, f64)> =
+            delta.0.iter().map(|(name, calls)| (name.clone(), *calls as f64 / ops)).collect();
+        top.sort_by(|a, b| b.1.total_cmp(&a.1));
+        top.truncate(6);
+        let per_op = commands / ops;
+        println!("    Redis: {per_op:.2} commands per operation ({operations} operations)");
+        self.results.redis.push(RedisCost {
+            figure: figure.id.into(),
+            label: figure.label.into(),
+            operations,
+            commands,
+            background,
+            per_op,
+            top,
+        });
+    }
+
+    /// The Redis commands per second with nothing under load: the auth server's own
+    /// background work (the revocation feed's polling, which costs more once the feed
+    /// holds entries), subtracted from the cases that follow.
+    pub async fn redis_background(&mut self) {
+        let Some(redis) = self.extras.redis else { return };
+        let window = if self.settings.quick { Duration::from_secs(1) } else { Duration::from_secs(3) };
+        let Ok(before) = CommandStats::read(redis) else { return };
+        let started = Instant::now();
+        tokio::time::sleep(window).await;
+        let Ok(after) = CommandStats::read(redis) else { return };
+        let rate = after.since(&before).total() as f64 / started.elapsed().as_secs_f64();
+        println!("  Redis background: {rate:.1} commands/s with no load");
+        self.results.redis_background_per_sec = Some(rate);
     }
 
     pub fn record(
@@ -234,10 +343,11 @@ pub const fn fig(id: &'static str, group: &'static str, label: &'static str) -> 
 }
 
 /// Runs every case and returns the results with the targets evaluated.
-pub async fn run_all(topo: Topology, settings: Settings) -> Results {
-    let mut bench = Bench::new(topo, settings);
+pub async fn run_all(topo: Topology, settings: Settings, extras: Extras) -> Results {
+    let mut bench = Bench::new(topo, settings, extras);
     println!("memory at rest");
     bench.memory_at_rest();
+    bench.redis_background().await;
     println!("ceilings");
     ceilings::run(&mut bench).await;
     println!("token endpoint: client_credentials");
@@ -251,6 +361,8 @@ pub async fn run_all(topo: Topology, settings: Settings) -> Results {
     token::password(&mut bench).await;
     println!("revocation");
     revocation::run(&mut bench, &pool).await;
+    println!("growth: small state, then large state");
+    growth::run(&mut bench).await;
     // Let the servers settle before reading what they kept.
     tokio::time::sleep(Duration::from_secs(2)).await;
     bench.memory_peaks();

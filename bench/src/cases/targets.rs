@@ -1,7 +1,10 @@
-//! The targets of issues 3, 4 and 6, as ratios of figures measured in the same run.
+//! The targets, as ratios of figures measured in the same run.
 
-use super::{ceilings, introspection, resource, revocation, token};
+use super::{ceilings, growth, introspection, resource, revocation, token};
 use crate::results::{Results, Target};
+
+/// The open-loop latency bound of a resource server at half its maximum rate.
+const HALF_RATE_P99_MS: f64 = 2.0;
 
 pub fn evaluate(results: &mut Results) {
     let ratio = |a: &str, b: &str| Some(results.rate(a)? / results.rate(b)?);
@@ -10,6 +13,14 @@ pub fn evaluate(results: &mut Results) {
             "client_credentials vs RSA-2048 signing ceiling",
             "client_credentials/s ÷ openssl sign/s (all cores)".into(),
             ratio(token::CLIENT_CREDENTIALS, ceilings::RSA_SIGN),
+            0.9,
+            true,
+            "×",
+        ),
+        Target::new(
+            "refresh grant vs half the signing ceiling",
+            "refresh grants/s ÷ (openssl sign/s ÷ 2): each signs an access and a refresh token".into(),
+            ratio(token::REFRESH, ceilings::RSA_SIGN).map(|r| r * 2.0),
             0.8,
             true,
             "×",
@@ -34,9 +45,17 @@ pub fn evaluate(results: &mut Results) {
             "RS local, distinct tokens vs bare verify",
             "/api/me ÷ bare verify route, distinct tokens".into(),
             ratio(resource::LOCAL_DISTINCT, resource::VERIFY_DISTINCT),
-            0.9,
+            0.95,
             true,
             "×",
+        ),
+        Target::new(
+            "RS local p99 at half its maximum rate",
+            "open loop at half the distinct-token rate, ms from when each request was due".into(),
+            results.figure(resource::LOCAL_HALF_RATE).and_then(|f| f.latency).map(|l| l.p99_ms),
+            HALF_RATE_P99_MS,
+            false,
+            "ms",
         ),
         Target::new(
             "RS local, repeated token vs empty route",
@@ -50,7 +69,7 @@ pub fn evaluate(results: &mut Results) {
             "password grant vs Argon2 ceiling",
             "password grants/s ÷ Argon2id verify/s (all cores)".into(),
             ratio(token::PASSWORD, ceilings::ARGON2),
-            0.9,
+            0.95,
             true,
             "×",
         ),
@@ -110,5 +129,42 @@ pub fn evaluate(results: &mut Results) {
         false,
         "%",
     ));
+    targets.extend(growth_targets(results));
     results.targets = targets;
+}
+
+/// The growth table's verdicts, summed up: the lowest rate ratio, the resource
+/// server's bytes per revocation, the auth server's memory ratio.
+fn growth_targets(results: &Results) -> Vec<Target> {
+    let rows = results.growth.as_ref().map(|g| g.rows.as_slice()).unwrap_or_default();
+    let lowest_rate = rows.iter().filter(|r| r.unit == "/s").map(|r| r.ratio).collect::<Option<Vec<f64>>>();
+    let lowest_rate = lowest_rate.filter(|all| !all.is_empty()).and_then(|all| all.into_iter().reduce(f64::min));
+    let per_revocation = rows.iter().find(|r| r.unit == "B").and_then(|r| r.large);
+    let auth_ratio = rows.iter().find(|r| r.case.starts_with("auth server")).and_then(|r| r.ratio);
+    vec![
+        Target::new(
+            "growth: every rate at large state vs small",
+            "lowest of large ÷ small: client_credentials, refresh, introspection, RS distinct".into(),
+            lowest_rate,
+            growth::RATE_RATIO,
+            true,
+            "×",
+        ),
+        Target::new(
+            "resource server memory per revocation in force",
+            "VmRSS difference of two new RS ÷ difference in revocations held".into(),
+            per_revocation,
+            growth::BYTES_PER_REVOCATION,
+            false,
+            "B",
+        ),
+        Target::new(
+            "auth server memory, large vs small state",
+            "VmRSS idle after the cases, large ÷ small".into(),
+            auth_ratio,
+            growth::AUTH_MEMORY_RATIO,
+            false,
+            "×",
+        ),
+    ]
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{fig, Bench};
+use super::{fig, Bench, FigureId};
 use crate::http1::Connection;
 use crate::load::{self, LoadPlan};
 use crate::oauth::{self, Client};
@@ -52,15 +52,7 @@ pub async fn client_credentials(bench: &mut Bench) -> Pool {
     let figure = fig(CLIENT_CREDENTIALS, "token", "client_credentials grant (RS256 JWT)");
     bench.measure(figure, plan, workload.clone()).await;
     let mut tokens = workload.take_tokens();
-    // Top up the pool, unmeasured, in short bounded rounds.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while tokens.len() < want && Instant::now() < deadline {
-        let workload =
-            Arc::new(Capturing::new(Fixed::status(cc_request(&auth, "/oauth2/token", None), 200), want - tokens.len()));
-        let plan = LoadPlan { warmup: Duration::ZERO, duration: Duration::from_secs(2), ..plan };
-        load::run(plan, workload.clone()).await;
-        tokens.extend(workload.take_tokens());
-    }
+    top_up(bench, &mut tokens, want).await;
     println!("  token pool: {} distinct access tokens", tokens.len());
 
     let mut peer_opaque = Vec::new();
@@ -81,6 +73,38 @@ pub async fn client_credentials(bench: &mut Bench) -> Pool {
     Pool { tokens, peer_opaque }
 }
 
+/// `want` fresh access tokens of `bench-client`, minted unmeasured.
+pub async fn mint(bench: &Bench, want: usize) -> Vec<String> {
+    let mut tokens = Vec::with_capacity(want);
+    top_up(bench, &mut tokens, want).await;
+    tokens
+}
+
+/// Mints until `tokens` holds `want`, in short bounded rounds (two minutes at most).
+async fn top_up(bench: &Bench, tokens: &mut Vec<String>, want: usize) {
+    let auth = &bench.topo.auth;
+    let plan = LoadPlan {
+        warmup: Duration::ZERO,
+        duration: Duration::from_secs(2),
+        ..bench.plan(auth, bench.settings.connections)
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while tokens.len() < want && Instant::now() < deadline {
+        let workload =
+            Arc::new(Capturing::new(Fixed::status(cc_request(auth, "/oauth2/token", None), 200), want - tokens.len()));
+        load::run(plan, workload.clone()).await;
+        tokens.extend(workload.take_tokens());
+    }
+}
+
+/// `client_credentials` alone, as `figure` (the growth cases).
+pub async fn measure_client_credentials(bench: &mut Bench, figure: FigureId) {
+    let auth = bench.topo.auth.clone();
+    let workload = Arc::new(Fixed::status(cc_request(&auth, "/oauth2/token", None), 200));
+    let plan = bench.plan(&auth, bench.settings.connections);
+    bench.measure(figure, plan, workload).await;
+}
+
 fn password_request(auth: &Service) -> Vec<u8> {
     let form = [
         ("grant_type", "password"),
@@ -93,6 +117,11 @@ fn password_request(auth: &Service) -> Vec<u8> {
 }
 
 pub async fn refresh(bench: &mut Bench) {
+    refresh_as(bench, fig(REFRESH, "token", "refresh_token grant (rotation)")).await;
+}
+
+/// The refresh case, recorded as `figure`.
+pub async fn refresh_as(bench: &mut Bench, figure: FigureId) {
     let auth = bench.topo.auth.clone();
     let connections = bench.settings.connections;
     // One login per chain: `connections` Argon2 verifications, well under a second.
@@ -106,7 +135,6 @@ pub async fn refresh(bench: &mut Bench) {
             }
         }
     }
-    let figure = fig(REFRESH, "token", "refresh_token grant (rotation)");
     if seeds.len() < connections {
         bench.record(figure, None, None, 0, format!("only {} of {connections} logins succeeded", seeds.len()));
         return;

@@ -8,8 +8,8 @@
 //! apply(notice, now)       insert (never weakening what is held), then prune if due
 //! prune(now)               drop entries past expires_at + grace; O(1) when none is due
 //! check(claims)            len == 0 → NotRevoked without touching the lock;
-//!                          else a read lock and four HashMap::get(&str): jti, sid, sub,
-//!                          client_id
+//!                          else a read lock and four hash lookups: jti and sid by
+//!                          digest (hashed only when that kind holds any), sub, client_id
 //! key_revoked(kid)         the same for emergency key revocations
 //! ```
 //!
@@ -17,6 +17,15 @@
 //! which every token it covers has expired (`expires_at`), and the entry is forgotten
 //! then. Reads take a `std::sync::RwLock` read guard for four hash lookups and never
 //! hold it across an `.await`; writes are rare (one per revocation) and short.
+//!
+//! Token and session revocations are the many (one per logout or RFC 7009 call), so
+//! they are kept small: not the id but a fixed 16-byte [`Digest`] of it. A bucket is
+//! then the digest and the 8-byte time, 24 bytes, plus the hash table's 1 control
+//! byte; the table fills at most 7/8 of its buckets before doubling, so an entry costs
+//! 25 / 0.875 ≈ 29 to 25 / 0.4375 ≈ 57 bytes, about 49 at 300 000. Keyed by the `String`
+//! itself, a bucket was 33 bytes and each 22-character id had its own 32-byte heap
+//! block: 70 to 107 bytes an entry. User, client and key revocations are few and keep
+//! their names.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -38,14 +47,27 @@ pub struct RevocationList {
     grace_secs: i64,
 }
 
-/// Every map is keyed by the revoked identifier; values hold the Unix time at which
-/// the entry may be forgotten (`expires_at + grace`).
+/// The first 16 bytes of an id's SHA-256: what identifies a revoked `jti` or `sid`.
+/// Two ids share one with a probability of about n² / 2¹²⁹ (10⁻²⁷ for 300 000 ids);
+/// should it ever happen, a token is refused, never accepted.
+type Digest = [u8; 16];
+
+fn digest(id: &str) -> Digest {
+    let full = openssl::sha::sha256(id.as_bytes());
+    let mut out = [0; 16];
+    out.copy_from_slice(&full[..16]);
+    out
+}
+
+/// Every map is keyed by the revoked identifier (its [`Digest`] for the two kinds that
+/// come by the hundred thousand); values hold the Unix time at which the entry may be
+/// forgotten (`expires_at + grace`).
 #[derive(Debug)]
 struct Entries {
     /// `Revocation::Token` (RFC 7009 on an access token).
-    jti: HashMap<String, i64>,
+    jti: HashMap<Digest, i64>,
     /// `Revocation::Session`: every token of one login.
-    sid: HashMap<String, i64>,
+    sid: HashMap<Digest, i64>,
     /// `Revocation::User`: user tokens of `sub` issued before a cut-off.
     user: HashMap<String, Cutoff>,
     /// `Revocation::Client`: every token of a deleted client issued before a cut-off.
@@ -159,16 +181,17 @@ impl RevocationList {
 
     /// Whether a token with these claims is revoked: by its `jti`, by its session
     /// `sid`, or as a user token (`sid` present) of `sub` issued before a cut-off.
-    /// The same rule as [`Revocation::covers`], answered with hash lookups that borrow
-    /// the caller's strings (no allocation).
+    /// The same rule as [`Revocation::covers`], answered with hash lookups and no
+    /// allocation; an id is hashed only when its kind holds any revocation.
     pub fn revokes(&self, jti: &str, sid: Option<&str>, sub: &str, issued_at: i64) -> bool {
         if self.is_empty() {
             return false;
         }
         let entries = self.read();
-        entries.jti.contains_key(jti)
+        let held = |map: &HashMap<Digest, i64>, id: &str| !map.is_empty() && map.contains_key(&digest(id));
+        held(&entries.jti, jti)
             || sid.is_some_and(|sid| {
-                entries.sid.contains_key(sid) || entries.user.get(sub).is_some_and(|cutoff| issued_at < cutoff.before)
+                held(&entries.sid, sid) || entries.user.get(sub).is_some_and(|cutoff| issued_at < cutoff.before)
             })
     }
 
@@ -237,9 +260,9 @@ impl Entries {
             return false;
         }
         match &notice.revocation {
-            Revocation::Token { jti } => later(&mut self.jti, jti, forget_at),
-            Revocation::Session { sid } => later(&mut self.sid, sid, forget_at),
-            Revocation::Key { kid } => later(&mut self.kid, kid, forget_at),
+            Revocation::Token { jti } => later(&mut self.jti, digest(jti), forget_at),
+            Revocation::Session { sid } => later(&mut self.sid, digest(sid), forget_at),
+            Revocation::Key { kid } => later_named(&mut self.kid, kid, forget_at),
             Revocation::User { sub, before } => later_cutoff(&mut self.user, sub, *before, forget_at),
             Revocation::Client { client_id, before } => later_cutoff(&mut self.client, client_id, *before, forget_at),
         }
@@ -267,7 +290,14 @@ fn later_cutoff(map: &mut HashMap<String, Cutoff>, key: &str, before: i64, forge
     cutoff.forget_at = cutoff.forget_at.max(forget_at);
 }
 
-fn later(map: &mut HashMap<String, i64>, key: &str, forget_at: i64) {
+/// The later expiry wins.
+fn later(map: &mut HashMap<Digest, i64>, key: Digest, forget_at: i64) {
+    let at = map.entry(key).or_insert(forget_at);
+    *at = (*at).max(forget_at);
+}
+
+/// [`later`] for a map keyed by name: allocates the name only when it is new.
+fn later_named(map: &mut HashMap<String, i64>, key: &str, forget_at: i64) {
     match map.get_mut(key) {
         Some(at) => *at = (*at).max(forget_at),
         None => {
@@ -395,6 +425,29 @@ mod tests {
         list.apply(&notice(token("j"), NOW + 300), NOW);
         list.apply(&notice(token("j"), NOW + 5), NOW);
         assert_eq!(list.prune(NOW + 6), 0);
+    }
+
+    #[test]
+    fn ids_are_told_apart_by_digest_and_kinds_stay_separate() {
+        let list = RevocationList::new();
+        for i in 0..10_000 {
+            list.apply(&notice(token(&format!("jti-{i}")), NOW + 60), NOW);
+        }
+        list.apply(&notice(Revocation::Session { sid: "shared".into() }, NOW + 60), NOW);
+        assert_eq!(list.len(), 10_001);
+        assert!((0..10_000).all(|i| list.revokes(&format!("jti-{i}"), None, "a", NOW)));
+        assert!((10_000..20_000).all(|i| !list.revokes(&format!("jti-{i}"), None, "a", NOW)));
+        assert!(!list.revokes("shared", None, "a", NOW), "a session id is not a token id");
+        assert!(list.revokes("other", Some("shared"), "a", NOW));
+        assert!(!list.revokes("other", Some("jti-1"), "a", NOW), "a token id is not a session id");
+    }
+
+    #[test]
+    fn a_token_or_session_entry_is_a_24_byte_bucket() {
+        // What the per-entry arithmetic in the module comment rests on.
+        assert_eq!(std::mem::size_of::<(Digest, i64)>(), 24);
+        assert_ne!(digest("a"), digest("b"));
+        assert_eq!(digest("a"), digest("a"));
     }
 
     #[test]
