@@ -5,6 +5,7 @@
 //! ```text
 //! binaries::path("auth-server")   cargo build --bins, once per test process
 //! RedisServer::start()            free port, temp dir, PING until it answers
+//! RedisServer::start_tls(&tls)    the same on a TLS port, its certificate from TlsFiles
 //! AuthServer::start(options)      bootstrap TOML, env, "listening on http://ADDR", /readyz
 //! ResourceServer::start(options)  the same for the resource server
 //! OAuthClient                     token requests (RFC 6749 §4.3, §4.4, §6)
@@ -48,7 +49,9 @@ pub mod redis;
 pub mod relay;
 pub mod reports_job;
 pub mod resource;
+pub mod resp;
 pub mod stack;
+pub mod tls;
 
 pub use admin::AdminClient;
 pub use api::{ApiClient, Credentials};
@@ -59,8 +62,9 @@ pub use fleet::Fleet;
 pub use jwks::{Jwks, VerifiedJws};
 pub use poll::poll_until;
 pub use portal::{port_was_taken, PortalOptions, PortalServer};
-pub use redis::RedisServer;
+pub use redis::{RedisOptions, RedisServer};
 pub use relay::{Direction, Relay};
 pub use reports_job::{ReportsJob, ReportsJobOptions};
 pub use resource::{ResourceOptions, ResourceServer, Verify};
 pub use stack::{ApiStack, AuthStack, Store};
+pub use tls::TlsFiles;
