@@ -70,6 +70,7 @@ mod demo_documents_replicas;
 mod demo_documents_store;
 mod faults;
 mod harness;
+mod harness_redis_cluster;
 mod issuer_behind_gateway;
 mod key_persistence;
 mod key_phases;
