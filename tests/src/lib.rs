@@ -55,6 +55,7 @@ pub mod reports_job;
 pub mod resource;
 pub mod resp;
 pub mod stack;
+pub mod store_contract;
 pub mod tls;
 
 pub use admin::AdminClient;
