@@ -7,6 +7,7 @@
 //! RedisServer::start()            free port, temp dir, PING until it answers
 //! RedisServer::start_tls(&tls)    the same on a TLS port, its certificate from TlsFiles
 //! RedisCluster::start()           3 primaries + 3 replicas, formed and settled
+//! RedisMonitor::start(&redis)     every command the server runs, for slot checks
 //! AuthServer::start(options)      bootstrap TOML, env, "listening on http://ADDR", /readyz
 //! ResourceServer::start(options)  the same for the resource server
 //! OAuthClient                     token requests (RFC 6749 §4.3, §4.4, §6)
@@ -50,6 +51,7 @@ pub mod ports;
 mod process;
 pub mod redis;
 pub mod redis_cluster;
+pub mod redis_monitor;
 pub mod relay;
 pub mod reports_job;
 pub mod resource;
@@ -69,6 +71,7 @@ pub use poll::poll_until;
 pub use portal::{port_was_taken, PortalOptions, PortalServer};
 pub use redis::{RedisOptions, RedisServer};
 pub use redis_cluster::RedisCluster;
+pub use redis_monitor::RedisMonitor;
 pub use relay::{Direction, Relay};
 pub use reports_job::{ReportsJob, ReportsJobOptions};
 pub use resource::{ResourceOptions, ResourceServer, Verify};

@@ -96,6 +96,7 @@ mod slow_clients;
 mod startup;
 mod store_contract;
 mod store_outage;
+mod store_slot_discipline;
 mod support;
 mod token_client_credentials;
 mod token_errors;
