@@ -6,14 +6,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
 use crate::managed::ManagedServer;
-use crate::{binaries, bootstrap, RedisServer};
+use crate::tls::TlsFiles;
+use crate::{binaries, bootstrap, RedisCluster, RedisServer};
 
 const NAME: &str = "auth-server";
 
 /// How to start an auth server: the store, the bootstrap file and extra settings.
 #[derive(Clone)]
 pub struct AuthOptions {
-    redis_url: Option<String>,
     bootstrap: Option<String>,
     /// Settings on top of the defaults; `None` removes a default.
     env: BTreeMap<String, Option<String>>,
@@ -22,13 +22,34 @@ pub struct AuthOptions {
 impl AuthOptions {
     /// The embedded in-memory store (no `REDIS_URL`) and the default bootstrap file.
     pub fn embedded() -> Self {
-        AuthOptions { redis_url: None, bootstrap: Some(bootstrap::default_toml()), env: BTreeMap::new() }
+        AuthOptions { bootstrap: Some(bootstrap::default_toml()), env: BTreeMap::new() }
     }
 
-    /// The given Redis, with a fresh random `AUTH_KEY_ENCRYPTION_KEY`, chosen here so
-    /// that restarts of the server and replicas started from these options share it.
+    /// The given Redis (`REDIS_URL`), with a fresh random `AUTH_KEY_ENCRYPTION_KEY`,
+    /// chosen here so that restarts of the server and replicas started from these
+    /// options share it. A TLS Redis's CA is the server's trust store (`SSL_CERT_FILE`).
     pub fn redis(redis: &RedisServer) -> Self {
-        AuthOptions { redis_url: Some(redis.url()), ..Self::embedded() }.env("AUTH_KEY_ENCRYPTION_KEY", random_key())
+        Self::embedded()
+            .env("REDIS_URL", redis.url())
+            .env("AUTH_KEY_ENCRYPTION_KEY", random_key())
+            .trusting(redis.tls().map(|tls| &**tls))
+    }
+
+    /// The given Redis Cluster (`REDIS_CLUSTER_URLS`: every node's URL), otherwise
+    /// like [`Self::redis`].
+    pub fn redis_cluster(cluster: &RedisCluster) -> Self {
+        Self::embedded()
+            .env("REDIS_CLUSTER_URLS", cluster.urls().join(","))
+            .env("AUTH_KEY_ENCRYPTION_KEY", random_key())
+            .trusting(cluster.tls().map(|tls| &**tls))
+    }
+
+    /// With `tls`, OpenSSL in the server trusts its CA and nothing else.
+    fn trusting(self, tls: Option<&TlsFiles>) -> Self {
+        match tls {
+            Some(tls) => self.env("SSL_CERT_FILE", tls.ca_file().display().to_string()),
+            None => self,
+        }
     }
 
     /// Sets an environment variable, e.g. `("AUTH_ACCESS_TTL", "2")`.
@@ -67,9 +88,6 @@ impl AuthOptions {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-        if let Some(url) = &self.redis_url {
-            env.insert("REDIS_URL".into(), url.clone());
-        }
         if let Some(toml) = &self.bootstrap {
             let path = dir.join("bootstrap.toml");
             std::fs::write(&path, toml).expect("write the bootstrap file");

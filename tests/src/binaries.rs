@@ -18,15 +18,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 /// The binaries the tests run, each with the package that builds it.
-const BINARIES: [(&str, &str); 4] = [
+const BINARIES: [(&str, &str); 5] = [
     ("auth-server", "auth-server"),
     ("resource-server", "resource-server-demo"),
     ("web-portal", "web-portal"),
     ("reports-job", "reports-job"),
+    ("store-contract", "tests"),
 ];
 
 /// The path of a freshly built workspace binary (`"auth-server"`, `"resource-server"`,
-/// `"web-portal"` or `"reports-job"`).
+/// `"web-portal"`, `"reports-job"` or this crate's `"store-contract"`).
 /// Panics with the build output if the build fails.
 pub fn path(name: &str) -> PathBuf {
     if let Some(prebuilt) = prebuilt(name) {

@@ -5,6 +5,9 @@
 //! ```text
 //! binaries::path("auth-server")   cargo build --bins, once per test process
 //! RedisServer::start()            free port, temp dir, PING until it answers
+//! RedisServer::start_tls(&tls)    the same on a TLS port, its certificate from TlsFiles
+//! RedisCluster::start()           3 primaries + 3 replicas, formed and settled
+//! RedisMonitor::start(&redis)     every command the server runs, for slot checks
 //! AuthServer::start(options)      bootstrap TOML, env, "listening on http://ADDR", /readyz
 //! ResourceServer::start(options)  the same for the resource server
 //! OAuthClient                     token requests (RFC 6749 §4.3, §4.4, §6)
@@ -35,20 +38,27 @@ pub mod bootstrap;
 pub mod challenge;
 pub mod chromedriver;
 pub mod client;
+pub mod cluster_view;
 pub mod faults;
 pub mod fleet;
 pub mod heavy;
 pub mod jwks;
+pub mod key_slot;
 mod managed;
 pub mod poll;
 pub mod portal;
 pub mod ports;
 mod process;
 pub mod redis;
+pub mod redis_cluster;
+pub mod redis_monitor;
 pub mod relay;
 pub mod reports_job;
 pub mod resource;
+pub mod resp;
 pub mod stack;
+pub mod store_contract;
+pub mod tls;
 
 pub use admin::AdminClient;
 pub use api::{ApiClient, Credentials};
@@ -59,8 +69,11 @@ pub use fleet::Fleet;
 pub use jwks::{Jwks, VerifiedJws};
 pub use poll::poll_until;
 pub use portal::{port_was_taken, PortalOptions, PortalServer};
-pub use redis::RedisServer;
+pub use redis::{RedisOptions, RedisServer};
+pub use redis_cluster::RedisCluster;
+pub use redis_monitor::RedisMonitor;
 pub use relay::{Direction, Relay};
 pub use reports_job::{ReportsJob, ReportsJobOptions};
 pub use resource::{ResourceOptions, ResourceServer, Verify};
 pub use stack::{ApiStack, AuthStack, Store};
+pub use tls::TlsFiles;

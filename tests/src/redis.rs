@@ -1,6 +1,8 @@
 //! A private `redis-server` per test: its own port, its own temp dir, no persistence
 //! unless asked for ([`RedisServer::start_persistent`]: an append-only file, so the
 //! server can be killed and restarted on the same port and dir with its data).
+//! [`RedisOptions`] also start it on a TLS port only ([`RedisServer::start_tls`]) or
+//! as a node of a Redis Cluster (`crate::redis_cluster`).
 //!
 //! A free port may be taken by someone else between our probe and redis binding it;
 //! another redis-server there would answer our `PING`. So a server only counts as
@@ -11,62 +13,172 @@ use std::fs::File;
 use std::io::ErrorKind;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tempfile::TempDir;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::poll::try_poll_until;
-use crate::ports::free_port;
+use crate::ports::free_ports;
 use crate::process::die_with_parent;
+use crate::resp::{self, Endpoint};
+use crate::tls::TlsFiles;
 
 /// How long one redis-server may take to answer `PING`.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many ports to try before giving up (another process may grab a free port).
 const ATTEMPTS: usize = 5;
+/// How long a cluster node waits for another before suspecting it failed: short, so
+/// that a killed primary's replica takes over within seconds.
+const CLUSTER_NODE_TIMEOUT_MS: u32 = 1500;
+
+/// How a redis-server is started; the default is plain text, no persistence.
+#[derive(Clone, Default)]
+pub struct RedisOptions {
+    /// An append-only file, fsynced on every write.
+    persistent: bool,
+    /// A TLS port only, with this certificate (clients are not asked for one).
+    tls: Option<Arc<TlsFiles>>,
+    /// A Redis Cluster node, with a cluster bus port of its own.
+    cluster_node: bool,
+}
+
+impl RedisOptions {
+    /// Every write in an append-only file fsynced before it is acknowledged.
+    pub fn persistent(mut self) -> Self {
+        self.persistent = true;
+        self
+    }
+
+    /// Clients and (for a cluster node) the other nodes speak TLS to it, on its only port.
+    pub fn tls(mut self, files: &Arc<TlsFiles>) -> Self {
+        self.tls = Some(Arc::clone(files));
+        self
+    }
+
+    /// A node of a Redis Cluster (not yet part of one: see `crate::redis_cluster`).
+    pub fn cluster_node(mut self) -> Self {
+        self.cluster_node = true;
+        self
+    }
+
+    /// The command-line arguments for a server on `port` (and `bus_port`) with its
+    /// files in `dir`.
+    fn args(&self, port: u16, bus_port: Option<u16>, dir: &Path) -> Vec<String> {
+        let mut args: Vec<String> = Vec::new();
+        let mut push = |items: &[&str]| args.extend(items.iter().map(|item| (*item).to_owned()));
+        match &self.tls {
+            None => push(&["--port", &port.to_string()]),
+            Some(tls) => push(&[
+                "--port",
+                "0",
+                "--tls-port",
+                &port.to_string(),
+                "--tls-cert-file",
+                &tls.cert_file().display().to_string(),
+                "--tls-key-file",
+                &tls.key_file().display().to_string(),
+                "--tls-ca-cert-file",
+                &tls.ca_file().display().to_string(),
+                "--tls-auth-clients",
+                "no",
+            ]),
+        }
+        push(&["--bind", "127.0.0.1", "--save", ""]);
+        if self.persistent {
+            push(&["--appendonly", "yes", "--appendfsync", "always"]);
+        } else {
+            push(&["--appendonly", "no"]);
+        }
+        if let Some(bus_port) = bus_port {
+            push(&[
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-port",
+                &bus_port.to_string(),
+                "--cluster-node-timeout",
+                &CLUSTER_NODE_TIMEOUT_MS.to_string(),
+                // A replica takes over however long it has been cut off from its primary.
+                "--cluster-replica-validity-factor",
+                "0",
+                // A replica syncs at once instead of waiting for others to share the
+                // transfer (5 s by default).
+                "--repl-diskless-sync-delay",
+                "0",
+            ]);
+            if self.tls.is_some() {
+                push(&["--tls-cluster", "yes", "--tls-replication", "yes"]);
+            }
+        }
+        push(&["--rdbcompression", "no", "--daemonize", "no", "--dir", &dir.display().to_string()]);
+        args
+    }
+}
 
 /// A running `redis-server`, killed on drop.
 pub struct RedisServer {
     child: Child,
     port: u16,
+    /// A cluster node's bus port.
+    bus_port: Option<u16>,
     dir: TempDir,
-    /// Started with an append-only file, fsynced on every write.
-    persistent: bool,
+    options: RedisOptions,
+    endpoint: Endpoint,
 }
 
 impl RedisServer {
     /// Starts a redis-server on a free port of 127.0.0.1 and waits until it answers `PING`.
     /// Panics if `redis-server` is not installed: the Redis tests are never skipped.
     pub async fn start() -> Self {
-        Self::start_inner(false).await
+        Self::start_with(RedisOptions::default()).await
     }
 
     /// Like [`Self::start`], with every write in an append-only file fsynced before
     /// it is acknowledged: what was answered survives [`Self::kill`] and
     /// [`Self::restart`].
     pub async fn start_persistent() -> Self {
-        Self::start_inner(true).await
+        Self::start_with(RedisOptions::default().persistent()).await
     }
 
-    async fn start_inner(persistent: bool) -> Self {
+    /// Like [`Self::start`], listening for TLS only (`rediss://`), with the server
+    /// certificate of `tls`.
+    pub async fn start_tls(tls: &Arc<TlsFiles>) -> Self {
+        Self::start_with(RedisOptions::default().tls(tls)).await
+    }
+
+    /// Starts a redis-server as `options` say, on free ports, and waits until it
+    /// answers `PING`.
+    pub async fn start_with(options: RedisOptions) -> Self {
         let mut failures = Vec::new();
         for _ in 0..ATTEMPTS {
             let dir = tempfile::Builder::new().prefix("e2e-redis-").tempdir().expect("create a temp dir");
-            match Self::try_start(free_port(), dir, persistent).await {
+            let ports = free_ports(2);
+            let bus_port = options.cluster_node.then_some(ports[1]);
+            match Self::try_start(ports[0], bus_port, dir, options.clone()).await {
                 Ok(server) => return server,
                 Err(failure) => failures.push(failure),
             }
         }
-        panic!("redis-server did not come up after {ATTEMPTS} attempts:\n{}", failures.join("\n"));
+        let hint = if options.tls.is_some() {
+            "\n(a TLS start needs a redis-server built with TLS support, as Debian's is)"
+        } else {
+            ""
+        };
+        panic!("redis-server did not come up after {ATTEMPTS} attempts:\n{}{hint}", failures.join("\n"));
     }
 
-    async fn try_start(port: u16, dir: TempDir, persistent: bool) -> Result<Self, String> {
-        let child = spawn(port, dir.path(), persistent);
-        let mut server = RedisServer { child, port, dir, persistent };
+    async fn try_start(port: u16, bus_port: Option<u16>, dir: TempDir, options: RedisOptions) -> Result<Self, String> {
+        let child = spawn(&options.args(port, bus_port, dir.path()), dir.path());
+        let endpoint = match &options.tls {
+            Some(tls) => Endpoint::tls(port, tls.ca_pem()),
+            None => Endpoint::plain(port),
+        };
+        let mut server = RedisServer { child, port, bus_port, dir, options, endpoint };
         match server.wait_until_up().await {
             Ok(()) => Ok(server),
-            // Dropping `server` kills our redis-server; the caller tries another port.
+            // Dropping `server` kills our redis-server; the caller tries other ports.
             Err(why) => Err(format!("port {port}: {why}; log:\n{}", server.log())),
         }
     }
@@ -100,7 +212,7 @@ impl RedisServer {
     /// not come up, e.g. because another process took the port meanwhile.
     pub async fn restart(&mut self) {
         self.kill();
-        self.child = spawn(self.port, self.dir.path(), self.persistent);
+        self.child = spawn(&self.options.args(self.port, self.bus_port, self.dir.path()), self.dir.path());
         if let Err(why) = self.wait_until_up().await {
             panic!("redis-server did not restart on port {}: {why}; log:\n{}", self.port, self.log());
         }
@@ -108,14 +220,15 @@ impl RedisServer {
 
     /// Waits for `PING`, then checks that the server answering is our child.
     async fn wait_until_up(&mut self) -> Result<(), String> {
-        let port = self.port;
+        let endpoint = self.endpoint.clone();
         let server = self;
         let mut outcome = try_poll_until(START_TIMEOUT, || {
             let exited = server.exited();
+            let endpoint = &endpoint;
             async move {
                 match exited {
                     Some(status) => Some(Err(format!("exited with {status}"))),
-                    None => ping(port).await.then_some(Ok(())),
+                    None => ping(endpoint).await.then_some(Ok(())),
                 }
             }
         })
@@ -136,7 +249,8 @@ impl RedisServer {
     /// `process_id`.
     async fn answered_by_our_child(&self) -> Result<(), String> {
         let ours = self.child.id();
-        let info = command(self.port, &["INFO", "server"]).await.map_err(|e| format!("INFO server: {e}"))?;
+        let info =
+            resp::command_raw(&self.endpoint, &["INFO", "server"]).await.map_err(|e| format!("INFO server: {e}"))?;
         let theirs = info
             .lines()
             .find_map(|line| line.trim().strip_prefix("process_id:"))
@@ -153,9 +267,20 @@ impl RedisServer {
         self.child.try_wait().ok().flatten()
     }
 
-    /// `redis://127.0.0.1:PORT`
+    /// `redis://127.0.0.1:PORT`, or `rediss://127.0.0.1:PORT` on TLS.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        let scheme = if self.options.tls.is_some() { "rediss" } else { "redis" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// The certificate files of a TLS server.
+    pub fn tls(&self) -> Option<&Arc<TlsFiles>> {
+        self.options.tls.as_ref()
+    }
+
+    /// How the harness reaches the server (over TLS if it speaks TLS).
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 
     pub fn port(&self) -> u16 {
@@ -169,12 +294,12 @@ impl RedisServer {
 
     /// Whether the server answers `PING` now.
     pub async fn ping(&self) -> bool {
-        ping(self.port).await
+        ping(&self.endpoint).await
     }
 
     /// Runs one command over a raw connection and returns the raw RESP reply.
     pub async fn command(&self, args: &[&str]) -> String {
-        command(self.port, args).await.unwrap_or_else(|e| panic!("redis {args:?}: {e}"))
+        resp::command_raw(&self.endpoint, args).await.unwrap_or_else(|e| panic!("redis {args:?}: {e}"))
     }
 
     fn log(&self) -> String {
@@ -195,22 +320,11 @@ impl Drop for RedisServer {
     }
 }
 
-/// Starts `redis-server` on `port` with its files (and log, appended to) in `dir`.
-fn spawn(port: u16, dir: &Path, persistent: bool) -> Child {
+/// Starts `redis-server` with `args`, its log appended to in `dir`.
+fn spawn(args: &[String], dir: &Path) -> Child {
     let log = File::options().create(true).append(true).open(dir.join("redis.log")).expect("open the redis log");
     let mut command = Command::new("redis-server");
-    command.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""]);
-    if persistent {
-        command.args(["--appendonly", "yes", "--appendfsync", "always"]);
-    } else {
-        command.args(["--appendonly", "no"]);
-    }
-    command
-        .args(["--rdbcompression", "no", "--daemonize", "no", "--dir"])
-        .arg(dir)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().expect("clone a log file handle"))
-        .stderr(log);
+    command.args(args).stdin(Stdio::null()).stdout(log.try_clone().expect("clone a log file handle")).stderr(log);
     die_with_parent(&mut command);
     match command.spawn() {
         Ok(child) => child,
@@ -221,84 +335,6 @@ fn spawn(port: u16, dir: &Path, persistent: bool) -> Child {
     }
 }
 
-async fn ping(port: u16) -> bool {
-    matches!(command(port, &["PING"]).await, Ok(reply) if reply.starts_with("+PONG"))
-}
-
-/// How long one command may take, connection to complete reply.
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Sends one RESP command and reads one complete reply (a status, an error, an
-/// integer, a bulk string or an array of them), returned raw.
-async fn command(port: u16, args: &[&str]) -> std::io::Result<String> {
-    let exchange = async {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
-        let mut request = format!("*{}\r\n", args.len());
-        for arg in args {
-            request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
-        }
-        stream.write_all(request.as_bytes()).await?;
-        let mut reply = Vec::new();
-        let mut chunk = vec![0; 8192];
-        loop {
-            if let Some(length) = reply_length(&reply) {
-                reply.truncate(length);
-                return Ok(String::from_utf8_lossy(&reply).into_owned());
-            }
-            let read = stream.read(&mut chunk).await?;
-            if read == 0 {
-                return Err(std::io::Error::new(ErrorKind::UnexpectedEof, "redis closed the connection mid-reply"));
-            }
-            reply.extend_from_slice(&chunk[..read]);
-        }
-    };
-    tokio::time::timeout(COMMAND_TIMEOUT, exchange)
-        .await
-        .map_err(|_| std::io::Error::new(ErrorKind::TimedOut, "no complete reply"))?
-}
-
-/// The length of the first complete RESP2 reply in `buf`, or `None` while incomplete.
-/// A reply that does not parse counts as complete as it is (the caller shows it).
-fn reply_length(buf: &[u8]) -> Option<usize> {
-    let line_end = buf.windows(2).position(|w| w == b"\r\n")?;
-    let body = line_end + 2;
-    let count = || std::str::from_utf8(&buf[1..line_end]).ok()?.parse::<i64>().ok();
-    match buf[0] {
-        b'+' | b'-' | b':' => Some(body),
-        b'$' => match count() {
-            Some(length) if length >= 0 => {
-                let end = body + usize::try_from(length).ok()? + 2;
-                (buf.len() >= end).then_some(end)
-            }
-            _ => Some(body),
-        },
-        b'*' => match count() {
-            Some(items) if items >= 0 => {
-                let mut end = body;
-                for _ in 0..items {
-                    end += reply_length(&buf[end..])?;
-                }
-                Some(end)
-            }
-            _ => Some(body),
-        },
-        _ => Some(buf.len()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::reply_length;
-
-    #[test]
-    fn measures_complete_replies_only() {
-        assert_eq!(reply_length(b"+OK\r\n"), Some(5));
-        assert_eq!(reply_length(b"+OK"), None);
-        assert_eq!(reply_length(b":1\r\n:2\r\n"), Some(4));
-        assert_eq!(reply_length(b"$5\r\nhel"), None);
-        assert_eq!(reply_length(b"$5\r\nhello\r\n"), Some(11));
-        assert_eq!(reply_length(b"$-1\r\n"), Some(5));
-        assert_eq!(reply_length(b"*2\r\n$3\r\ndir\r\n$4\r\n/tm"), None);
-        assert_eq!(reply_length(b"*2\r\n$3\r\ndir\r\n$4\r\n/tmp\r\n"), Some(23));
-    }
+async fn ping(endpoint: &Endpoint) -> bool {
+    matches!(resp::command_raw(endpoint, &["PING"]).await, Ok(reply) if reply.starts_with("+PONG"))
 }

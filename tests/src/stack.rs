@@ -4,9 +4,11 @@
 //! new port without the issuer changing or another process taking its address.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::{
-    ApiClient, AuthOptions, AuthServer, OAuthClient, RedisServer, Relay, ResourceOptions, ResourceServer, Verify,
+    ApiClient, AuthOptions, AuthServer, OAuthClient, RedisCluster, RedisServer, Relay, ResourceOptions, ResourceServer,
+    TlsFiles, Verify,
 };
 
 /// Where the auth server keeps its state.
@@ -16,6 +18,13 @@ pub enum Store {
     Embedded,
     /// A private `redis-server`.
     Redis,
+    /// A private `redis-server` on a TLS port only (`rediss://`), its certificate
+    /// signed by a CA made for the test, which the auth server is told to trust.
+    RedisTls,
+    /// A private Redis Cluster (`REDIS_CLUSTER_URLS`): three primaries, three replicas.
+    RedisCluster,
+    /// The same cluster, every link TLS.
+    RedisClusterTls,
 }
 
 impl fmt::Display for Store {
@@ -23,15 +32,21 @@ impl fmt::Display for Store {
         f.write_str(match self {
             Store::Embedded => "embedded",
             Store::Redis => "redis",
+            Store::RedisTls => "redis-tls",
+            Store::RedisCluster => "redis-cluster",
+            Store::RedisClusterTls => "redis-cluster-tls",
         })
     }
 }
 
-/// An auth server and, for [`Store::Redis`], the Redis it uses. The server is dropped
-/// (killed) before its Redis.
+/// An auth server and the Redis or Redis Cluster it uses, if any. The server is
+/// dropped (killed) before its Redis.
 pub struct AuthStack {
     pub auth: AuthServer,
+    /// The Redis of [`Store::Redis`] and [`Store::RedisTls`].
     pub redis: Option<RedisServer>,
+    /// The cluster of [`Store::RedisCluster`] and [`Store::RedisClusterTls`].
+    pub cluster: Option<RedisCluster>,
     /// What `auth` was started with: replicas start from the same.
     options: AuthOptions,
     /// In front of `auth` when started with [`Self::start_relayed`]: its URL is the
@@ -63,13 +78,17 @@ impl AuthStack {
         configure: impl FnOnce(AuthOptions) -> AuthOptions,
         relay: Option<Relay>,
     ) -> Self {
-        let redis = match store {
-            Store::Embedded => None,
-            Store::Redis => Some(RedisServer::start().await),
+        let (redis, cluster) = match store {
+            Store::Embedded => (None, None),
+            Store::Redis => (Some(RedisServer::start().await), None),
+            Store::RedisTls => (Some(RedisServer::start_tls(&Arc::new(TlsFiles::generate())).await), None),
+            Store::RedisCluster => (None, Some(RedisCluster::start().await)),
+            Store::RedisClusterTls => (None, Some(RedisCluster::start_tls(&Arc::new(TlsFiles::generate())).await)),
         };
-        let options = match &redis {
-            Some(redis) => AuthOptions::redis(redis),
-            None => AuthOptions::embedded(),
+        let options = match (&redis, &cluster) {
+            (Some(redis), _) => AuthOptions::redis(redis),
+            (None, Some(cluster)) => AuthOptions::redis_cluster(cluster),
+            (None, None) => AuthOptions::embedded(),
         };
         let mut options = configure(options);
         if let Some(relay) = &relay {
@@ -79,7 +98,7 @@ impl AuthStack {
         if let Some(relay) = &relay {
             relay.route_to(auth.addr());
         }
-        AuthStack { auth, redis, options, relay }
+        AuthStack { auth, redis, cluster, options, relay }
     }
 
     /// Restarts the auth server with the same settings and store. Relayed: on a new
@@ -105,10 +124,10 @@ impl AuthStack {
     }
 
     /// Another auth-server process with the same settings, store (and key-encryption
-    /// key) and issuer as `auth`, on its own port: a replica behind one Redis. Only
-    /// meaningful for [`Store::Redis`]; `configure` may change settings on top.
+    /// key) and issuer as `auth`, on its own port: a replica behind one Redis (or
+    /// cluster). Only meaningful on a Redis store; `configure` may change settings on top.
     pub async fn start_replica(&self, configure: impl FnOnce(AuthOptions) -> AuthOptions) -> AuthServer {
-        assert!(self.redis.is_some(), "replicas share a Redis store");
+        assert!(self.redis.is_some() || self.cluster.is_some(), "replicas share a Redis store");
         let options = self.options.clone().env("AUTH_ISSUER", self.issuer());
         AuthServer::start(configure(options)).await
     }

@@ -2,34 +2,47 @@
 //! processes, driven over HTTP. One test binary with modules, so it links once.
 //!
 //! Store-dependent scenarios are written once as `async fn scenario(store: Store)` and
-//! run on both stores by [`on_both_stores!`]; resource-server scenarios are written once
-//! as `async fn scenario(verify: Verify)` and run in both verification modes (the
-//! design's two diagrams) by [`on_both_modes!`].
+//! run on several stores: on the embedded store and Redis by [`on_both_stores!`], on
+//! those and a Redis Cluster by [`on_three_stores!`], on any list by [`on_stores!`].
+//! Resource-server scenarios are written once as `async fn scenario(verify: Verify)`
+//! and run in both verification modes (the design's two diagrams) by [`on_both_modes!`].
 
 // Test code: helpers panic with what went wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-/// Defines a module `$name` with two tests, `embedded` and `redis`, each running the body
-/// with its `Store`.
-macro_rules! on_both_stores {
-    ($(#[$meta:meta])* async fn $name:ident($store:ident: Store) $body:block) => {
+/// Defines a module `$name` with one test per `test_name: StoreVariant` pair, each
+/// running the body with that `Store`.
+macro_rules! on_stores {
+    ([$($test:ident: $store:ident),+ $(,)?] $(#[$meta:meta])* async fn $name:ident($s:ident: Store) $body:block) => {
         $(#[$meta])*
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
-            #[tokio::test]
-            async fn embedded() {
-                scenario(Store::Embedded).await
-            }
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    scenario(Store::$store).await
+                }
+            )+
 
-            #[tokio::test]
-            async fn redis() {
-                scenario(Store::Redis).await
-            }
-
-            async fn scenario($store: Store) $body
+            async fn scenario($s: Store) $body
         }
+    };
+}
+
+/// Defines a module `$name` with two tests, `embedded` and `redis`, each running the body
+/// with its `Store`.
+macro_rules! on_both_stores {
+    ($($scenario:tt)*) => {
+        on_stores! { [embedded: Embedded, redis: Redis] $($scenario)* }
+    };
+}
+
+/// Like [`on_both_stores!`], with a third test, `redis_cluster`, on a Redis Cluster.
+macro_rules! on_three_stores {
+    ($($scenario:tt)*) => {
+        on_stores! { [embedded: Embedded, redis: Redis, redis_cluster: RedisCluster] $($scenario)* }
     };
 }
 
@@ -70,6 +83,7 @@ mod demo_documents_replicas;
 mod demo_documents_store;
 mod faults;
 mod harness;
+mod harness_redis_cluster;
 mod issuer_behind_gateway;
 mod key_persistence;
 mod key_phases;
@@ -81,6 +95,7 @@ mod login_throttle;
 mod logs;
 mod metadata;
 mod off_the_shelf_client;
+mod redis_tls;
 mod refresh_race;
 mod refresh_redis_kill;
 mod restart;
@@ -93,8 +108,10 @@ mod session_expiry;
 mod shutdown;
 mod slow_clients;
 mod startup;
+mod store_cluster_failover;
 mod store_contract;
 mod store_outage;
+mod store_slot_discipline;
 mod support;
 mod token_client_credentials;
 mod token_errors;

@@ -38,7 +38,7 @@ async fn live(client: &OAuthClient, tokens: &[String]) -> usize {
     live
 }
 
-on_both_stores! {
+on_three_stores! {
     /// Without a grace window exactly one racer wins (the store's rotation is atomic and
     /// the winner's answer is signed before it, so the losers' reuse revocation cannot
     /// take it back), and at most one successor lives.
@@ -54,7 +54,7 @@ on_both_stores! {
     }
 }
 
-on_both_stores! {
+on_three_stores! {
     /// Within a grace window every racer wins: one rotates, the others present the
     /// just-rotated token within the grace and get the same successor.
     async fn concurrent_refreshes_within_the_grace_share_one_successor(store: Store) {

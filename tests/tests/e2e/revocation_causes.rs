@@ -126,37 +126,37 @@ async fn reaches_every_resource_server(store: Store, cause: Cause) {
     }
 }
 
-on_both_stores! {
+on_three_stores! {
     async fn rfc_7009_on_an_access_token(store: Store) {
         reaches_every_resource_server(store, Cause::RevokeAccessToken).await
     }
 }
 
-on_both_stores! {
+on_three_stores! {
     async fn rfc_7009_on_a_refresh_token(store: Store) {
         reaches_every_resource_server(store, Cause::RevokeRefreshToken).await
     }
 }
 
-on_both_stores! {
+on_three_stores! {
     async fn refresh_token_reuse(store: Store) {
         reaches_every_resource_server(store, Cause::RefreshTokenReuse).await
     }
 }
 
-on_both_stores! {
+on_three_stores! {
     async fn password_change(store: Store) {
         reaches_every_resource_server(store, Cause::PasswordChange).await
     }
 }
 
-on_both_stores! {
+on_three_stores! {
     async fn admin_revokes_all_sessions(store: Store) {
         reaches_every_resource_server(store, Cause::RevokeAllSessions).await
     }
 }
 
-on_both_stores! {
+on_three_stores! {
     async fn disabled_user(store: Store) {
         reaches_every_resource_server(store, Cause::DisableUser).await
     }

@@ -9,7 +9,7 @@ use crate::support::*;
 
 const TTL: i64 = 120;
 
-on_both_stores! {
+on_three_stores! {
     /// Login, then verify both tokens the way a relying party would.
     async fn first_sequence_tokens_verify_against_the_jwks(store: Store) {
         let stack = AuthStack::start_with(store, |o| o.env("AUTH_ACCESS_TTL", TTL.to_string())).await;

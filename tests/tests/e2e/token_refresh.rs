@@ -17,7 +17,7 @@ fn claim(token: &str, name: &str) -> serde_json::Value {
     claims.get(name).cloned().unwrap_or_default()
 }
 
-on_both_stores! {
+on_three_stores! {
     /// Each refresh returns a new refresh token and an access token of the same session.
     async fn refresh_rotates_and_keeps_the_session(store: Store) {
         let stack = AuthStack::start_with(store, |o| o.env("AUTH_ACCESS_TTL", "60")).await;
@@ -47,7 +47,7 @@ on_both_stores! {
     }
 }
 
-on_both_stores! {
+on_three_stores! {
     /// Presenting a rotated refresh token revokes the whole session, successor included,
     /// and only that session.
     async fn reuse_of_a_rotated_token_revokes_the_session(store: Store) {
