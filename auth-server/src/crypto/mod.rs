@@ -4,6 +4,7 @@
 pub(crate) mod hashing_pool;
 pub mod jws;
 pub(crate) mod password;
+pub mod rs256;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
