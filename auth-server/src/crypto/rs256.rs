@@ -19,7 +19,8 @@ use openssl::md::Md;
 use openssl::pkey::{HasPublic, PKey, Private, Public};
 use openssl::pkey_ctx::PkeyCtx;
 use openssl::rsa::Padding;
-use openssl::sha::Sha256;
+
+use super::sha256;
 
 /// Contexts kept beyond this are dropped after use (more threads than this never sign
 /// at once in this server).
@@ -86,14 +87,6 @@ impl Rs256Verifier {
 fn configure<T: HasPublic>(ctx: &mut PkeyCtx<T>) -> Result<(), ErrorStack> {
     ctx.set_rsa_padding(Padding::PKCS1)?;
     ctx.set_signature_md(Md::sha256())
-}
-
-/// SHA-256 through the direct interface, which looks nothing up (the one-shot
-/// `SHA256()` of OpenSSL 3 fetches the algorithm on every call).
-fn sha256(message: &[u8]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(message);
-    hasher.finish()
 }
 
 /// Contexts ready for one operation, taken one per use.
