@@ -12,11 +12,13 @@
 //! bench-tool soak --auth ... --rs-local ... --out DIR        the soak (run it through bench/soak.sh)
 //! bench-tool soak-report --out DIR                          re-render soak-latest.md/svg
 //! bench-tool balance --bind ADDR --to ADDR --to ADDR        round-robin TCP relay (the soak's balancer)
+//! bench-tool grant URL --grant G [--ceiling]                ad hoc: one token grant, rate per slice
 //! ```
 
 mod argon2_ceiling;
 mod balance;
 mod cases;
+mod grant;
 mod http1;
 mod load;
 mod machine;
@@ -102,6 +104,24 @@ enum Command {
         count: usize,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Ad hoc: one grant of the token endpoint under load (the bench bootstrap's
+    /// clients), its rate per slice, optionally as a ratio to the RSA signing ceiling.
+    Grant {
+        /// The auth server, http://127.0.0.1:PORT
+        auth: String,
+        #[arg(long, value_enum)]
+        grant: grant::Grant,
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Seconds per slice (after 1 s of warm-up).
+        #[arg(long, default_value_t = 5.0)]
+        duration: f64,
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+        /// Run `openssl speed` (3 s, every core) before and after each slice.
+        #[arg(long)]
+        ceiling: bool,
     },
     /// Ad hoc: the Argon2id ceiling alone (verifications per second, one thread per core).
     Argon2 {
@@ -218,6 +238,16 @@ fn main() -> ExitCode {
             adhoc_load(&url, connections, duration, threads, bearer.as_deref(), bearer_file.as_deref())
         }
         Command::Mint { auth, count, out } => mint(&auth, count, &out),
+        Command::Grant { auth, grant, connections, duration, rounds, ceiling } => grant::run(
+            &auth,
+            &grant::GrantPlan {
+                grant,
+                connections,
+                duration: Duration::from_secs_f64(duration.max(0.5)),
+                rounds,
+                ceiling,
+            },
+        ),
         Command::Argon2 { seconds } => {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             argon2_ceiling::verifications_per_sec(cores, Duration::from_secs_f64(seconds.max(0.5)))

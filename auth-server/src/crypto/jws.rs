@@ -1,14 +1,14 @@
 //! Compact JWS with RS256 (RFC 7515 §7.1, RFC 7518 §3.3), written directly over
 //! OpenSSL: the header is fixed per key, so the hot path is one JSON serialisation,
-//! two base64 encodings and one RSA operation. Reading a token's shape and header is
-//! `shared_claims::jose`'s, the same parser the resource servers use.
+//! two base64 encodings and one RSA operation ([`rs256`](super::rs256)). Reading a
+//! token's shape and header is `shared_claims::jose`'s, the same parser the resource
+//! servers use.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use openssl::hash::MessageDigest;
-use openssl::pkey::{PKey, Private, Public};
-use openssl::sign::{Signer, Verifier};
 use shared_claims::jose::{decode_segment, CompactJws, JoseError, JoseHeader};
+
+use super::rs256::{Rs256Signer, Rs256Verifier};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum JwsError {
@@ -54,11 +54,9 @@ impl<'a> UnverifiedJws<'a> {
     }
 
     /// Checks the signature and returns the decoded payload.
-    pub fn verify(&self, key: &PKey<Public>) -> Result<Vec<u8>, JwsError> {
+    pub fn verify(&self, key: &Rs256Verifier) -> Result<Vec<u8>, JwsError> {
         let signature = decode_segment(self.jws.signature)?;
-        let mut verifier = Verifier::new(MessageDigest::sha256(), key).map_err(|_| JwsError::Signature)?;
-        let valid = verifier.verify_oneshot(&signature, self.jws.signing_input.as_bytes()).unwrap_or(false);
-        if !valid {
+        if !key.verify(self.jws.signing_input.as_bytes(), &signature) {
             return Err(JwsError::Signature);
         }
         Ok(decode_segment(self.jws.payload)?)
@@ -68,14 +66,13 @@ impl<'a> UnverifiedJws<'a> {
 /// Signs `payload` (JSON bytes) under a pre-encoded header. The debug span times the
 /// RSA work and carries no field: neither the payload nor the token is recorded.
 #[tracing::instrument(level = "debug", name = "jws.sign_rs256", skip_all)]
-pub fn sign_compact(header_b64: &str, payload: &[u8], key: &PKey<Private>) -> Result<String, JwsError> {
+pub fn sign_compact(header_b64: &str, payload: &[u8], key: &Rs256Signer) -> Result<String, JwsError> {
     let payload_len = base64::encoded_len(payload.len(), false).unwrap_or(0);
     let mut token = String::with_capacity(header_b64.len() + payload_len + 350);
     token.push_str(header_b64);
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(payload, &mut token);
-    let mut signer = Signer::new(MessageDigest::sha256(), key).map_err(|e| JwsError::Signing(e.to_string()))?;
-    let signature = signer.sign_oneshot_to_vec(token.as_bytes()).map_err(|e| JwsError::Signing(e.to_string()))?;
+    let signature = key.sign(token.as_bytes()).map_err(|e| JwsError::Signing(e.to_string()))?;
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(signature, &mut token);
     Ok(token)
@@ -90,13 +87,14 @@ pub fn encode_header(typ: &str, kid: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use openssl::pkey::PKey;
     use openssl::rsa::Rsa;
     use shared_claims::jose::MAX_TOKEN_LEN;
 
-    fn keys() -> (PKey<Private>, PKey<Public>) {
+    fn keys() -> (Rs256Signer, Rs256Verifier) {
         let rsa = Rsa::generate(2048).unwrap();
         let public = PKey::public_key_from_pem(&rsa.public_key_to_pem().unwrap()).unwrap();
-        (PKey::from_rsa(rsa).unwrap(), public)
+        (Rs256Signer::new(PKey::from_rsa(rsa).unwrap()), Rs256Verifier::new(public))
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! One RSA signing key, parsed once, with everything derived from it precomputed:
-//! its `kid`, its public JWK, and the encoded JOSE headers it signs under.
+//! its `kid`, its public JWK, the encoded JOSE headers it signs under, and its RS256
+//! signer and verifier (their OpenSSL contexts set up once).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use openssl::pkey::{PKey, Private, Public};
+use openssl::pkey::PKey;
 use openssl::rsa::Rsa;
 use serde::Serialize;
 use shared_claims::{ACCESS_TOKEN_TYP, REFRESH_TOKEN_TYP};
 
 use super::KeyError;
 use crate::crypto::jws::{self, JwsError};
+use crate::crypto::rs256::{Rs256Signer, Rs256Verifier};
 use crate::store::{KeyState, SigningKeyRecord};
 
 /// RFC 7518 §3.3 and RFC 8725 §3.5: RSA keys of at least 2048 bits.
@@ -18,8 +20,8 @@ const KEY_BITS: u32 = 2048;
 pub struct SigningKey {
     pub kid: String,
     pub state: KeyState,
-    private: PKey<Private>,
-    public: PKey<Public>,
+    signer: Rs256Signer,
+    verifier: Rs256Verifier,
     access_header: String,
     refresh_header: String,
     jwk: serde_json::Value,
@@ -44,8 +46,8 @@ impl SigningKey {
             refresh_header: jws::encode_header(REFRESH_TOKEN_TYP, &kid),
             kid,
             state: record.state,
-            private,
-            public,
+            signer: Rs256Signer::new(private),
+            verifier: Rs256Verifier::new(public),
             jwk,
         })
     }
@@ -72,11 +74,12 @@ impl SigningKey {
 
     fn sign(&self, header: &str, claims: &impl Serialize) -> Result<String, JwsError> {
         let payload = serde_json::to_vec(claims).map_err(|e| JwsError::Signing(e.to_string()))?;
-        jws::sign_compact(header, &payload, &self.private)
+        jws::sign_compact(header, &payload, &self.signer)
     }
 
-    pub fn public_key(&self) -> &PKey<Public> {
-        &self.public
+    /// Verifies signatures of this key.
+    pub fn verifier(&self) -> &Rs256Verifier {
+        &self.verifier
     }
 
     /// The public JWK (RFC 7517 §4) as published.

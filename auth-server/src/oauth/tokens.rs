@@ -229,7 +229,7 @@ impl Tokens {
         let kid = jws.header.kid.as_deref().ok_or(JwsError::UnknownKey)?;
         let keys = self.keys.key_set_for(kid, now).await;
         let key = usable(&keys, kid).ok_or(JwsError::UnknownKey)?;
-        Ok(jws.verify(key.public_key())?)
+        Ok(jws.verify(key.verifier())?)
     }
 }
 

@@ -47,6 +47,8 @@ pub fn cc_request(auth: &Service) -> Vec<u8> {
     token::cc_request(auth, "/oauth2/token", None)
 }
 
+pub use token::{refresh_chains, refresh_seeds};
+
 /// How long and how hard each case runs.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {

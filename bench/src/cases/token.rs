@@ -116,6 +116,32 @@ fn password_request(auth: &Service) -> Vec<u8> {
     oauth::post_form(auth.addr, "/oauth2/token", None, &form)
 }
 
+/// One refresh token per chain, each from its own password login (`count` Argon2
+/// verifications, well under a second).
+pub async fn refresh_seeds(auth: &Service, count: usize) -> Vec<String> {
+    let mut seeds = Vec::with_capacity(count);
+    if let Ok(mut conn) = Connection::connect(auth.addr).await {
+        let request = password_request(auth);
+        for _ in 0..count {
+            match conn.roundtrip(&request).await {
+                Ok(response) => seeds.extend(oauth::json_string(response.body, "refresh_token")),
+                Err(_) => break,
+            }
+        }
+    }
+    seeds
+}
+
+/// `refresh_token` grants of the public bench client, one chain per seed.
+pub fn refresh_chains(auth: &Service, seeds: Vec<String>) -> RefreshChain {
+    let addr = auth.addr;
+    let build = Box::new(move |token: &str| {
+        let form = [("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", PUBLIC_CLIENT)];
+        oauth::post_form(addr, "/oauth2/token", None, &form)
+    });
+    RefreshChain { seeds, build }
+}
+
 pub async fn refresh(bench: &mut Bench) {
     refresh_as(bench, fig(REFRESH, "token", "refresh_token grant (rotation)")).await;
 }
@@ -124,29 +150,14 @@ pub async fn refresh(bench: &mut Bench) {
 pub async fn refresh_as(bench: &mut Bench, figure: FigureId) {
     let auth = bench.topo.auth.clone();
     let connections = bench.settings.connections;
-    // One login per chain: `connections` Argon2 verifications, well under a second.
-    let mut seeds = Vec::with_capacity(connections);
-    if let Ok(mut conn) = Connection::connect(auth.addr).await {
-        let request = password_request(&auth);
-        for _ in 0..connections {
-            match conn.roundtrip(&request).await {
-                Ok(response) => seeds.extend(oauth::json_string(response.body, "refresh_token")),
-                Err(_) => break,
-            }
-        }
-    }
+    let seeds = refresh_seeds(&auth, connections).await;
     if seeds.len() < connections {
         bench.record(figure, None, None, 0, format!("only {} of {connections} logins succeeded", seeds.len()));
         return;
     }
-    let addr = auth.addr;
-    let build = Box::new(move |token: &str| {
-        let form = [("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", PUBLIC_CLIENT)];
-        oauth::post_form(addr, "/oauth2/token", None, &form)
-    });
     let plan = bench.plan(&auth, connections);
     // One slice: the chains' tokens rotate, so they cannot restart from the seeds.
-    bench.measure_rounds(figure, plan, Arc::new(RefreshChain { seeds, build }), 1).await;
+    bench.measure_rounds(figure, plan, Arc::new(refresh_chains(&auth, seeds)), 1).await;
 }
 
 pub async fn password(bench: &mut Bench) {
