@@ -135,8 +135,8 @@ mod tests {
         assert_ne!(answered_id("192.0.2.9", &[]).await, fresh, "one id per request");
     }
 
-    #[test]
-    fn fresh_ids_stay_distinct_across_draws() {
+    #[actix_web::test]
+    async fn fresh_ids_stay_distinct_across_draws() {
         let ids: std::collections::HashSet<String> = (0..3 * IDS_PER_DRAW + 1).map(|_| fresh_id()).collect();
         assert_eq!(ids.len(), 3 * IDS_PER_DRAW + 1);
         assert!(ids.iter().all(|id| id.len() == 22));
