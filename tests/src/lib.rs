@@ -38,6 +38,7 @@ pub mod bootstrap;
 pub mod challenge;
 pub mod chromedriver;
 pub mod client;
+pub mod cluster_health;
 pub mod cluster_view;
 pub mod faults;
 pub mod fleet;

@@ -24,16 +24,14 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 
+use crate::cluster_health::{answered_by_a_replica, verdict, NodeReport, NODES};
 use crate::cluster_view::{info_fields, parse_nodes, NodeEntry};
-use crate::key_slot::SLOTS;
 use crate::poll::poll_until_ok;
 use crate::process::die_with_parent;
 use crate::redis::{RedisOptions, RedisServer};
-use crate::resp::{self, Endpoint, Reply};
+use crate::resp::{self, Connection, Endpoint, Reply};
 use crate::tls::TlsFiles;
 
-const PRIMARIES: usize = 3;
-const NODES: usize = 2 * PRIMARIES;
 /// How long the nodes may take to agree on a formed cluster, and a replica to take
 /// over from a killed primary (node timeout 1.5 s, then an election): generous, for
 /// a loaded machine.
@@ -226,10 +224,8 @@ impl RedisCluster {
         stdout
     }
 
-    /// `Ok` when every live node says the cluster is ok, serves all 16384 slots from
-    /// live primaries nobody suspects, and agrees with the others on who serves what;
-    /// with `replicas`, also when every primary has a replica whose replication link
-    /// is up. Otherwise why not.
+    /// `Ok` once the cluster has settled (`cluster_health`), otherwise why not; with
+    /// `replicas`, every primary must have a replica in sync.
     async fn settled(&self, replicas: bool) -> Result<(), String> {
         let outcome = self.check(replicas).await;
         if outcome.is_err() {
@@ -239,76 +235,28 @@ impl RedisCluster {
     }
 
     async fn check(&self, replicas: bool) -> Result<(), String> {
-        let live_ports: BTreeSet<u16> = self.live().map(RedisServer::port).collect();
-        let mut agreed: Option<(u16, Vec<(u16, u16)>)> = None;
-        let mut replica_ports = Vec::new();
+        let live: BTreeSet<u16> = self.live().map(RedisServer::port).collect();
+        let mut reports = Vec::new();
         for node in self.live() {
-            let port = node.port();
-            let ask = |args: &'static [&'static str]| async move {
-                let reply =
-                    resp::command(node.endpoint(), args).await.map_err(|e| format!("{args:?} on {port}: {e}"))?;
-                reply.text().ok_or_else(|| format!("{args:?} on {port}: {reply:?}"))
-            };
-            let info = info_fields(&ask(&["CLUSTER", "INFO"]).await?);
-            let field = |name: &str| info.get(name).map_or("?", String::as_str).to_owned();
-            let all_slots = SLOTS.to_string();
-            if field("cluster_state") != "ok" || field("cluster_slots_ok") != all_slots {
-                return Err(format!(
-                    "node {port}: cluster_state {}, {} of {all_slots} slots ok",
-                    field("cluster_state"),
-                    field("cluster_slots_ok")
-                ));
-            }
-            let view = parse_nodes(&ask(&["CLUSTER", "NODES"]).await?)?;
-            let serving = serving(&view);
-            for entry in view.iter().filter(|entry| entry.slot_count() > 0) {
-                if !live_ports.contains(&entry.port) || entry.is_failing() {
-                    return Err(format!("node {port} sees slots served by {}, which is down: {view:?}", entry.port));
-                }
-            }
-            match &agreed {
-                None => agreed = Some((port, serving)),
-                Some((first, theirs)) if *theirs != serving => {
-                    return Err(format!("node {port} sees slots served as {serving:?}, node {first} as {theirs:?}"));
-                }
-                Some(_) => {}
-            }
-            if replicas {
-                let primaries: Vec<&NodeEntry> = view.iter().filter(|entry| entry.slot_count() > 0).collect();
-                if view.len() != NODES || primaries.len() != PRIMARIES {
-                    return Err(format!("node {port} knows {} nodes, {} primaries", view.len(), primaries.len()));
-                }
-                for primary in primaries {
-                    let followed = view.iter().any(|entry| {
-                        entry.is_replica() && entry.primary_id.as_ref() == Some(&primary.id) && !entry.is_failing()
-                    });
-                    if !followed {
-                        return Err(format!("node {port} sees no replica of {}", primary.port));
-                    }
-                }
-                if view.iter().any(|entry| entry.is_myself() && entry.is_replica()) {
-                    replica_ports.push(port);
-                }
-            }
+            reports.push(report(node, replicas).await?);
         }
-        for port in replica_ports {
-            let node = self.nodes.iter().find(|node| node.port() == port).expect("a node of ours");
-            let info = resp::command(node.endpoint(), &["INFO", "replication"])
-                .await
-                .map_err(|e| format!("INFO replication on {port}: {e}"))?;
-            let link = info_fields(&info.text().unwrap_or_default()).remove("master_link_status");
-            if link.as_deref() != Some("up") {
-                return Err(format!("replica {port}: master_link_status {link:?}"));
-            }
-        }
-        Ok(())
+        verdict(&reports, &live, replicas)
     }
 }
 
-/// Who serves what: `(first slot, port)` of every slot range, in slot order.
-fn serving(view: &[NodeEntry]) -> Vec<(u16, u16)> {
-    let mut ranges: Vec<(u16, u16)> =
-        view.iter().flat_map(|entry| entry.slots.iter().map(|range| (*range.start(), entry.port))).collect();
-    ranges.sort_unstable();
-    ranges
+/// What `node` says about the cluster; a replica's replication link only if asked.
+async fn report(node: &RedisServer, replicas: bool) -> Result<NodeReport, String> {
+    let port = node.port();
+    let mut connection = Connection::connect(node.endpoint()).await.map_err(|e| format!("node {port}: {e}"))?;
+    let mut ask = async |args: &[&str]| {
+        let reply = connection.command(args).await.map_err(|e| format!("{args:?} on {port}: {e}"))?;
+        reply.text().ok_or_else(|| format!("{args:?} on {port}: {reply:?}"))
+    };
+    let info = info_fields(&ask(&["CLUSTER", "INFO"]).await?);
+    let view = parse_nodes(&ask(&["CLUSTER", "NODES"]).await?)?;
+    let link = match replicas && answered_by_a_replica(&view) {
+        true => info_fields(&ask(&["INFO", "replication"]).await?).remove("master_link_status"),
+        false => None,
+    };
+    Ok(NodeReport { port, info, view, link })
 }
