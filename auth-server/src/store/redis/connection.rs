@@ -29,6 +29,9 @@ use crate::store::{StoreError, StoreResult};
 /// millisecond when it is there.
 const RESPONSE_TIMEOUT: Duration = Duration::from_millis(700);
 const CONNECTION_TIMEOUT: Duration = Duration::from_millis(300);
+/// Over TLS a connection also builds its TLS connector, which reads the system's CA
+/// bundle each time (about 100 ms on a loaded host), then runs the handshake.
+const TLS_CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
 /// One connection attempt per reconnection, no retries: the connection manager's
 /// retries (with exponential backoff) happen while callers wait on them, for seconds.
 /// The next call after a failed attempt tries again.
@@ -61,6 +64,19 @@ impl RedisTarget {
         }
     }
 
+    /// How long one connection attempt may take.
+    fn connection_timeout(&self) -> Duration {
+        let tls = match self {
+            RedisTarget::Node(url) => url.starts_with("rediss://"),
+            RedisTarget::Cluster(urls) => urls.iter().any(|url| url.starts_with("rediss://")),
+        };
+        if tls {
+            TLS_CONNECTION_TIMEOUT
+        } else {
+            CONNECTION_TIMEOUT
+        }
+    }
+
     /// The setting the target came from, for error messages.
     pub(super) fn setting(&self) -> &'static str {
         match self {
@@ -90,14 +106,14 @@ impl Connection {
                 let client = redis::Client::open(url.as_str()).map_err(invalid)?;
                 let config = ConnectionManagerConfig::new()
                     .set_response_timeout(Some(RESPONSE_TIMEOUT))
-                    .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+                    .set_connection_timeout(Some(target.connection_timeout()))
                     .set_number_of_retries(CONNECTION_RETRIES);
                 let manager = ConnectionManager::new_with_config(client, config).await.map_err(super::unavailable)?;
                 Ok(Connection::Node(manager))
             }
             RedisTarget::Cluster(urls) => {
                 let client = ClusterClientBuilder::new(urls.iter().map(String::as_str))
-                    .connection_timeout(CONNECTION_TIMEOUT)
+                    .connection_timeout(target.connection_timeout())
                     .response_timeout(RESPONSE_TIMEOUT)
                     .overall_response_timeout(Some(CLUSTER_OVERALL_TIMEOUT))
                     .retries(CLUSTER_RETRIES)
