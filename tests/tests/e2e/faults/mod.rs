@@ -5,6 +5,7 @@
 //! requests by outcome and the recovery time.
 
 mod auth_kill_refresh_race;
+mod cluster_failover;
 mod load;
 mod redis_kill;
 mod replica_kill;
