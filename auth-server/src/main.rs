@@ -16,7 +16,7 @@ async fn main() -> ExitCode {
     }
     return_large_allocations_to_the_os();
     let settings = Settings::load();
-    server_kit::telemetry::init(settings.log_format);
+    let _log_writer = server_kit::telemetry::init(settings.log_format);
     let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(err) => {

@@ -13,7 +13,7 @@ async fn main() -> ExitCode {
         return code;
     }
     let settings = Settings::load();
-    server_kit::telemetry::init(settings.log_format);
+    let _log_writer = server_kit::telemetry::init(settings.log_format);
     let app = match Application::build(&settings) {
         Ok(app) => app,
         Err(err) => {

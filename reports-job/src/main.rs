@@ -9,7 +9,7 @@ use resource_server::client::ServiceClient;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let settings = Settings::load();
-    server_kit::telemetry::init(settings.log_format);
+    let _log_writer = server_kit::telemetry::init(settings.log_format);
     let job = match start(&settings) {
         Ok(job) => job,
         Err(err) => {
