@@ -2,11 +2,16 @@
 //!
 //! The end-to-end tests live in another package than the binaries, so Cargo gives them
 //! no `CARGO_BIN_EXE_*`. Instead, the first time a test asks for a binary, we run
-//! `cargo build --bins -p <its package>` in the workspace with the profile of the running
-//! test binary and take the binary from the target directory that test binary lives in
-//! (`target/<profile>/deps/<test>` -> `target/<profile>/`). Each package is built once
-//! per test process, and separately, so the auth-server tests do not depend on the
-//! resource server compiling.
+//! `cargo build --workspace --lib --bins --tests --examples` with the profile of the
+//! running test binary and take the binary from the target directory that test binary
+//! lives in (`target/<profile>/deps/<test>` -> `target/<profile>/`), once per test
+//! process.
+//!
+//! The whole workspace and the targets `cargo test --workspace` builds, because Cargo
+//! resolves dependency features for the packages and targets asked for: after that
+//! test command, this build only links the binaries. A build of one package
+//! (`-p auth-server`) resolved other features and rebuilt most of the dependency
+//! tree, once per package.
 //!
 //! `E2E_AUTH_SERVER_BIN` / `E2E_RESOURCE_SERVER_BIN` / `E2E_WEB_PORTAL_BIN` /
 //! `E2E_REPORTS_JOB_BIN`, when set, name a prebuilt binary to run instead (a release
@@ -17,14 +22,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-/// The binaries the tests run, each with the package that builds it.
-const BINARIES: [(&str, &str); 5] = [
-    ("auth-server", "auth-server"),
-    ("resource-server", "resource-server-demo"),
-    ("web-portal", "web-portal"),
-    ("reports-job", "reports-job"),
-    ("store-contract", "tests"),
-];
+/// The binaries the tests run.
+const BINARIES: [&str; 5] = ["auth-server", "resource-server", "web-portal", "reports-job", "store-contract"];
 
 /// The path of a freshly built workspace binary (`"auth-server"`, `"resource-server"`,
 /// `"web-portal"`, `"reports-job"` or this crate's `"store-contract"`).
@@ -34,14 +33,13 @@ pub fn path(name: &str) -> PathBuf {
         assert!(prebuilt.is_file(), "{} names no file: {}", override_variable(name), prebuilt.display());
         return prebuilt;
     }
-    static BUILDS: [OnceLock<Result<PathBuf, String>>; BINARIES.len()] = [const { OnceLock::new() }; BINARIES.len()];
-    let index =
-        BINARIES.iter().position(|(binary, _)| *binary == name).unwrap_or_else(|| panic!("unknown binary {name}"));
-    static REPORTED: [AtomicBool; BINARIES.len()] = [const { AtomicBool::new(false) }; BINARIES.len()];
-    let dir = BUILDS[index].get_or_init(|| build(BINARIES[index].1)).as_ref().unwrap_or_else(|error| {
-        // The whole cargo output once; every other test that needs the binary says so briefly.
-        if REPORTED[index].swap(true, Ordering::SeqCst) {
-            panic!("building {name} failed (the cargo output is in another failed test's output)");
+    assert!(BINARIES.contains(&name), "unknown binary {name}");
+    static BUILD: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    static REPORTED: AtomicBool = AtomicBool::new(false);
+    let dir = BUILD.get_or_init(build).as_ref().unwrap_or_else(|error| {
+        // The whole cargo output once; every other test that needs a binary says so briefly.
+        if REPORTED.swap(true, Ordering::SeqCst) {
+            panic!("building the binaries failed (the cargo output is in another failed test's output)");
         }
         panic!("{error}")
     });
@@ -67,12 +65,12 @@ fn profile_dir() -> Result<PathBuf, String> {
     dir.map(Path::to_path_buf).ok_or_else(|| format!("no profile directory above {}", exe.display()))
 }
 
-fn build(package: &str) -> Result<PathBuf, String> {
+fn build() -> Result<PathBuf, String> {
     let dir = profile_dir()?;
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().ok_or("the tests crate has no parent directory")?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
-    command.current_dir(workspace).args(["build", "--bins", "-p", package]);
+    command.current_dir(workspace).args(["build", "--workspace", "--lib", "--bins", "--tests", "--examples"]);
     if let Some(target_dir) = dir.parent() {
         command.arg("--target-dir").arg(target_dir);
     }
@@ -88,7 +86,7 @@ fn build(package: &str) -> Result<PathBuf, String> {
     let output = command.output().map_err(|e| format!("cannot run {command:?}: {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "building {package} failed ({command:?}, {}):\n{}",
+            "building the workspace failed ({command:?}, {}):\n{}",
             output.status,
             String::from_utf8_lossy(&output.stderr)
         ));

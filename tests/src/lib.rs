@@ -3,7 +3,7 @@
 //! own temp dir and captured log, and talks to them over HTTP like any OAuth client.
 //!
 //! ```text
-//! binaries::path("auth-server")   cargo build --bins, once per test process
+//! binaries::path("auth-server")   the workspace built once per test process
 //! RedisServer::start()            free port, temp dir, PING until it answers
 //! RedisServer::start_tls(&tls)    the same on a TLS port, its certificate from TlsFiles
 //! RedisCluster::start()           3 primaries + 3 replicas, formed and settled
