@@ -18,6 +18,7 @@
 mod argon2_ceiling;
 mod balance;
 mod cases;
+mod cpu;
 mod grant;
 mod http1;
 mod load;

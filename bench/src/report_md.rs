@@ -46,6 +46,7 @@ pub fn render(results: &Results) -> String {
         );
     }
     redis_table(&mut out, results);
+    cpu_table(&mut out, results);
     let _ = writeln!(out, "\n## Revocation propagation\n");
     match &results.propagation {
         Some(p) if p.available => {
@@ -199,6 +200,37 @@ fn redis_table(out: &mut String, results: &Results) {
             r.background,
             r.per_op,
             top.join(", ")
+        );
+    }
+}
+
+fn cpu_table(out: &mut String, results: &Results) {
+    if results.cpu.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## Where the CPU went\n");
+    let _ = writeln!(
+        out,
+        "Each process's CPU time (user + system, `/proc/<pid>/stat`) over the whole case, warm-up included, as a share of the machine's capacity ({} CPUs × the time); *other* is the machine's busy time charged to none of them (the other processes, and kernel work such as loopback networking that ran outside them).\n",
+        results.machine.cpus
+    );
+    let _ = writeln!(
+        out,
+        "| case | server under test | server | Redis | load generator | other | idle |\n|---|---|---:|---:|---:|---:|---:|"
+    );
+    let pct = |share: Option<f64>| share.map_or_else(String::new, |v| format!("{:.0} %", v * 100.0));
+    for c in &results.cpu {
+        let s = &c.shares;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            c.label,
+            c.server.as_deref().unwrap_or("(started by the case)"),
+            pct(s.server),
+            pct(s.redis),
+            pct(Some(s.generator)),
+            pct(Some(s.other)),
+            pct(Some(s.idle))
         );
     }
 }

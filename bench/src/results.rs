@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cpu::CpuShares;
+
 use crate::machine::Machine;
 use crate::stats::Latency;
 
@@ -23,6 +25,9 @@ pub struct Results {
     pub redis_background_per_sec: Option<f64>,
     #[serde(default)]
     pub growth: Option<Growth>,
+    /// Where the machine's CPU went during each load.
+    #[serde(default)]
+    pub cpu: Vec<CpuUse>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,6 +52,16 @@ pub struct Figure {
     pub latency: Option<Latency>,
     pub failed: u64,
     pub note: String,
+}
+
+/// The CPU shares of one case's load.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CpuUse {
+    pub figure: String,
+    pub label: String,
+    /// The process the load was aimed at (`None`: one the run does not list).
+    pub server: Option<String>,
+    pub shares: CpuShares,
 }
 
 /// Revocation propagation to the local-mode resource servers.

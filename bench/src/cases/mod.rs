@@ -31,10 +31,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::cpu::CpuSnapshot;
 use crate::load::{self, LoadOutcome, LoadPlan, Workload};
 use crate::machine::{self, Machine};
 use crate::redis_info::CommandStats;
-use crate::results::{Figure, Memory, RedisCost, Results, RunSettings};
+use crate::results::{CpuUse, Figure, Memory, RedisCost, Results, RunSettings};
 use crate::rss::{self, PeakSampler};
 use crate::spawn::Launcher;
 use crate::stats::Latency;
@@ -122,6 +123,7 @@ impl Bench {
             redis: Vec::new(),
             redis_background_per_sec: None,
             growth: None,
+            cpu: Vec::new(),
         };
         Self { topo, settings, extras, results, peaks: BTreeMap::new() }
     }
@@ -152,6 +154,7 @@ impl Bench {
         let before = counting.and_then(|redis| CommandStats::read(redis).ok());
         let started = Instant::now();
         let sampler = self.start_sampler();
+        let cpu = self.cpu_snapshot(&plan);
         let rounds = rounds.max(1);
         let slice = LoadPlan { duration: plan.duration / rounds, ..plan };
         let mut total = LoadOutcome::default();
@@ -164,6 +167,7 @@ impl Bench {
         }
         let after = counting.map(CommandStats::read);
         let elapsed = started.elapsed();
+        self.record_cpu(figure, &plan, &cpu);
         self.finish_sampler(sampler, figure.id).await;
         let latency = Latency::of_micros(&mut total.latencies_us);
         let mut note = String::new();
@@ -198,7 +202,9 @@ impl Bench {
         workload: Arc<W>,
     ) -> LoadOutcome {
         let sampler = self.start_sampler();
+        let cpu = self.cpu_snapshot(&plan);
         let mut outcome = load::run_paced(plan, rate, workload).await;
+        self.record_cpu(figure, &plan, &cpu);
         self.finish_sampler(sampler, figure.id).await;
         let latency = Latency::of_micros(&mut outcome.latencies_us);
         let mut note = format!("open loop, {rate:.0} requests/s due");
@@ -213,6 +219,31 @@ impl Bench {
         let rate = outcome.per_sec();
         self.record(figure, Some(rate), latency, outcome.failed + outcome.io_errors, note);
         outcome
+    }
+
+    /// The process a load is aimed at, if the run lists it.
+    fn server_of(&self, plan: &LoadPlan) -> Option<&Service> {
+        self.topo.processes().into_iter().find(|s| s.addr == plan.addr)
+    }
+
+    fn cpu_snapshot(&self, plan: &LoadPlan) -> CpuSnapshot {
+        let redis = self.topo.others.iter().find(|s| s.name == "redis").map(|s| s.pid);
+        CpuSnapshot::take(self.server_of(plan).map(|s| s.pid), redis)
+    }
+
+    /// Where the CPU went since `before`, a snapshot taken by [`Self::cpu_snapshot`].
+    fn record_cpu(&mut self, figure: FigureId, plan: &LoadPlan, before: &CpuSnapshot) {
+        let server = self.server_of(plan).map(|s| s.name.clone());
+        let Some(shares) = self.cpu_snapshot(plan).shares_since(before) else { return };
+        println!(
+            "    CPU: server {:.0} %, Redis {:.0} %, load generator {:.0} %, other {:.0} %, idle {:.0} % of the machine",
+            shares.server.unwrap_or(0.0) * 100.0,
+            shares.redis.unwrap_or(0.0) * 100.0,
+            shares.generator * 100.0,
+            shares.other * 100.0,
+            shares.idle * 100.0
+        );
+        self.results.cpu.push(CpuUse { figure: figure.id.into(), label: figure.label.into(), server, shares });
     }
 
     /// Redis commands per operation of one case, the background subtracted.
