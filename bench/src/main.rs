@@ -95,6 +95,10 @@ enum Command {
         /// A file of tokens, one a line, sent in turn (a distinct token per request).
         #[arg(long, conflicts_with = "bearer")]
         bearer_file: Option<PathBuf>,
+        /// Open loop: this many requests per second in all, each timed from when it
+        /// was due (closed loop without it).
+        #[arg(long)]
+        rate: Option<f64>,
     },
     /// Ad hoc: mint access tokens with client_credentials (the bench bootstrap's
     /// `bench-client`) and write them one a line, for `load --bearer-file`.
@@ -235,8 +239,8 @@ fn main() -> ExitCode {
             .build()
             .map_err(|e| e.to_string())
             .and_then(|rt| rt.block_on(balance::serve(&bind, to)).map_err(|e| e.to_string())),
-        Command::Load { url, connections, duration, threads, bearer, bearer_file } => {
-            adhoc_load(&url, connections, duration, threads, bearer.as_deref(), bearer_file.as_deref())
+        Command::Load { url, connections, duration, threads, bearer, bearer_file, rate } => {
+            adhoc_load(&url, connections, duration, threads, bearer.as_deref(), bearer_file.as_deref(), rate)
         }
         Command::Mint { auth, count, out } => mint(&auth, count, &out),
         Command::Grant { auth, grant, connections, duration, rounds, ceiling } => grant::run(
@@ -368,6 +372,15 @@ fn seed_adhoc(redis: std::net::SocketAddr, scale: f64) -> Result<(), String> {
     Ok(())
 }
 
+/// A closed loop, or an open one at `rate` requests/s.
+async fn drive<W: load::Workload>(plan: load::LoadPlan, rate: Option<f64>, workload: W) -> load::LoadOutcome {
+    let workload = std::sync::Arc::new(workload);
+    match rate {
+        Some(rate) => load::run_paced(plan, rate, workload).await,
+        None => load::run(plan, workload).await,
+    }
+}
+
 fn adhoc_load(
     url: &str,
     connections: usize,
@@ -375,6 +388,7 @@ fn adhoc_load(
     threads: usize,
     bearer: Option<&str>,
     bearer_file: Option<&Path>,
+    rate: Option<f64>,
 ) -> Result<(), String> {
     let rest = url.strip_prefix("http://").ok_or("only http:// URLs")?;
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
@@ -401,9 +415,9 @@ fn adhoc_load(
             let requests: Vec<Vec<u8>> =
                 text.lines().filter(|l| !l.is_empty()).map(|t| oauth::get_bearer(service.addr, path, t)).collect();
             let workload = workloads::Rotating::new(std::sync::Arc::new(requests), workloads::Accept::Status(200));
-            runtime.block_on(load::run(plan, std::sync::Arc::new(workload)))
+            runtime.block_on(drive(plan, rate, workload))
         }
-        None => runtime.block_on(load::run(plan, std::sync::Arc::new(workloads::Fixed::status(request, 200)))),
+        None => runtime.block_on(drive(plan, rate, workloads::Fixed::status(request, 200))),
     };
     let latency = stats::Latency::of_micros(&mut outcome.latencies_us);
     println!(
