@@ -20,7 +20,7 @@ use tests::{AdminClient, AuthStack, Fleet, Jwks, Store};
 use crate::key_support::*;
 use crate::support::*;
 
-on_both_stores! {
+on_three_stores! {
     async fn an_emergency_key_revocation_reaches_every_resource_server(store: Store) {
         let _heavy = tests::heavy::shared().await;
         let stack = AuthStack::start(store).await;

@@ -12,7 +12,7 @@ use tests::{
     poll_until, AuthStack, ClientAuth, Credentials, Fleet, OAuthClient, Relay, ResourceOptions, ResourceServer, Store,
 };
 
-on_both_stores! {
+on_three_stores! {
     /// The network between the resource servers and the auth server is cut (every
     /// connection closed, new ones refused), a token is revoked meanwhile, the link
     /// comes back: every resource server refuses the token.
